@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * wireguard4netns: binding the daemon to the life of a network namespace's
+ * processes. Copied into the patched wireguard-go tree at build time.
+ */
+
+package main
+
+import (
+	"errors"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// awaitNetnsEmpty returns once no process is left in the network namespace
+// with inode ino, starting with pid. The TUN's file descriptor keeps the
+// namespace alive, so the daemon must watch its processes: a pidfd wakes it
+// the moment the watched process exits, and only then does it look for
+// another one (the next container of a pod, say) in /proc.
+func awaitNetnsEmpty(pid int, ino uint64) {
+	for pid > 0 {
+		awaitExit(pid)
+		pid = processInNetns(ino)
+	}
+}
+
+// awaitExit blocks until process pid has exited.
+func awaitExit(pid int) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return // ESRCH: already gone
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if !errors.Is(err, unix.EINTR) {
+			return
+		}
+	}
+}
+
+// processInNetns returns a live process in the network namespace ino, or 0.
+func processInNetns(ino uint64) int {
+	proc, err := os.Open("/proc")
+	if err != nil {
+		return 0
+	}
+	defer proc.Close()
+	names, _ := proc.Readdirnames(-1)
+	self := os.Getpid()
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
+		if err != nil || pid == self {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Stat("/proc/"+name+"/ns/net", &st) == nil && st.Ino == ino {
+			return pid
+		}
+	}
+	return 0
+}
