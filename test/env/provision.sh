@@ -3,6 +3,9 @@
 # Idempotent: safe to run again; prints one line per step.
 #
 # Environment overrides:
+#   WG4NS_ENABLE_CRUN=1 also make crun usable on a cgroup v1/v2 hybrid host
+#                     (moves the controllers bound to the v2 hierarchy, here
+#                     only hugetlb, to v1 mounts; not persistent; see README)
 #   WG4NS_TEST_USER   unprivileged test user        (default: wg4ns)
 #   WG4NS_TEST_DIR    rootfs / tarball location     (default: /var/lib/wireguard4netns-test)
 #   WG4NS_TEST_IMAGE  image name for podman import  (default: localhost/wg4ns-busybox)
@@ -14,10 +17,11 @@ IMAGE=${WG4NS_TEST_IMAGE:-localhost/wg4ns-busybox}
 ROOTFS=$TEST_DIR/rootfs
 TARBALL=$TEST_DIR/rootfs.tar
 # Bump when the rootfs layout below changes, to force a rebuild.
-ROOTFS_LAYOUT=3
+ROOTFS_LAYOUT=4
 
 PACKAGES=(podman runc crun uidmap slirp4netns passt wireguard-go wireguard-tools
-  busybox-static iperf3 iproute2 fuse-overlayfs catatonit conmon util-linux procps)
+  busybox-static iperf3 iproute2 fuse-overlayfs catatonit conmon util-linux procps
+  containernetworking-plugins python3)
 
 step() { printf 'provision: %s\n' "$*"; }
 die() { printf 'provision: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -33,7 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   step "installing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 else
   step "packages present"
 fi
@@ -109,9 +113,8 @@ write_if_changed "$CONF_DIR/containers.conf" <<'CONF' || true
 # Written by wireguard4netns test/env/provision.sh
 [containers]
 # cgroup v1/v2 hybrid host, no systemd user session: rootless podman cannot
-# use cgroups at all here, so do not try.
-cgroups = "disabled"
-pids_limit = 0
+# limit anything here. (cgroups = "disabled" would be cleaner but podman
+# refuses it with runc: "not compatible with NoCgroups".)
 
 [engine]
 runtime = "runc"
@@ -119,18 +122,35 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
 
-# storage: native rootless overlay (kernel >= 5.13), else vfs.
+# storage: native rootless overlay (needs a kernel that lets a user namespace
+# mount overlayfs, >= 5.11), else vfs. Probe it once as the user; keep an
+# existing choice (changing the driver needs `podman system reset`).
 STORAGE_CONF=$CONF_DIR/storage.conf
-storage_conf() { # $1 = driver
-  printf '# Written by wireguard4netns test/env/provision.sh\n[storage]\ndriver = "%s"\n' "$1"
-}
-if [ ! -f "$STORAGE_CONF" ]; then
-  storage_conf overlay | write_if_changed "$STORAGE_CONF" || true
-  as_user podman system migrate >/dev/null 2>&1 || true
-  if ! as_user podman info --format '{{.Store.GraphDriverName}}' >/dev/null 2>&1 \
-     || ! as_user podman run --rm --network none --rootfs /bin/true:O /bin/true >/dev/null 2>&1; then
-    :
+if ! grep -qs '^driver *= *"\(overlay\|vfs\)"' "$STORAGE_CONF"; then
+  probe=$(as_user mktemp -d /tmp/wg4ns-overlay-probe.XXXXXX)
+  if as_user unshare --user --map-root-user --mount sh -c '
+      cd "$1" && mkdir l u w m && echo x >l/f &&
+      mount -t overlay overlay -o lowerdir=l,upperdir=u,workdir=w,userxattr m &&
+      echo y >m/f && umount m' sh "$probe" >/dev/null 2>&1; then
+    driver=overlay
+  else
+    driver=vfs
   fi
+  rm -rf "$probe"
+  [ -d "$TEST_HOME/.local/share/containers/storage" ] && as_user podman system reset --force >/dev/null 2>&1 || true
+  printf '# Written by wireguard4netns test/env/provision.sh\n[storage]\ndriver = "%s"\n' "$driver" \
+    | write_if_changed "$STORAGE_CONF" || true
+fi
+if [ "${WG4NS_ENABLE_CRUN:-0}" = 1 ] && [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; then
+  # crun 1.8 refuses hybrid hosts while the v2 hierarchy has controllers
+  # ("cgroups in hybrid mode not supported, drop all controllers from
+  # cgroupv2"). A controller unused in v2 can be re-bound to a v1 mount.
+  for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+    mkdir -p "/sys/fs/cgroup/$c"
+    mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"
+  done
+  left=$(cat /sys/fs/cgroup/unified/cgroup.controllers)
+  step "crun enabled: cgroup v2 controllers left: ${left:-none}"
 fi
 DRIVER=$(as_user podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null || echo none)
 step "podman config written (runtime runc, storage driver $DRIVER)"
@@ -139,9 +159,10 @@ step "podman config written (runtime runc, storage driver $DRIVER)"
 # A busybox-static rootfs for `podman run --rootfs DIR` (and, as a tarball,
 # for `podman import`). Owned by root, world-readable: inside a rootless
 # container its files show up as nobody:nogroup and are read-only to the
-# container, so tests cannot change it. Writable places (/tmp, /var/tmp,
-# /run) are 1777 dirs; podman bind-mounts /etc/resolv.conf, /etc/hosts,
-# /etc/hostname and /run/.containerenv over the empty files made here.
+# container, so tests cannot change it (use DIR:O for a private overlay).
+# Writable places (/tmp, /var/tmp, /run) are 1777 dirs. podman bind-mounts
+# /etc/hosts, /etc/hostname and /run/.containerenv over the empty files made
+# here, and /etc/resolv.conf too, but NOT with --network none.
 BUSYBOX=/bin/busybox
 STAMP="layout=$ROOTFS_LAYOUT busybox=$(sha256sum "$BUSYBOX" | cut -c1-16) iperf3=$(dpkg-query -W -f='${Version}' iperf3)"
 if [ "$(cat "$TEST_DIR/rootfs.stamp" 2>/dev/null)" != "$STAMP" ] || [ ! -x "$ROOTFS/bin/busybox" ]; then
@@ -167,6 +188,7 @@ if [ "$(cat "$TEST_DIR/rootfs.stamp" 2>/dev/null)" != "$STAMP" ] || [ ! -x "$ROO
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >etc/passwd
     printf 'root:x:0:\nnogroup:x:65534:\n' >etc/group
     : >etc/resolv.conf; : >etc/hosts; : >etc/hostname
+    ln -s /proc/mounts etc/mtab   # podman creates it otherwise (fails: permission denied)
     printf 'wireguard4netns-test-page\n' >www/index.html
   )
   rm -rf "$ROOTFS.old"
@@ -185,11 +207,13 @@ else
 fi
 
 # ---------------------------------------------------------------- image
-TAR_HASH=$(sha256sum "$TARBALL" | cut -c1-32)
+# The label records what the image was made from (tarball + import options).
+IMPORT_OPTS=(--change 'CMD ["/bin/sh"]'
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+TAR_HASH=$( { sha256sum <"$TARBALL"; printf '%s\n' "${IMPORT_OPTS[@]}"; } | sha256sum | cut -c1-32)
 have_hash=$(as_user podman image inspect --format '{{index .Labels "wg4ns.rootfs"}}' "$IMAGE" 2>/dev/null || true)
 if [ "$have_hash" != "$TAR_HASH" ]; then
-  as_user podman import --quiet \
-    --change 'CMD ["/bin/sh"]' --change "LABEL wg4ns.rootfs=$TAR_HASH" \
+  as_user podman import --quiet "${IMPORT_OPTS[@]}" --change "LABEL wg4ns.rootfs=$TAR_HASH" \
     "$TARBALL" "$IMAGE" >/dev/null
   as_user podman image prune --force >/dev/null 2>&1 || true
   step "image $IMAGE imported"

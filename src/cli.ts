@@ -1,0 +1,78 @@
+// The command line. Every command returns normally or throws; main.ts is
+// the one place that turns an error into a line on stderr and an exit code.
+import yargs from 'yargs';
+import { loadConfig } from './config/read.js';
+import { Failure } from './errors.js';
+import { runHook } from './hook.js';
+import { defaultHooksDir, installHook } from './install.js';
+import { resolveTarget } from './namespaces.js';
+import { down, findTunnel, up } from './tunnel.js';
+
+declare const VERSION: string;
+
+const TARGET = 'a process id (its network namespace, for as long as a process lives in it) or the path of a network namespace (until "down")';
+
+export async function runCli(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('wireguard4netns')
+    .usage('$0 <command>\n\nWireGuard for rootless containers and unprivileged network namespaces.')
+    .command('hook', 'run as an OCI hook (createRuntime and poststop): reads the OCI state on stdin', {}, () => runHook())
+    .command(
+      'up <target> <config>',
+      'bring a WireGuard interface up in a network namespace',
+      (y) =>
+        y
+          .positional('target', { type: 'string', demandOption: true, describe: TARGET })
+          .positional('config', { type: 'string', demandOption: true, describe: 'absolute path of a wg-quick style config' })
+          .option('interface', { alias: 'i', type: 'string', default: 'wg0', describe: 'interface name' })
+          .option('userns', { type: 'string', describe: 'user namespace owning the target (found from its processes by default)' })
+          .option('resolv-conf', { type: 'string', describe: 'file to write DNS= into (the namespace has no resolv.conf of its own)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: "log every event of the daemon to the tunnel's log" })
+          .example('$0 up $(pgrep -n -f my-sandbox) ~/wg/edge.conf', 'tunnel for a process started with unshare -rn')
+          .example('$0 up /run/user/1000/netns/ci ~/wg/edge.conf --userns /proc/4242/ns/user', 'a bind-mounted namespace'),
+      async (a) => {
+        const config = loadConfig(a.config);
+        const target = resolveTarget(a.target, a.userns);
+        if (config.dns.length > 0 && !a['resolv-conf']) process.stderr.write('wireguard4netns: note: DNS= ignored; pass --resolv-conf FILE to write it\n');
+        const { dir, state, joined } = await up(target, config, { iface: a.interface, resolvConf: a['resolv-conf'], verbose: a.verbose });
+        console.log(`${state.iface} ${joined ? 'was already up' : 'up'} in ${state.netns} (daemon pid ${state.daemonPid}, state in ${dir})`);
+      },
+    )
+    .command(
+      'down <target>',
+      'take a WireGuard interface down',
+      (y) =>
+        y
+          .positional('target', { type: 'string', demandOption: true, describe: TARGET })
+          .option('interface', { alias: 'i', type: 'string', default: 'wg0', describe: 'interface name' })
+          .option('userns', { type: 'string', describe: 'user namespace owning the target' }),
+      async (a) => {
+        const target = resolveTarget(a.target, a.userns);
+        const dir = findTunnel(target, a.interface) ?? missing(a.interface, a.target);
+        await down(dir);
+        console.log(`${a.interface} down in ${target.netns}`);
+      },
+    )
+    .command(
+      'install',
+      'write the OCI hook JSON that makes podman run wireguard4netns',
+      (y) => y.option('hooks-dir', { type: 'string', default: defaultHooksDir(), describe: 'directory podman reads hooks from' }),
+      (a) => {
+        const { file, advice } = installHook(a['hooks-dir']);
+        console.log(`wrote ${file}; ${advice}`);
+      },
+    )
+    .demandCommand(1, 'expected a command')
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .fail((msg, err) => {
+      throw err ?? new Failure(`${msg}; see "wireguard4netns --help"`);
+    })
+    .parseAsync();
+}
+
+function missing(iface: string, target: string): never {
+  throw new Failure(`no tunnel ${iface} in ${target}`);
+}

@@ -1,0 +1,96 @@
+// Starting and stopping the patched wireguard-go. It gets its own session
+// and its own stdio (the tunnel's log file): a child that kept the hook's
+// stdout or stderr would hold the container start until it exited.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Failure } from './errors.js';
+import { userPrefix, type Target } from './namespaces.js';
+import { wireguardGo } from './tools.js';
+
+export const LOG_FILE = 'daemon.log';
+const READY_TIMEOUT_MS = 5000;
+
+export interface DaemonOptions {
+  iface: string;
+  mtu: number;
+  dir: string;
+  verbose?: boolean;
+}
+
+function lastLogLine(dir: string): string {
+  try {
+    const lines = readFileSync(join(dir, LOG_FILE), 'utf8').trim().split('\n');
+    return lines[lines.length - 1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Starts the daemon and resolves with its pid once it reports ready on fd 3. */
+export function startDaemon(t: Target, o: DaemonOptions): Promise<number> {
+  const args = ['wireguard4netns', '-netns', t.netns, '-interface', o.iface, '-mtu', String(o.mtu), '-dir', o.dir];
+  if (t.watchPid) args.push('-watch-pid', String(t.watchPid));
+  if (o.verbose) args.push('-verbose');
+  const [cmd, ...argv] = [...userPrefix(t), wireguardGo(), ...args];
+  const log = openSync(join(o.dir, LOG_FILE), 'a', 0o600);
+  const child = spawn(cmd, argv, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: {} });
+  closeSync(log);
+  const ready = child.stdio[3] as Readable;
+
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const finish = (err?: Failure) => {
+      clearTimeout(timer);
+      ready.destroy();
+      child.removeAllListeners();
+      child.unref();
+      if (!err) return resolve(child.pid!);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => finish(new Failure(`wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`)),
+      READY_TIMEOUT_MS,
+    );
+    child.on('error', (err) => finish(new Failure(`cannot run ${cmd}: ${err.message}`)));
+    ready.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = text.split('\n')[0];
+      if (!text.includes('\n')) return;
+      if (line === 'ready') finish();
+      else finish(new Failure(`wireguard-go: ${line.replace(/^error: /, '')}`));
+    });
+    ready.on('end', () => {
+      if (text.includes('\n')) return;
+      child.once('exit', (code, signal) =>
+        finish(new Failure(`wireguard-go exited during setup (${signal ?? `exit code ${code}`}): ${lastLogLine(o.dir) || 'no log'}`)),
+      );
+    });
+  });
+}
+
+/** Whether pid is a live wireguard4netns daemon (not a zombie, not a reused pid). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/\) Z /.test(stat)) return false;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('\0wireguard4netns\0');
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a daemon: SIGTERM (it removes its socket and folder), then SIGKILL after a bound. */
+export async function stopDaemon(pid: number, timeoutMs = 2000): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; isAlive(pid); waited += 10) {
+    if (waited >= timeoutMs) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,23 @@
+// One error type for everything we expect to go wrong. Its message is one
+// line, "<what failed>: <why>", and never holds key material; the single
+// boundary of each executable (main.ts) prints it as "wireguard4netns: ...".
+
+export class Failure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'Failure';
+  }
+}
+
+/** Wraps err once with what was being done; a Failure keeps its own words. */
+export function wrap(what: string, err: unknown): Failure {
+  const why = err instanceof Error ? err.message : String(err);
+  return new Failure(`${what}: ${why}`, { cause: err });
+}
+
+/** The one-line text to print for any error. */
+export function describe(err: unknown): string {
+  if (err instanceof Failure) return err.message;
+  if (err instanceof Error) return `internal error: ${err.message}`;
+  return `internal error: ${String(err)}`;
+}

@@ -1,0 +1,28 @@
+// "wireguard4netns install": the OCI hook JSON (oci-hooks.d/), pointing at
+// this installation, in a hooks directory podman reads.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import template from '../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
+
+export function defaultHooksDir(): string {
+  return process.geteuid!() === 0 ? '/etc/containers/oci/hooks.d' : join(homedir(), '.config/containers/oci/hooks.d');
+}
+
+export function hookJson(nodePath: string, bundlePath: string): string {
+  const hook = { ...template, hook: { ...template.hook, path: nodePath, args: ['node', bundlePath, 'hook'] } };
+  return `${JSON.stringify(hook, null, 2)}\n`;
+}
+
+/** Writes DIR/wireguard4netns.json and returns its path and how podman is made to read it. */
+export function installHook(dir: string): { file: string; advice: string } {
+  const file = join(dir, 'wireguard4netns.json');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${file}.tmp`, hookJson(process.execPath, resolve(process.argv[1])));
+  renameSync(`${file}.tmp`, file);
+  const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
+  const advice = readByDefault
+    ? 'podman reads this directory by default'
+    : `podman reads it with "podman --hooks-dir ${dir} run ..." or with hooks_dir = ["${dir}"] under [engine] in ~/.config/containers/containers.conf`;
+  return { file, advice };
+}

@@ -1,0 +1,79 @@
+// The network namespace a tunnel goes into, and how to act inside it.
+import { readdirSync, statSync } from 'node:fs';
+import { Failure } from './errors.js';
+import { inInitialUserns } from './paths.js';
+import { systemTool } from './tools.js';
+
+export interface Target {
+  /** path of the network namespace (/proc/PID/ns/net or a bind mount) */
+  netns: string;
+  /** its inode: the namespace's identity */
+  inode: number;
+  /** user namespace to enter first, when we lack capabilities over the netns */
+  userns?: string;
+  /** the process whose end (and that of every other process in the netns) ends the tunnel */
+  watchPid?: number;
+}
+
+function inode(path: string, what: string): number {
+  try {
+    return statSync(path).ino;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Failure(`${what}: cannot open ${path}: ${code === 'ENOENT' ? 'no such process or file' : code}`);
+  }
+}
+
+/** A live process in the network namespace with this inode, if any. */
+export function processInNetns(netnsInode: number): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (statSync(`/proc/${name}/ns/net`).ino === netnsInode) return Number(name);
+    } catch {}
+  }
+  return undefined;
+}
+
+/** The user namespace to enter, or undefined when we already hold capabilities over it. */
+function usernsToEnter(userns: string): string | undefined {
+  if (inInitialUserns() && process.geteuid!() === 0) return undefined;
+  return statSync('/proc/self/ns/user').ino === statSync(userns).ino ? undefined : userns;
+}
+
+/** Resolves the command line's PID|NETNS_PATH. */
+export function resolveTarget(spec: string, usernsOption?: string): Target {
+  if (/^\d+$/.test(spec)) {
+    const pid = Number(spec);
+    const netns = `/proc/${pid}/ns/net`;
+    return { netns, inode: inode(netns, `process ${pid}`), userns: usernsToEnter(`/proc/${pid}/ns/user`), watchPid: pid };
+  }
+  if (!spec.startsWith('/')) throw new Failure(`target ${JSON.stringify(spec)}: expected a process id or the absolute path of a network namespace`);
+  const netnsInode = inode(spec, 'network namespace');
+  let userns = usernsOption;
+  if (!userns) {
+    const pid = processInNetns(netnsInode);
+    if (pid) userns = `/proc/${pid}/ns/user`;
+    else if (!(inInitialUserns() && process.geteuid!() === 0)) {
+      throw new Failure(`network namespace ${spec}: no process is in it to find its user namespace; pass --userns PATH`);
+    }
+  }
+  return { netns: spec, inode: netnsInode, userns: userns && usernsToEnter(userns) };
+}
+
+/** Target of a hook: the container's init, whose user namespace we are already in. */
+export function containerTarget(pid: number): Target {
+  const netns = `/proc/${pid}/ns/net`;
+  return { netns, inode: inode(netns, `container process ${pid}`), userns: usernsToEnter(`/proc/${pid}/ns/user`), watchPid: pid };
+}
+
+/** argv prefix that runs a command with capabilities over the target's user namespace. */
+export function userPrefix(t: Target): string[] {
+  return t.userns ? [systemTool('nsenter'), `--user=${t.userns}`, '--preserve-credentials', '--'] : [];
+}
+
+/** argv prefix that runs a command inside the target network namespace. */
+export function netnsPrefix(t: Target): string[] {
+  const user = t.userns ? [`--user=${t.userns}`, '--preserve-credentials'] : [];
+  return [systemTool('nsenter'), ...user, `--net=${t.netns}`, '--'];
+}

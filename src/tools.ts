@@ -1,0 +1,30 @@
+// Absolute paths of the programs we run: hooks get no reliable PATH.
+import { accessSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Failure } from './errors.js';
+
+const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+const PACKAGES: Record<string, string> = { ip: 'iproute2', nsenter: 'util-linux' };
+
+export function systemTool(name: string): string {
+  for (const dir of SYSTEM_DIRS) {
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {}
+  }
+  throw new Failure(`${name} not found in ${SYSTEM_DIRS.join(':')}; install ${PACKAGES[name] ?? name}`);
+}
+
+/** Our patched wireguard-go: beside this bundle, unless the environment says otherwise. */
+export function wireguardGo(): string {
+  const path = process.env.WIREGUARD4NETNS_WIREGUARD_GO ?? join(dirname(process.argv[1] ?? ''), 'wireguard-go');
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Failure(`wireguard-go not found at ${path}; run "npm run build" (it needs Go) or set WIREGUARD4NETNS_WIREGUARD_GO`);
+  }
+  return path;
+}

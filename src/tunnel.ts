@@ -1,0 +1,118 @@
+// Bringing a tunnel up in a network namespace and taking it down again.
+// Each step registers its undo, so a failure at any point leaves nothing:
+// no daemon, no socket, no interface, no state.
+import { Cleanup } from './cleanup.js';
+import type { Config } from './config/validate.js';
+import { isAlive, startDaemon, stopDaemon } from './daemon.js';
+import { resolveEndpoint } from './endpoint.js';
+import { wrap } from './errors.js';
+import { configureLink } from './link.js';
+import { processInNetns, type Target } from './namespaces.js';
+import { tunnelDir } from './paths.js';
+import { writeResolvConf } from './resolvconf.js';
+import { makeTunnelDir, readState, removeTunnelDir, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
+import { encodeSet, uapiRequest } from './uapi.js';
+
+export interface UpOptions {
+  iface: string;
+  containerId?: string;
+  /** host path of the container's resolv.conf, for DNS= */
+  resolvConf?: string;
+  verbose?: boolean;
+}
+
+export interface UpResult {
+  dir: string;
+  state: TunnelState;
+  /** true when the namespace already had this tunnel (a pod's next container) */
+  joined: boolean;
+}
+
+async function step<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw wrap(what, err);
+  }
+}
+
+/** A tunnel already serving this namespace and interface, if its daemon lives. */
+function liveTunnel(dir: string): TunnelState | undefined {
+  const state = readState(dir);
+  return state && isAlive(state.daemonPid) ? state : undefined;
+}
+
+export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
+  const dir = tunnelDir(t.inode, o.iface);
+  const existing = liveTunnel(dir);
+  if (existing) {
+    if (o.containerId && !existing.containers.includes(o.containerId)) existing.containers.push(o.containerId);
+    writeState(dir, existing);
+    return { dir, state: existing, joined: true };
+  }
+  // Nothing is touched before every endpoint has an address.
+  const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
+
+  const cleanup = new Cleanup();
+  try {
+    removeTunnelDir(dir); // leftovers of a daemon that was killed
+    await step(`creating ${dir}`, () => makeTunnelDir(dir));
+    cleanup.add(() => removeTunnelDir(dir));
+    const daemonPid = await step('starting wireguard-go', () =>
+      startDaemon(t, { iface: o.iface, mtu: config.mtu, dir, verbose: o.verbose }),
+    );
+    cleanup.add(() => stopDaemon(daemonPid));
+    await step('configuring wireguard-go over its UAPI socket', () => uapiRequest(socketPath(dir, o.iface), encodeSet(config, endpoints)));
+    await configureLink(t, o.iface, config);
+    if (o.resolvConf && config.dns.length > 0) {
+      cleanup.add(await step(`writing DNS into ${o.resolvConf}`, () => writeResolvConf(o.resolvConf!, config)));
+    }
+    const state: TunnelState = {
+      daemonPid,
+      iface: o.iface,
+      netns: t.netns,
+      netnsInode: t.inode,
+      config: config.file,
+      containers: o.containerId ? [o.containerId] : [],
+      resolvConf: o.resolvConf && config.dns.length > 0 ? o.resolvConf : undefined,
+      created: Math.floor(Date.now() / 1000),
+    };
+    writeState(dir, state);
+    return { dir, state, joined: false };
+  } catch (err) {
+    await cleanup.run();
+    throw err;
+  }
+}
+
+/** Stops a tunnel's daemon and removes its folder. */
+export async function down(dir: string): Promise<void> {
+  const state = readState(dir);
+  if (state) await stopDaemon(state.daemonPid);
+  removeTunnelDir(dir);
+}
+
+/**
+ * A container has ended (poststop). Its tunnels end too unless another
+ * process still lives in their namespace (the next container of a pod);
+ * a tunnel whose daemon died is cleaned up either way.
+ */
+export async function release(containerId: string): Promise<void> {
+  for (const dir of tunnelDirs()) {
+    const state = readState(dir);
+    // No state yet: another hook is still setting this tunnel up.
+    if (!state?.containers.includes(containerId)) continue;
+    if (isAlive(state.daemonPid) && processInNetns(state.netnsInode) !== undefined) {
+      state.containers = state.containers.filter((id) => id !== containerId);
+      writeState(dir, state);
+      continue;
+    }
+    await down(dir);
+  }
+}
+
+/** The folder of the tunnel serving target and iface, if there is one. */
+export function findTunnel(t: Target, iface: string): string | undefined {
+  const dir = tunnelDir(t.inode, iface);
+  return readState(dir) ? dir : undefined;
+}

@@ -1,0 +1,76 @@
+// wireguard-go's UAPI text protocol over its unix socket: the only way key
+// material reaches the daemon (never argv, never the environment).
+import { connect } from 'node:net';
+import { networkOf } from './cidr.js';
+import type { Config } from './config/validate.js';
+import { Failure } from './errors.js';
+
+export interface ResolvedEndpoint {
+  address: string;
+  port: number;
+}
+
+function formatEndpoint(e: ResolvedEndpoint): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+/** The "set=1" request that makes the device match config exactly. */
+export function encodeSet(config: Config, endpoints: (ResolvedEndpoint | undefined)[]): string {
+  const lines = ['set=1', `private_key=${config.privateKey.toString('hex')}`];
+  if (config.listenPort !== undefined) lines.push(`listen_port=${config.listenPort}`);
+  lines.push('replace_peers=true');
+  config.peers.forEach((peer, i) => {
+    lines.push(`public_key=${peer.publicKey.toString('hex')}`);
+    if (peer.presharedKey) lines.push(`preshared_key=${peer.presharedKey.toString('hex')}`);
+    const endpoint = endpoints[i];
+    if (endpoint) lines.push(`endpoint=${formatEndpoint(endpoint)}`);
+    lines.push(`persistent_keepalive_interval=${peer.persistentKeepalive ?? 0}`);
+    lines.push('replace_allowed_ips=true');
+    for (const ip of peer.allowedIPs) lines.push(`allowed_ip=${networkOf(ip)}`);
+  });
+  return `${lines.join('\n')}\n\n`;
+}
+
+/** Parses a reply: its key=value lines and the errno it ends with. */
+export function parseReply(text: string): { errno: number; entries: [string, string][] } {
+  const entries: [string, string][] = [];
+  let errno = Number.NaN;
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const [k, v] = [line.slice(0, eq), line.slice(eq + 1)];
+    if (k === 'errno') errno = Number(v);
+    else entries.push([k, v]);
+  }
+  return { errno, entries };
+}
+
+/** Sends one request and returns the reply's entries; fails on errno != 0. */
+export function uapiRequest(socket: string, request: string, timeoutMs = 3000): Promise<[string, string][]> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const conn = connect(socket);
+    const timer = setTimeout(() => conn.destroy(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
+    conn.on('data', (chunk) => {
+      chunks.push(chunk);
+      const text = Buffer.concat(chunks).toString();
+      if (!/(^|\n)errno=-?\d+\n\n$/.test(text)) return;
+      clearTimeout(timer);
+      conn.end();
+      const reply = parseReply(text);
+      if (reply.errno !== 0) {
+        // The request is not repeated: it holds keys.
+        reject(new Failure(`wireguard-go refused the configuration (errno=${reply.errno}${reply.errno === -98 ? ': listen port in use' : ''}); see its log`));
+      } else resolve(reply.entries);
+    });
+    conn.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    conn.on('end', () => {
+      clearTimeout(timer);
+      reject(new Error('connection closed before the reply ended'));
+    });
+    conn.write(request);
+  });
+}
