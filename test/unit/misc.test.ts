@@ -1,0 +1,64 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseConfigText } from '../../src/config/parse.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { decodeKey, generatePrivateKey, publicKeyOf } from '../../src/keys.js';
+import { linkCommands } from '../../src/link.js';
+import { mapToParent } from '../../src/paths.js';
+import { resolvConfText } from '../../src/resolvconf.js';
+import { configText, KEYS } from '../helpers/config.js';
+
+const config = (text: string) => validateConfig('/c.conf', parseConfigText('/c.conf', text));
+
+const keys = suite('keys');
+
+keys('should derive the public key "wg pubkey" derives', () => {
+  assert.is(publicKeyOf(decodeKey(KEYS.client.private)!).toString('base64'), KEYS.client.public);
+  assert.is(publicKeyOf(decodeKey(KEYS.server.private)!).toString('base64'), KEYS.server.public);
+});
+
+keys('should decode only canonical base64 of 32 bytes', () => {
+  assert.is(decodeKey(KEYS.psk)?.length, 32);
+  assert.is(decodeKey(KEYS.psk.slice(1)), undefined);
+  assert.is(decodeKey(`${KEYS.psk.slice(0, 42)}B=`), undefined, 'non-canonical last character');
+  assert.is(generatePrivateKey().length, 32);
+});
+
+keys.run();
+
+const link = suite('linkCommands');
+
+link('should add addresses, bring the link up and route every AllowedIPs', () => {
+  assert.equal(linkCommands('wg0', config(configText({ iface: 'MTU = 1380', peer: '' }))), [
+    'address add 198.51.100.2/32 dev wg0',
+    'address add fd5a:7b1e:c0de::2/128 dev wg0 nodad',
+    'link set dev wg0 mtu 1380 up',
+    'route replace 0.0.0.0/0 dev wg0',
+    'route replace ::/0 dev wg0',
+  ]);
+});
+
+link('should add no routes with Table = off', () => {
+  assert.not.ok(linkCommands('wg0', config(configText({ iface: 'Table = off', peer: '' }))).some((c) => c.startsWith('route')));
+});
+
+link.run();
+
+const paths = suite('mapToParent');
+
+paths('should map ids through a uid_map', () => {
+  assert.is(mapToParent(0, '         0       1000          1\n         1     100000      65536\n'), 1000);
+  assert.is(mapToParent(5, '         0       1000          1\n         1     100000      65536\n'), 100004);
+  assert.is(mapToParent(1000, '         0          0 4294967295\n'), 1000);
+});
+
+paths.run();
+
+const dns = suite('resolvConfText');
+
+dns('should write name servers and search domains', () => {
+  const c = config(configText({ iface: 'DNS = 198.51.100.53, fd5a::53, corp.example', peer: '' }));
+  assert.is(resolvConfText(c), '# written by wireguard4netns from /c.conf\nnameserver 198.51.100.53\nnameserver fd5a::53\nsearch corp.example\n');
+});
+
+dns.run();
