@@ -8,6 +8,8 @@ import type { Entry, Section } from './parse.js';
 export interface Endpoint {
   host: string;
   port: number;
+  /** where the config says it, for errors found later (resolving the host) */
+  where?: string;
 }
 
 export interface PeerConfig {
@@ -169,8 +171,11 @@ function peerSection(file: string, s: Section): PeerConfig {
   const keepalive =
     keepaliveEntry && keepaliveEntry.value.toLowerCase() !== 'off' ? integer(f, keepaliveEntry, 0, 65535, 'seconds') : undefined;
   const endpoint = endpointEntry
-    ? parseEndpoint(endpointEntry.value) ??
-      f.fail(endpointEntry, `expected host:port or [IPv6]:port with a port from 1 to 65535, got ${shown(endpointEntry.value)}`)
+    ? {
+        ...(parseEndpoint(endpointEntry.value) ??
+          f.fail(endpointEntry, `expected host:port or [IPv6]:port with a port from 1 to 65535, got ${shown(endpointEntry.value)}`)),
+        where: `${file}:${endpointEntry.line}`,
+      }
     : undefined;
   return {
     publicKey: key(f, publicKeyEntry),

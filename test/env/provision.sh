@@ -17,7 +17,7 @@ IMAGE=${WG4NS_TEST_IMAGE:-localhost/wg4ns-busybox}
 ROOTFS=$TEST_DIR/rootfs
 TARBALL=$TEST_DIR/rootfs.tar
 # Bump when the rootfs layout below changes, to force a rebuild.
-ROOTFS_LAYOUT=4
+ROOTFS_LAYOUT=5
 
 PACKAGES=(podman runc crun uidmap slirp4netns passt wireguard-go wireguard-tools
   busybox-static iperf3 iproute2 fuse-overlayfs catatonit conmon util-linux procps
@@ -74,11 +74,14 @@ free_subid_start() { # $1 = /etc/subuid or /etc/subgid
   echo "$start"
 }
 touch /etc/subuid /etc/subgid
+subids_added=0
 if ! awk -F: -v u="$TEST_USER" -v id="$TEST_UID" '($1==u||$1==id) && $3>=65536 {f=1} END {exit !f}' /etc/subuid; then
   s=$(free_subid_start /etc/subuid); usermod --add-subuids "$s-$((s + 65535))" "$TEST_USER"
+  subids_added=1
 fi
 if ! awk -F: -v u="$TEST_USER" -v id="$TEST_GID" '($1==u||$1==id) && $3>=65536 {f=1} END {exit !f}' /etc/subgid; then
   s=$(free_subid_start /etc/subgid); usermod --add-subgids "$s-$((s + 65535))" "$TEST_USER"
+  subids_added=1
 fi
 step "user $TEST_USER uid=$TEST_UID subuid=$(grep "^$TEST_USER:" /etc/subuid | head -1 | cut -d: -f2-) subgid=$(grep "^$TEST_USER:" /etc/subgid | head -1 | cut -d: -f2-)"
 
@@ -147,11 +150,13 @@ if [ "${WG4NS_ENABLE_CRUN:-0}" = 1 ] && [ -f /sys/fs/cgroup/unified/cgroup.contr
   # cgroupv2"). A controller unused in v2 can be re-bound to a v1 mount.
   for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
     mkdir -p "/sys/fs/cgroup/$c"
-    mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"
+    mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" || step "WARNING: could not move cgroup controller $c to v1"
   done
   left=$(cat /sys/fs/cgroup/unified/cgroup.controllers)
   step "crun enabled: cgroup v2 controllers left: ${left:-none}"
 fi
+# A running pause process keeps the old id mapping until `podman system migrate`.
+[ "$subids_added" = 0 ] || as_user podman system migrate >/dev/null 2>&1 || true
 DRIVER=$(as_user podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null || echo none)
 step "podman config written (runtime runc, storage driver $DRIVER)"
 
@@ -183,7 +188,7 @@ if [ "$(cat "$TEST_DIR/rootfs.stamp" 2>/dev/null)" != "$STAMP" ] || [ ! -x "$ROO
     # iperf3 (dynamically linked): binary + the libraries ldd reports.
     install -m 0755 /usr/bin/iperf3 usr/bin/iperf3
     for lib in $(ldd /usr/bin/iperf3 | grep -o '/[^ ]*'); do
-      install -D -m 0644 "$(readlink -f "$lib")" ".$lib"
+      install -D -m 0755 "$(readlink -f "$lib")" ".$lib"
     done
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >etc/passwd
     printf 'root:x:0:\nnogroup:x:65534:\n' >etc/group
@@ -220,3 +225,13 @@ if [ "$have_hash" != "$TAR_HASH" ]; then
 else
   step "image $IMAGE up to date"
 fi
+
+# ---------------------------------------------------------------- smoke test
+out=$(as_user podman run --rm --network none --rootfs "$ROOTFS" /bin/sh -c 'ip addr show lo | grep -c "inet 127.0.0.1"' 2>&1) \
+  || die "rootless podman run failed: $out"
+[ "$out" = 1 ] || die "unexpected smoke test output: $out"
+runtimes=runc
+if as_user podman --runtime crun run --rm --network none --rootfs "$ROOTFS" /bin/true >/dev/null 2>&1; then
+  runtimes="$runtimes crun"
+fi
+step "smoke test ok: rootless podman run works with: $runtimes"

@@ -59,7 +59,7 @@ validate('should read a complete config', () => {
   assert.equal(c.dns, ['198.51.100.53']);
   assert.equal(c.dnsSearch, ['corp.example']);
   assert.is(c.peers.length, 1);
-  assert.equal(c.peers[0].endpoint, { host: '198.18.0.2', port: 51820 });
+  assert.equal(c.peers[0].endpoint, { host: '198.18.0.2', port: 51820, where: '/etc/wg/edge.conf:9' });
   assert.is(c.peers[0].persistentKeepalive, 25);
   assert.is(c.peers[0].presharedKey?.toString('base64'), KEYS.psk);
   assert.is(c.routes, true);

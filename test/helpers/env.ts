@@ -1,0 +1,59 @@
+// The test machine as test/env/provision.sh leaves it: an unprivileged
+// user with subuids, rootless podman (runc, cgroupfs) and a busybox rootfs.
+// Tests run as root and act as that user; they fail, never skip, when the
+// machine is not provisioned.
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execa, type Options } from 'execa';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const BUNDLE = join(ROOT, 'dist/wireguard4netns');
+export const USER = process.env.WG4NS_TEST_USER ?? 'wg4ns';
+export const ROOTFS = `${process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test'}/rootfs`;
+export const IMAGE = process.env.WG4NS_TEST_IMAGE ?? 'localhost/wg4ns-busybox';
+
+function id(flag: string): number {
+  try {
+    return Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
+  } catch {
+    throw new Error(`test user ${USER} is missing: run "sudo test/env/provision.sh" first`);
+  }
+}
+export const UID = id('-u');
+export const GID = id('-g');
+export const HOME = `/home/${USER}`;
+export const RUNTIME_DIR = `/run/user/${UID}`;
+export const STATE_BASE = join(RUNTIME_DIR, 'wireguard4netns');
+export const HOOKS_DIR = join(HOME, '.config/containers/oci/hooks.d');
+if (!existsSync(ROOTFS)) throw new Error(`test rootfs ${ROOTFS} is missing: run "sudo test/env/provision.sh" first`);
+
+/** Runs a command as the test user, as a login without a session would. */
+export function asUser(cmd: string[], options: Options = {}) {
+  return execa(
+    'runuser',
+    ['-u', USER, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', `HOME=${HOME}`, `USER=${USER}`, `XDG_RUNTIME_DIR=${RUNTIME_DIR}`, ...cmd],
+    { cwd: '/', reject: false, timeout: 60_000, ...options },
+  );
+}
+
+/** Writes a file the test user owns, mode 0600 (configs hold private keys). */
+export function userFile(name: string, content: string): string {
+  const dir = join(HOME, 'wg4ns-test');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chownSync(dir, UID, GID);
+  const path = join(dir, name);
+  writeFileSync(path, content, { mode: 0o600 });
+  chownSync(path, UID, GID);
+  return path;
+}
+
+/** Installs the hook JSON into the test user's hooks directory. */
+export async function installHook(): Promise<void> {
+  const r = await asUser([process.execPath, BUNDLE, 'install', '--hooks-dir', HOOKS_DIR]);
+  if (r.exitCode !== 0) throw new Error(`install failed: ${r.stderr}`);
+}
+
+export function podman(args: string[], options: Options = {}) {
+  return asUser(['podman', '--hooks-dir', HOOKS_DIR, ...args], options);
+}

@@ -1,0 +1,34 @@
+// What must be gone after a tunnel ends: daemons, sockets, state, interfaces.
+import { readdirSync } from 'node:fs';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { STATE_BASE } from './env.js';
+
+export async function daemons(): Promise<string[]> {
+  const r = await execa('pgrep', ['-af', '^/\\S*wireguard-go wireguard4netns'], { reject: false });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+export function stateEntries(): string[] {
+  try {
+    return readdirSync(STATE_BASE);
+  } catch {
+    return [];
+  }
+}
+
+/** Waits (bounded) until no daemon and no state is left, then asserts it. */
+export async function assertNothingLeft(what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && ((await daemons()).length > 0 || stateEntries().length > 0)) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(await daemons(), [], `${what}: daemons left`);
+  assert.equal(stateEntries(), [], `${what}: state left in ${STATE_BASE}`);
+  const hostLinks = (await execa('ip', ['-o', 'link', 'show'])).stdout;
+  assert.not.match(hostLinks, /: wg0[:@]/, `${what}: wg0 in the host namespace`);
+}
+
+export async function killDaemons(): Promise<void> {
+  await execa('pkill', ['-KILL', '-f', '^/\\S*wireguard-go wireguard4netns'], { reject: false });
+}

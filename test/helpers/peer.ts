@@ -1,0 +1,54 @@
+// An independent WireGuard peer (Debian's wireguard-go, configured with wg)
+// with a backend HTTP server, in a network namespace of its own:
+// test/env/peer.sh does the work.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { generatePrivateKey, publicKeyOf } from '../../src/keys.js';
+import { ROOT } from './env.js';
+
+const PEER_SH = join(ROOT, 'test/env/peer.sh');
+export const BACKEND_V4 = 'http://198.51.100.1:8080/';
+export const BACKEND_V6 = 'http://[fd5a:7b1e:c0de::1]:8080/';
+export const PAGE = 'wireguard4netns test peer says hello';
+
+export interface Peer {
+  name: string;
+  endpoint: string;
+  publicKey: string;
+  clientPrivateKey: string;
+  /** a complete client config for this peer */
+  config(extra?: string): string;
+  wg(...args: string[]): Promise<string>;
+  down(): Promise<void>;
+}
+
+export async function startPeer(name: string, index = 0): Promise<Peer> {
+  const peerKey = generatePrivateKey();
+  const clientKey = generatePrivateKey();
+  const keyFile = join('/run', `${name}.key`);
+  writeFileSync(keyFile, `${peerKey.toString('base64')}\n`, { mode: 0o600 });
+  await execa(PEER_SH, ['up', name, keyFile, publicKeyOf(clientKey).toString('base64'), String(index)]);
+  const info = (await execa(PEER_SH, ['info', name, String(index)])).stdout;
+  const nsV4 = /^PEER_NS_V4=(.*)$/m.exec(info)![1];
+  const peer: Peer = {
+    name,
+    endpoint: `${nsV4}:51820`,
+    publicKey: publicKeyOf(peerKey).toString('base64'),
+    clientPrivateKey: clientKey.toString('base64'),
+    config: (extra = '') => `[Interface]
+PrivateKey = ${peer.clientPrivateKey}
+Address = 198.51.100.2/32, fd5a:7b1e:c0de::2/128
+${extra}
+[Peer]
+PublicKey = ${peer.publicKey}
+Endpoint = ${peer.endpoint}
+AllowedIPs = 198.51.100.0/24, fd5a:7b1e:c0de::/64
+`,
+    wg: async (...args) => (await execa(PEER_SH, ['exec', name, 'wg', ...args])).stdout,
+    down: async () => {
+      await execa(PEER_SH, ['down', name]);
+    },
+  };
+  return peer;
+}

@@ -1,0 +1,99 @@
+// The command line on a plain unprivileged namespace (unshare -rn), run by
+// the unprivileged test user against a real, independent peer.
+import { readFileSync } from 'node:fs';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { asUser, BUNDLE, userFile } from '../helpers/env.js';
+import { assertNothingLeft, daemons, killDaemons } from '../helpers/leaks.js';
+import { setup } from '../helpers/suite.js';
+import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+
+const test = suite<{ peer: Peer; sandboxes: number[] }>('command line on unshare -rn', { sandboxes: [] } as never);
+
+/** A process of the test user in a new user and network namespace; resolves its pid. */
+async function sandbox(ctx: { sandboxes: number[] }): Promise<number> {
+  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', 'echo $$; exec sleep 120'], { timeout: 150_000 });
+  const pid = await new Promise<number>((resolve, reject) => {
+    proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    proc.once('exit', () => reject(new Error('sandbox exited')));
+  });
+  ctx.sandboxes.push(pid);
+  return pid;
+}
+
+function killSandboxes(ctx: { sandboxes: number[] }): void {
+  for (const pid of ctx.sandboxes.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+const inNs = (pid: number, cmd: string[]) => asUser(['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', ...cmd]);
+const fetch = (pid: number, url: string) => inNs(pid, ['timeout', '10', 'busybox', 'wget', '-q', '-O-', url]);
+const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...args]);
+
+setup(test, async (ctx) => {
+  await killDaemons();
+  ctx.peer = await startPeer('w4ncli', 1);
+});
+
+test.after(async (ctx) => {
+  killSandboxes(ctx);
+  await ctx.peer?.down();
+});
+
+test('should bring wg0 up in the namespace and reach the backend over IPv4 and IPv6', async (ctx) => {
+  const pid = await sandbox(ctx);
+  const conf = userFile('cli.conf', ctx.peer.config());
+  const up = await cli('up', String(pid), conf);
+  assert.is(up.stderr, '');
+  assert.is(up.exitCode, 0);
+  assert.match(up.stdout, `wg0 up in /proc/${pid}/ns/net (daemon pid `);
+
+  const addr = await inNs(pid, ['ip', '-o', 'addr', 'show', 'dev', 'wg0']);
+  assert.match(addr.stdout, 'inet 198.51.100.2/32');
+  assert.match(addr.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
+  assert.is((await fetch(pid, BACKEND_V4)).stdout.trim(), PAGE);
+  assert.is((await fetch(pid, BACKEND_V6)).stdout.trim(), PAGE);
+  assert.match(await ctx.peer.wg('show', 'wgp', 'latest-handshakes'), /\t[1-9]\d*$/m);
+});
+
+test('should keep key material out of the daemon argv and environment', async () => {
+  const [line] = await daemons();
+  const pid = line.split(' ')[0];
+  const peerKeyHex = Buffer.from(readFileSync(`/home/wg4ns/wg4ns-test/cli.conf`, 'utf8').match(/PrivateKey = (\S+)/)![1], 'base64');
+  for (const file of ['cmdline', 'environ']) {
+    const content = readFileSync(`/proc/${pid}/${file}`);
+    assert.not.ok(content.includes(peerKeyHex.toString('base64')), `${file} holds the private key`);
+    assert.not.ok(content.includes(peerKeyHex.toString('hex')), `${file} holds the private key in hex`);
+  }
+});
+
+test('should end the tunnel when the last process of the namespace exits', async (ctx) => {
+  killSandboxes(ctx);
+  await assertNothingLeft('after the namespace emptied');
+});
+
+test('should take the tunnel down with "down", leaving the namespace alone', async (ctx) => {
+  const pid = await sandbox(ctx);
+  const conf = userFile('cli.conf', ctx.peer.config());
+  assert.is((await cli('up', String(pid), conf)).exitCode, 0);
+  const down = await cli('down', String(pid));
+  assert.is(down.exitCode, 0, down.stderr);
+  await assertNothingLeft('after down');
+  const links = await inNs(pid, ['ip', '-o', 'link']);
+  assert.is(links.exitCode, 0, 'the namespace outlives its tunnel');
+  assert.not.match(links.stdout, 'wg0');
+});
+
+test('should refuse a bad config in one line, touching nothing', async (ctx) => {
+  const pid = await sandbox(ctx);
+  const conf = userFile('bad.conf', ctx.peer.config().replace(/Endpoint = (.*):51820/, 'Endpoint = $1'));
+  const r = await cli('up', String(pid), conf);
+  assert.is(r.exitCode, 1);
+  assert.is(r.stderr, `wireguard4netns: ${conf}:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.6"`);
+  await assertNothingLeft('after a refused config', 0);
+});
+
+test.run();
