@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/read.js';
 import { Failure } from '../src/errors.js';
 import { containerTarget } from '../src/namespaces.js';
 import { CONFIG_ANNOTATION, type OciState } from '../src/oci.js';
-import { resolvConfSource } from '../src/resolvconf.js';
+import { resolvConfPath } from '../src/resolvconf.js';
 import { up } from '../src/tunnel.js';
 
 export const INTERFACE = 'wg0';
@@ -21,7 +21,7 @@ export async function createRuntime(state: OciState): Promise<void> {
   await up(target, config, {
     iface: INTERFACE,
     containerId: state.id,
-    resolvConf: resolvConfSource(state.bundle),
+    resolvConf: resolvConfPath(state.bundle),
     verbose: /^(1|true|yes)$/i.test(state.annotations[VERBOSE_ANNOTATION] ?? ''),
   });
 }

@@ -10,11 +10,12 @@ export async function runHook(): Promise<void> {
   const state = parseOciState(readFileSync(0, 'utf8'));
   if (!state.annotations[CONFIG_ANNOTATION]) return;
   switch (state.status) {
-    case 'creating':
+    case 'creating': // runc
+    case 'created': // crun
       return createRuntime(state);
     case 'stopped':
       return poststop(state);
     default:
-      throw new Failure(`OCI state on stdin: status ${JSON.stringify(state.status)}: expected "creating" (createRuntime) or "stopped" (poststop)`);
+      throw new Failure(`OCI state on stdin: status ${JSON.stringify(state.status)}: expected "creating" or "created" (createRuntime) or "stopped" (poststop)`);
   }
 }

@@ -1,18 +1,28 @@
-// DNS= of the config, written into the resolv.conf that podman bind-mounts
-// into the container (found in the bundle's config.json).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// DNS= of the config, written into the container's /etc/resolv.conf: the
+// file podman bind-mounts there, or else (with --network none podman mounts
+// none) the one in the container's root filesystem.
+import { closeSync, constants, lstatSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Config } from './config/validate.js';
+import { Failure } from './errors.js';
 
-/** The host path of the file mounted at /etc/resolv.conf, if the bundle has one. */
-export function resolvConfSource(bundle: string): string | undefined {
+interface Spec {
+  root?: { path?: string };
+  mounts?: { destination?: string; source?: string }[];
+}
+
+/** The host path of the container's /etc/resolv.conf, from the bundle's config.json. */
+export function resolvConfPath(bundle: string): string | undefined {
   if (!bundle) return undefined;
+  let spec: Spec;
   try {
-    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { mounts?: { destination?: string; source?: string }[] };
-    return spec.mounts?.find((m) => m.destination === '/etc/resolv.conf')?.source;
+    spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as Spec;
   } catch {
     return undefined;
   }
+  const mount = spec.mounts?.find((m) => m.destination === '/etc/resolv.conf');
+  if (mount?.source) return mount.source;
+  return spec.root?.path ? join(resolve(bundle, spec.root.path), 'etc/resolv.conf') : undefined;
 }
 
 export function resolvConfText(config: Config): string {
@@ -22,9 +32,27 @@ export function resolvConfText(config: Config): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes the file and returns its undo. */
+/**
+ * Writes the file and returns its undo. The container's image owns the
+ * path, so neither the file nor its folder may be a symlink: it could point
+ * anywhere on the host.
+ */
 export function writeResolvConf(path: string, config: Config): () => void {
-  const before = readFileSync(path);
-  writeFileSync(path, resolvConfText(config));
-  return () => writeFileSync(path, before);
+  if (!lstatSync(join(path, '..')).isDirectory()) throw new Failure(`${path}: its folder is not a directory`);
+  let before: Buffer | undefined;
+  try {
+    before = readFileSync(path, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const write = (data: Buffer | string) => {
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  write(resolvConfText(config));
+  return () => (before === undefined ? rmSync(path, { force: true }) : write(before));
 }

@@ -1,0 +1,104 @@
+// The hook end to end: rootless podman (runc) runs it at createRuntime, the
+// container reaches the backend behind a real, independent peer, and
+// nothing is left once the container is gone.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { IMAGE, installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
+import { assertNothingLeft, daemons, killDaemons } from '../helpers/leaks.js';
+import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { setup } from '../helpers/suite.js';
+
+const test = suite<{ peer: Peer }>('rootless podman with the hook');
+const ANNOTATION = 'wireguard4netns.conf';
+const FETCH = `ip -o addr show dev wg0; for u in ${BACKEND_V4} ${BACKEND_V6}; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
+
+setup(test, async (ctx) => {
+  await killDaemons();
+  await podman(['rm', '-af', '-t', '0']);
+  ctx.peer = await startPeer('w4npodman', 2);
+  await installHook();
+});
+
+test.after(async (ctx) => {
+  await podman(['rm', '-af', '-t', '0']);
+  await ctx.peer?.down();
+});
+
+test('should start the container with wg0 reaching the backend over IPv4 and IPv6', async (ctx) => {
+  const conf = userFile('podman.conf', ctx.peer.config());
+  const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH]);
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, 'inet 198.51.100.2/32');
+  assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
+  assert.not.match(r.stdout, 'FAILED');
+  assert.is(r.stdout.split(PAGE).length - 1, 2, r.stdout);
+  await assertNothingLeft('after podman run --rm');
+});
+
+test('should not start a container whose config is bad, and leave nothing', async (ctx) => {
+  const conf = userFile('bad.conf', ctx.peer.config().replace(/PublicKey = .*/, 'PublicKey = not-a-key'));
+  const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'echo', 'STARTED']);
+  assert.is.not(r.exitCode, 0);
+  assert.not.match(r.stdout, 'STARTED');
+  assert.match(r.stderr, `wireguard4netns: ${conf}:6: PublicKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)`);
+  await assertNothingLeft('after a refused container', 0);
+});
+
+test('should keep the tunnel for a detached container until it is stopped', async (ctx) => {
+  const conf = userFile('podman.conf', ctx.peer.config());
+  const run = await podman(['run', '-d', '--name', 'w4n-detached', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sleep', '300']);
+  assert.is(run.exitCode, 0, run.stderr);
+  assert.is((await daemons()).length, 1);
+  const exec = await podman(['exec', 'w4n-detached', 'sh', '-c', FETCH]);
+  assert.is(exec.stdout.split(PAGE).length - 1, 2, exec.stdout);
+  const stop = await podman(['rm', '-f', '-t', '0', 'w4n-detached']);
+  assert.is(stop.exitCode, 0, stop.stderr);
+  await assertNothingLeft('after podman rm -f');
+});
+
+test('should write DNS= into the container resolv.conf', async (ctx) => {
+  const conf = userFile('dns.conf', ctx.peer.config('DNS = 198.51.100.53, tunnel.test'));
+  const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'cat', '/etc/resolv.conf']);
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.is(r.stdout, `# written by wireguard4netns from ${conf}\nnameserver 198.51.100.53\nsearch tunnel.test`);
+  await assertNothingLeft('after the DNS container');
+});
+
+test('should give every container of a kube pod the pod tunnel', async (ctx) => {
+  const conf = userFile('pod.conf', ctx.peer.config());
+  const yaml = userFile(
+    'pod.yaml',
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: w4n-pod
+  annotations:
+    ${ANNOTATION}: ${conf}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: first
+    image: ${IMAGE}
+    command: ["sh", "-c", "${FETCH}; sleep 300"]
+  - name: second
+    image: ${IMAGE}
+    command: ["sh", "-c", "sleep 1; ${FETCH}; sleep 300"]
+`,
+  );
+  const play = await podman(['kube', 'play', '--network', 'none', yaml]);
+  assert.is(play.exitCode, 0, play.stderr);
+  assert.is((await daemons()).length, 1, 'one tunnel for the pod');
+  for (const name of ['first', 'second']) {
+    let logs = '';
+    for (let i = 0; i < 100 && logs.split(PAGE).length - 1 < 2 && !logs.includes('FAILED'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = (await podman(['logs', `w4n-pod-${name}`])).stdout;
+    }
+    assert.is(logs.split(PAGE).length - 1, 2, `${name}: ${logs}`);
+  }
+  const down = await podman(['kube', 'down', yaml]);
+  assert.is(down.exitCode, 0, down.stderr);
+  await assertNothingLeft('after kube down');
+});
+
+test.run();
