@@ -1,7 +1,7 @@
 // DNS= of the config, written into the container's /etc/resolv.conf: the
 // file podman bind-mounts there, or else (with --network none podman mounts
 // none) the one in the container's root filesystem.
-import { closeSync, constants, lstatSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/validate.js';
 import { Failure } from './errors.js';
@@ -39,20 +39,22 @@ export function resolvConfText(config: Config): string {
  */
 export function writeResolvConf(path: string, config: Config): () => void {
   if (!lstatSync(join(path, '..')).isDirectory()) throw new Failure(`${path}: its folder is not a directory`);
-  let before: Buffer | undefined;
-  try {
-    before = readFileSync(path, { flag: constants.O_RDONLY | constants.O_NOFOLLOW });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const write = (data: Buffer | string) => {
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+  const open = (flags: number) => openSync(path, flags | constants.O_NOFOLLOW, 0o644);
+  const withFile = <T>(flags: number, fn: (fd: number) => T): T => {
+    const fd = open(flags);
     try {
-      writeSync(fd, data);
+      return fn(fd);
     } finally {
       closeSync(fd);
     }
   };
+  let before: Buffer | undefined;
+  try {
+    before = withFile(constants.O_RDONLY, (fd) => readFileSync(fd));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const write = (data: Buffer | string) => withFile(constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, (fd) => writeFileSync(fd, data));
   write(resolvConfText(config));
   return () => (before === undefined ? rmSync(path, { force: true }) : write(before));
 }

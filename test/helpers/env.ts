@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const BUNDLE = join(ROOT, 'dist/wireguard4netns');
@@ -29,11 +29,11 @@ export const HOOKS_DIR = join(HOME, '.config/containers/oci/hooks.d');
 if (!existsSync(ROOTFS)) throw new Error(`test rootfs ${ROOTFS} is missing: run "sudo test/env/provision.sh" first`);
 
 /** Runs a command as the test user, as a login without a session would. */
-export function asUser(cmd: string[], options: Options = {}) {
+export function asUser(cmd: string[], timeout = 60_000) {
   return execa(
     'runuser',
     ['-u', USER, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', `HOME=${HOME}`, `USER=${USER}`, `XDG_RUNTIME_DIR=${RUNTIME_DIR}`, ...cmd],
-    { cwd: '/', reject: false, timeout: 60_000, ...options },
+    { cwd: '/', reject: false, timeout },
   );
 }
 
@@ -54,6 +54,6 @@ export async function installHook(): Promise<void> {
   if (r.exitCode !== 0) throw new Error(`install failed: ${r.stderr}`);
 }
 
-export function podman(args: string[], options: Options = {}) {
-  return asUser(['podman', '--hooks-dir', HOOKS_DIR, ...args], options);
+export function podman(args: string[], timeout?: number) {
+  return asUser(['podman', '--hooks-dir', HOOKS_DIR, ...args], timeout);
 }

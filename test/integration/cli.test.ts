@@ -12,7 +12,7 @@ const test = suite<{ peer: Peer; sandboxes: number[] }>('command line on unshare
 
 /** A process of the test user in a new user and network namespace; resolves its pid. */
 async function sandbox(ctx: { sandboxes: number[] }): Promise<number> {
-  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', 'echo $$; exec sleep 120'], { timeout: 150_000 });
+  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', 'echo $$; exec sleep 120'], 150_000);
   const pid = await new Promise<number>((resolve, reject) => {
     proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     proc.once('exit', () => reject(new Error('sandbox exited')));

@@ -14,7 +14,8 @@ const failure = (text: string): string => {
     assert.instance(err, Failure);
     return (err as Error).message;
   }
-  throw new assert.Assertion({ message: 'expected a Failure' });
+  assert.unreachable('expected a Failure');
+  return '';
 };
 
 const parse = suite('parseConfigText');
