@@ -1,11 +1,11 @@
 // What wg-quick does to the interface, as one "ip -batch" inside the netns:
 // addresses, link up, and a route for every peer's AllowedIPs (the netns has
 // no other route, so a /0 simply becomes the default route).
-import { execa } from 'execa';
 import { formatCidr, networkOf } from './cidr.js';
 import type { Config } from './config/validate.js';
 import { Failure } from './errors.js';
 import { netnsPrefix, type Target } from './namespaces.js';
+import { run } from './run.js';
 import { systemTool } from './tools.js';
 
 export function linkCommands(iface: string, config: Config): string[] {
@@ -19,10 +19,9 @@ export function linkCommands(iface: string, config: Config): string[] {
 }
 
 export async function configureLink(t: Target, iface: string, config: Config): Promise<void> {
-  const [cmd, ...args] = [...netnsPrefix(t), systemTool('ip'), '-batch', '-'];
-  const result = await execa(cmd, args, { input: `${linkCommands(iface, config).join('\n')}\n`, reject: false, timeout: 5000 });
-  if (result.exitCode !== 0 || result.timedOut) {
-    const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').pop() ?? `exit code ${result.exitCode}`);
+  const r = await run([...netnsPrefix(t), systemTool('ip'), '-batch', '-'], `${linkCommands(iface, config).join('\n')}\n`, 5000);
+  if (r.code !== 0 || r.timedOut) {
+    const why = r.timedOut ? 'timed out after 5 s' : (r.stderr.trim().split('\n').pop() ?? `exit code ${r.code}`);
     throw new Failure(`configuring ${iface} inside the namespace: ${why}`);
   }
 }

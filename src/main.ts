@@ -1,8 +1,13 @@
-// Entry point of dist/wireguard4netns, and its one error boundary.
-import { runCli } from './cli.js';
+// Entry point of dist/wireguard4netns, and its one error boundary. The hook
+// is on every container start's path: it loads only what it uses (no yargs).
 import { describe } from './errors.js';
 
-runCli(process.argv.slice(2)).catch((err: unknown) => {
+async function main(argv: string[]): Promise<void> {
+  if (argv.length === 1 && argv[0] === 'hook') return (await import('./hook.js')).runHook();
+  return (await import('./cli.js')).runCli(argv);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`wireguard4netns: ${describe(err)}\n`);
   process.exitCode = 1;
 });
