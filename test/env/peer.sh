@@ -94,8 +94,9 @@ down() {
     [ -z "$pids" ] || die "processes still in netns $name: $pids"
     ip netns del "$name"
   fi
-  # The veth goes with the netns; this only matters after a half-done `up`.
-  if ip link show dev "$name-h" >/dev/null 2>&1; then ip link del dev "$name-h"; fi
+  # The veth goes with the netns, asynchronously: it may vanish between a
+  # check and a delete. This only matters after a half-done `up`.
+  ip link del dev "$name-h" 2>/dev/null || true
   rm -rf "${STATE_ROOT:?}/$name"
   rmdir "$STATE_ROOT" 2>/dev/null || true
   rmdir /run/wireguard 2>/dev/null || true   # only if empty (we may have made it)

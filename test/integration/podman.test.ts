@@ -1,6 +1,7 @@
 // The hook end to end: rootless podman (runc) runs it at createRuntime, the
 // container reaches the backend behind a real, independent peer, and
 // nothing is left once the container is gone.
+import { createSocket } from 'node:dgram';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { IMAGE, installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
@@ -42,6 +43,22 @@ test('should not start a container whose config is bad, and leave nothing', asyn
   assert.not.match(r.stdout, 'STARTED');
   assert.match(r.stderr, `wireguard4netns: ${conf}:6: PublicKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)`);
   await assertNothingLeft('after a refused container', 0);
+});
+
+test('should undo a started daemon when a later step fails :: ListenPort in use', async (ctx) => {
+  const taken = createSocket('udp4');
+  await new Promise<void>((resolve) => taken.bind(0, '0.0.0.0', resolve));
+  try {
+    const port = taken.address().port;
+    const conf = userFile('port.conf', ctx.peer.config(`ListenPort = ${port}`));
+    const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'echo', 'STARTED']);
+    assert.is.not(r.exitCode, 0);
+    assert.not.match(r.stdout, 'STARTED');
+    assert.match(r.stderr, 'wireguard4netns: configuring wireguard-go over its UAPI socket: wireguard-go refused the configuration (errno=-98: listen port in use); see its log');
+    await assertNothingLeft('after a failed UAPI configuration', 0);
+  } finally {
+    taken.close();
+  }
 });
 
 test('should keep the tunnel for a detached container until it is stopped', async (ctx) => {
