@@ -1,6 +1,7 @@
 // createRuntime: the container's namespaces exist, its process has not
 // started. Give its network namespace a configured wg0, or fail so that it
 // does not start at all.
+import { hookReadPolicy } from '../src/config/policy.js';
 import { loadConfig } from '../src/config/read.js';
 import { Failure } from '../src/errors.js';
 import { containerTarget } from '../src/namespaces.js';
@@ -13,7 +14,7 @@ export const VERBOSE_ANNOTATION = 'wireguard4netns.verbose';
 
 export async function createRuntime(state: OciState): Promise<void> {
   // Read and check everything before touching anything.
-  const config = loadConfig(state.annotations[CONFIG_ANNOTATION]);
+  const config = loadConfig(state.annotations[CONFIG_ANNOTATION], hookReadPolicy());
   if (state.pid <= 0) throw new Failure('OCI state on stdin: pid: expected the container process id at createRuntime');
   const target = containerTarget(state.pid);
 

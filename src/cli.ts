@@ -1,7 +1,7 @@
 // The command line. Every command returns normally or throws; main.ts is
 // the one place that turns an error into a line on stderr and an exit code.
 import yargs from 'yargs';
-import { loadConfig } from './config/read.js';
+import { defaultOwners, loadConfig } from './config/read.js';
 import { Failure } from './errors.js';
 import { runHook } from './hook.js';
 import { defaultHooksDir, installHook } from './install.js';
@@ -31,7 +31,7 @@ export async function runCli(argv: string[]): Promise<void> {
           .example('$0 up $(pgrep -n -f my-sandbox) ~/wg/edge.conf', 'tunnel for a process started with unshare -rn')
           .example('$0 up /run/user/1000/netns/ci ~/wg/edge.conf --userns /proc/4242/ns/user', 'a bind-mounted namespace'),
       async (a) => {
-        const config = loadConfig(a.config);
+        const config = loadConfig(a.config, { owners: defaultOwners() });
         const target = resolveTarget(a.target, a.userns);
         if (config.dns.length > 0 && !a['resolv-conf']) process.stderr.write('wireguard4netns: note: DNS= ignored; pass --resolv-conf FILE to write it\n');
         const { dir, state, joined } = await up(target, config, { iface: a.interface, resolvConf: a['resolv-conf'], verbose: a.verbose });

@@ -10,7 +10,7 @@ import { userPrefix, type Target } from './namespaces.js';
 import { wireguardGo } from './tools.js';
 
 export const LOG_FILE = 'daemon.log';
-const READY_TIMEOUT_MS = 5000;
+const READY_TIMEOUT_MS = 3000;
 
 export interface DaemonOptions {
   iface: string;

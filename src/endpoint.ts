@@ -5,7 +5,7 @@ import type { Endpoint } from './config/validate.js';
 import { Failure } from './errors.js';
 import type { ResolvedEndpoint } from './uapi.js';
 
-export async function resolveEndpoint(e: Endpoint, timeoutMs = 5000): Promise<ResolvedEndpoint> {
+export async function resolveEndpoint(e: Endpoint, timeoutMs = 3000): Promise<ResolvedEndpoint> {
   if (isIPAddress(e.host)) return { address: e.host, port: e.port };
   const what = `${e.where ?? 'config'}: Endpoint: cannot resolve ${e.host}`;
   let timer: NodeJS.Timeout | undefined;

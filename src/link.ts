@@ -8,6 +8,8 @@ import { netnsPrefix, type Target } from './namespaces.js';
 import { run } from './run.js';
 import { systemTool } from './tools.js';
 
+const LINK_TIMEOUT_MS = 2000;
+
 export function linkCommands(iface: string, config: Config): string[] {
   const cmds = config.addresses.map((a) => `address add ${formatCidr(a)} dev ${iface}${a.family === 6 ? ' nodad' : ''}`);
   cmds.push(`link set dev ${iface} mtu ${config.mtu} up`);
@@ -19,9 +21,9 @@ export function linkCommands(iface: string, config: Config): string[] {
 }
 
 export async function configureLink(t: Target, iface: string, config: Config): Promise<void> {
-  const r = await run([...netnsPrefix(t), systemTool('ip'), '-batch', '-'], `${linkCommands(iface, config).join('\n')}\n`, 5000);
+  const r = await run([...netnsPrefix(t), systemTool('ip'), '-batch', '-'], `${linkCommands(iface, config).join('\n')}\n`, LINK_TIMEOUT_MS);
   if (r.code !== 0 || r.timedOut) {
-    const why = r.timedOut ? 'timed out after 5 s' : (r.stderr.trim().split('\n').pop() ?? `exit code ${r.code}`);
+    const why = r.timedOut ? `timed out after ${LINK_TIMEOUT_MS / 1000} s` : (r.stderr.trim().split('\n').pop() ?? `exit code ${r.code}`);
     throw new Failure(`configuring ${iface} inside the namespace: ${why}`);
   }
 }

@@ -7,7 +7,12 @@ async function main(argv: string[]): Promise<void> {
   return (await import('./cli.js')).runCli(argv);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`wireguard4netns: ${describe(err)}\n`);
-  process.exitCode = 1;
-});
+// Exit explicitly: a DNS lookup that timed out cannot be cancelled and
+// would keep the process, and so the container start, waiting.
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`wireguard4netns: ${describe(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -42,6 +42,10 @@ func wireguard4netnsMain(args []string) int {
 		return 2
 	}
 
+	// Key material lives in this process: no core dumps, no ptrace.
+	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+
 	ready := os.NewFile(uintptr(*readyFd), "ready")
 	level := device.LogLevelError
 	if *verbose {
