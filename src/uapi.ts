@@ -46,7 +46,7 @@ export function parseReply(text: string): { errno: number; entries: [string, str
 }
 
 /** Sends one request and returns the reply's entries; fails on errno != 0. */
-export function uapiRequest(socket: string, request: string, timeoutMs = 3000): Promise<[string, string][]> {
+export function uapiRequest(socket: string, request: string, timeoutMs = 2000): Promise<[string, string][]> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const conn = connect(socket);
