@@ -9,6 +9,16 @@ export class Failure extends Error {
   }
 }
 
+/**
+ * User text for an error message: quoted, cut short, and with anything that
+ * could be key material (a run of 20 or more base64 characters) left out,
+ * wherever it stands: a damaged line can put a key in any field.
+ */
+export function quote(text: string): string {
+  const cut = text.length > 64 ? `${text.slice(0, 61)}...` : text;
+  return JSON.stringify(cut.replace(/[A-Za-z0-9+/]{20,}={0,2}/g, '<hidden>'));
+}
+
 /** Wraps err once with what was being done; a Failure keeps its own words. */
 export function wrap(what: string, err: unknown): Failure {
   const why = err instanceof Error ? err.message : String(err);

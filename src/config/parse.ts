@@ -3,7 +3,7 @@
 // forget line numbers, so sections and lines are split here and ini only
 // decodes each value (comments, surrounding white space).
 import { unsafe as decodeIniValue } from 'ini';
-import { Failure } from '../errors.js';
+import { Failure, quote } from '../errors.js';
 
 export interface Entry {
   key: string;
@@ -44,7 +44,7 @@ export function parseConfigText(file: string, text: string): Section[] {
     if (header) {
       const name = header[1].trim().toLowerCase();
       if (name !== 'interface' && name !== 'peer') {
-        throw new Failure(`${file}:${line}: unknown section [${header[1].trim()}]; expected [Interface] or [Peer]`);
+        throw new Failure(`${file}:${line}: unknown section ${quote(`[${header[1].trim()}]`)}; expected [Interface] or [Peer]`);
       }
       sections.push({ name: name === 'interface' ? 'Interface' : 'Peer', line, entries: [] });
       return;

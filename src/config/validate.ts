@@ -1,6 +1,6 @@
 // Sections -> a checked Config. Every error names the file, the line and the
 // key, says what was expected, and never repeats key material.
-import { Failure } from '../errors.js';
+import { Failure, quote as shown } from '../errors.js';
 import { type Cidr, formatCidr, overlaps, parseCidr } from '../cidr.js';
 import { decodeKey, publicKeyOf } from '../keys.js';
 import type { Entry, Section } from './parse.js';
@@ -89,9 +89,6 @@ function fail(message: string): never {
   throw new Failure(message);
 }
 
-function shown(value: string): string {
-  return JSON.stringify(value.length > 64 ? `${value.slice(0, 61)}...` : value);
-}
 
 function list(value: string): string[] {
   return value.split(',').map((v) => v.trim()).filter((v) => v !== '');

@@ -29,11 +29,11 @@ export const HOOKS_DIR = join(HOME, '.config/containers/oci/hooks.d');
 if (!existsSync(ROOTFS)) throw new Error(`test rootfs ${ROOTFS} is missing: run "sudo test/env/provision.sh" first`);
 
 /** Runs a command as the test user, as a login without a session would. */
-export function asUser(cmd: string[], timeout = 60_000) {
+export function asUser(cmd: string[], timeout = 60_000, input = '') {
   return execa(
     'runuser',
     ['-u', USER, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', `HOME=${HOME}`, `USER=${USER}`, `XDG_RUNTIME_DIR=${RUNTIME_DIR}`, ...cmd],
-    { cwd: '/', reject: false, timeout },
+    { cwd: '/', reject: false, timeout, input },
   );
 }
 

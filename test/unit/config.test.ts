@@ -33,7 +33,7 @@ parse('should drop comments and keep the = of base64 keys', () => {
 
 parse('should reject a key before any section, and unknown sections', () => {
   assert.throws(() => parseConfigText(F, 'Address = 1.2.3.4'), /^\/etc\/wg\/edge.conf:1: expected an \[Interface\] or \[Peer\] header before the first key$/);
-  assert.throws(() => parseConfigText(F, '[Interface]\n[Wat]'), /^\/etc\/wg\/edge.conf:2: unknown section \[Wat\]; expected \[Interface\] or \[Peer\]$/);
+  assert.throws(() => parseConfigText(F, '[Interface]\n[Wat]'), /^\/etc\/wg\/edge.conf:2: unknown section "\[Wat\]"; expected \[Interface\] or \[Peer\]$/);
   assert.throws(() => parseConfigText(F, '[Interface]\nnonsense'), /:2: expected "Key = Value" or a \[Section\] header$/);
 });
 
@@ -70,6 +70,11 @@ validate('should default the MTU to 1420 and accept keys in any case', () => {
   const c = load(configText().replace('PrivateKey', 'privatekey').replace('AllowedIPs', 'allowedips'));
   assert.is(c.mtu, 1420);
   assert.is(c.peers[0].allowedIPs.length, 2);
+});
+
+validate('should never echo a key that a damaged line put in a key name :: found by the fuzz test', () => {
+  const msg = failure(configText().replace('PrivateKey = ', 'Private '));
+  assert.is(msg, '/etc/wg/edge.conf:2: unknown key "Private <hidden>" in [Interface]; expected one of PrivateKey, Address, ListenPort, MTU, DNS, Table');
 });
 
 validate('should name file, line and key, and never echo a key :: bad PrivateKey', () => {
