@@ -66,7 +66,10 @@ func wireguard4netnsMain(args []string) int {
 		return fail("-netns and -dir are required")
 	}
 
-	// Open the TUN inside the target network namespace.
+	// Open the TUN inside the target network namespace, and set it up at
+	// once: wireguard-go binds its UDP socket only while the device is up,
+	// and a listen_port that cannot be bound must fail the UAPI request
+	// that sets it, not a later, silent link-up.
 	ns, err := os.Open(*netnsPath)
 	if err != nil {
 		return fail("failed to open network namespace: %v", err)
@@ -77,8 +80,10 @@ func wireguard4netnsMain(args []string) int {
 	}
 	var tunFile *os.File
 	err = inNetns(ns, func() (err error) {
-		tunFile, err = openTUN(*ifname)
-		return err
+		if tunFile, err = openTUN(*ifname); err != nil {
+			return err
+		}
+		return linkUp(*ifname)
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -97,6 +102,10 @@ func wireguard4netnsMain(args []string) int {
 		return fail("UAPI listen error: %v", err)
 	}
 	dev := device.NewDevice(tdev, conn.NewDefaultBind(), logger)
+	if err := dev.Up(); err != nil {
+		dev.Close()
+		return fail("failed to bring the device up: %v", err)
+	}
 	uapi, err := ipc.UAPIListen(*ifname, fileUAPI)
 	if err != nil {
 		dev.Close()
