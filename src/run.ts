@@ -1,22 +1,26 @@
-// Runs a short-lived command with some input, bounded in time. (execa would
-// do, but building its signal tables costs ~15 ms of every hook's start.)
+// Runs a short-lived command with some input, bounded in time: a command
+// that hangs is killed. (execa would do, but building its signal tables
+// costs ~15 ms of every hook's start.)
 import { spawn } from 'node:child_process';
 
 export interface RunResult {
   code: number | null;
+  stdout: string;
   stderr: string;
   timedOut: boolean;
 }
 
 export function run(argv: string[], input: string, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], env: {} });
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'pipe', env: {} });
+    let stdout = '';
     let stderr = '';
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -24,7 +28,7 @@ export function run(argv: string[], input: string, timeoutMs: number): Promise<R
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr, timedOut });
+      resolve({ code, stdout, stderr, timedOut });
     });
     child.stdin.end(input);
   });

@@ -2,6 +2,7 @@
 // the way a runtime runs it (OCI state on stdin): each case must fail in one
 // exact line, exit 1, and leave nothing behind.
 import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -14,6 +15,7 @@ import { setup } from '../helpers/suite.js';
 
 const DIR = join(HOME, `wg4ns-test/bad-${process.pid}`);
 const GOOD = configText();
+const HOOK_JSON = '/etc/wireguard4netns/hook.json';
 
 interface Case {
   name: string;
@@ -142,6 +144,64 @@ cases.forEach((c, i) => {
     assert.is(r.stdout, '');
     await assertNothingLeft(c.name, 0);
   });
+});
+
+/** Runs the CLI as real root in a private mount namespace whose resolv.conf names a silent server. */
+async function withSilentDns<T>(fn: (resolvConf: string) => Promise<T>): Promise<T> {
+  const silent = createSocket('udp4');
+  await new Promise<void>((resolve) => silent.bind(53, '127.0.0.77', resolve));
+  const resolvConf = `${DIR}/resolv.conf`;
+  writeFileSync(resolvConf, 'nameserver 127.0.0.77\noptions timeout:30 attempts:1\n');
+  try {
+    return await fn(resolvConf);
+  } finally {
+    silent.close();
+  }
+}
+
+test('should give up on an endpoint whose DNS never answers, naming the step, within the bound', async (ctx) => {
+  const path = `${DIR}/hang.conf`;
+  writeFileSync(path, GOOD.replace('198.18.0.2:51820', 'hang.wireguard4netns.test:51820'), { mode: 0o600 });
+  await withSilentDns(async (resolvConf) => {
+    const started = Date.now();
+    const r = await execa('unshare', ['-m', 'sh', '-c', `mount --bind ${resolvConf} /etc/resolv.conf && exec ${process.execPath} ${BUNDLE} up ${ctx.sandbox} ${path}`], { reject: false, timeout: 20_000 });
+    const took = Date.now() - started;
+    assert.is(r.stderr, `wireguard4netns: ${path}:7: Endpoint: cannot resolve hang.wireguard4netns.test: no answer within 3000 ms`);
+    assert.is(r.exitCode, 1);
+    assert.ok(took < 10_000, `took ${took} ms`);
+  });
+  await assertNothingLeft('after a DNS timeout', 0);
+});
+
+test('should give up on a daemon that never reports ready, naming the step, and kill it', async (ctx) => {
+  const fake = `${DIR}/silent-daemon`;
+  writeFileSync(fake, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+  const r = await asUser(['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()], 20_000);
+  assert.match(r.stderr, /^wireguard4netns: starting wireguard-go: wireguard-go did not report ready within 3 s; /);
+  assert.is(r.exitCode, 1);
+  const left = await execa('pgrep', ['-f', fake], { reject: false });
+  assert.is(left.stdout, '', 'the silent daemon was killed');
+  await assertNothingLeft('after a daemon that never got ready', 0);
+});
+
+test('should read only allowed directories as real root (rootful podman, CRI-O)', async (ctx) => {
+  const state = (conf: string) => STATE.replace('PID', String(ctx.sandbox)).replace('CONF', conf);
+  const run = (conf: string) => execa(process.execPath, [BUNDLE, 'hook'], { input: state(conf), reject: false, timeout: 15_000 });
+  const outside = await run(goodFile());
+  assert.is(outside.stderr, `wireguard4netns: ${goodFile()}: outside the directories this hook reads configs from (/etc/wireguard4netns)`);
+  assert.is(outside.exitCode, 1);
+  mkdirSync('/etc/wireguard4netns', { recursive: true });
+  writeFileSync(HOOK_JSON, JSON.stringify({ configDirs: [DIR] }));
+  try {
+    const allowed = await run(`${DIR}/missing.conf`);
+    assert.is(allowed.stderr, `wireguard4netns: ${DIR}/missing.conf: cannot read the config: no such file`, 'an allowed directory is read');
+    writeFileSync(HOOK_JSON, '{"configDirs": "/"}');
+    const broken = await run(goodFile());
+    assert.is(broken.stderr, `wireguard4netns: ${HOOK_JSON}: configDirs: expected a list of absolute directories other than /`);
+  } finally {
+    rmSync(HOOK_JSON, { force: true });
+  }
+  await assertNothingLeft('after rootful refusals', 0);
 });
 
 test('should count at least 40 cases', () => {
