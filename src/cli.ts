@@ -6,6 +6,7 @@ import { Failure } from './errors.js';
 import { runHook } from './hook.js';
 import { defaultHooksDir, installHook } from './install.js';
 import { resolveTarget } from './namespaces.js';
+import { status } from './status.js';
 import { down, findTunnel, up } from './tunnel.js';
 
 declare const VERSION: string;
@@ -51,6 +52,20 @@ export async function runCli(argv: string[]): Promise<void> {
         const dir = findTunnel(target, a.interface) ?? missing(a.interface, a.target);
         await down(dir);
         console.log(`${a.interface} down in ${target.netns}`);
+      },
+    )
+    .command(
+      'status [filter]',
+      "list this user's tunnels: daemon, interface, addresses, and each peer's endpoint, latest handshake, transfer and allowed IPs",
+      (y) =>
+        y
+          .positional('filter', { type: 'string', describe: 'a container id prefix, or a process id (the tunnel of its network namespace)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print a JSON array (handshakes in unix seconds, 0: never; sizes in bytes)' })
+          .example('$0 status', 'every tunnel of this user')
+          .example('$0 status 3f2a9c', 'the tunnel of the container whose id starts with 3f2a9c')
+          .example('$0 status $(pgrep -n -f my-sandbox) --json', "the tunnel of a process's network namespace, as JSON"),
+      async (a) => {
+        console.log(await status({ filter: a.filter, json: a.json }));
       },
     )
     .command(

@@ -1,0 +1,288 @@
+// "wireguard4netns status": every tunnel of the calling user, what its
+// daemon reports over UAPI, as text or JSON. The pure part (parsing a
+// reply, choosing tunnels, formatting) is apart from the I/O (folders,
+// /proc, sockets, configs). The daemon's reply holds the private and the
+// preshared keys: they are dropped while parsing and never get further.
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { formatCidr } from './cidr.js';
+import { defaultOwners, loadConfig } from './config/read.js';
+import { isAlive, LOG_FILE } from './daemon.js';
+import { Failure } from './errors.js';
+import { publicKeyOf } from './keys.js';
+import { runtimeBase } from './paths.js';
+import { readState, socketPath, tunnelDirs } from './state.js';
+import { uapiRequest } from './uapi.js';
+
+export interface PeerStatus {
+  /** base64 */
+  publicKey: string;
+  endpoint: string | null;
+  /** unix seconds; 0: never */
+  latestHandshake: number;
+  rxBytes: number;
+  txBytes: number;
+  /** seconds; 0: off */
+  persistentKeepalive: number;
+  allowedIPs: string[];
+}
+
+export interface DeviceStatus {
+  /** base64, derived from the private key, which is not kept */
+  publicKey: string | null;
+  listenPort: number | null;
+  peers: PeerStatus[];
+}
+
+/**
+ * running: the daemon answered; dead: its pid is gone (a killed daemon
+ * leaves its folder); not-answering: alive, but its socket refused or hung;
+ * no-state: a folder without state.json (being set up, or a failed start).
+ */
+export type DaemonState = 'running' | 'dead' | 'not-answering' | 'no-state';
+
+export interface TunnelStatus {
+  dir: string;
+  iface: string;
+  netns: string | null;
+  netnsInode: number;
+  containers: string[];
+  daemonPid: number | null;
+  daemon: DaemonState;
+  /** why the socket did not answer */
+  error: string | null;
+  config: string | null;
+  /** the config's Address list as it reads now; null when it cannot be read */
+  addresses: string[] | null;
+  log: string;
+  publicKey: string | null;
+  listenPort: number | null;
+  peers: PeerStatus[];
+}
+
+const SECRET_KEYS = new Set(['private_key', 'preshared_key']);
+
+const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+const int = (text: string) => (/^\d+$/.test(text) ? Number(text) : 0);
+
+/** The device and its peers from a "get=1" reply's entries, without any secret. */
+export function parseDevice(entries: [string, string][]): DeviceStatus {
+  const device: DeviceStatus = { publicKey: null, listenPort: null, peers: [] };
+  let peer: PeerStatus | undefined;
+  for (const [key, value] of entries) {
+    if (key === 'private_key') {
+      if (!peer && /^[0-9a-f]{64}$/.test(value) && !/^0+$/.test(value)) device.publicKey = publicKeyOf(Buffer.from(value, 'hex')).toString('base64');
+      continue;
+    }
+    if (SECRET_KEYS.has(key)) continue;
+    if (key === 'public_key') {
+      peer = { publicKey: b64(value), endpoint: null, latestHandshake: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: 0, allowedIPs: [] };
+      device.peers.push(peer);
+    } else if (!peer) {
+      if (key === 'listen_port') device.listenPort = int(value);
+    } else if (key === 'endpoint') peer.endpoint = value;
+    else if (key === 'last_handshake_time_sec') peer.latestHandshake = int(value);
+    else if (key === 'rx_bytes') peer.rxBytes = int(value);
+    else if (key === 'tx_bytes') peer.txBytes = int(value);
+    else if (key === 'persistent_keepalive_interval') peer.persistentKeepalive = int(value);
+    else if (key === 'allowed_ip') peer.allowedIPs.push(value);
+  }
+  return device;
+}
+
+/** 512 B, 1.2 KiB, 3.0 MiB ... */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A handshake time (unix seconds, 0: never) as "12 s ago", "3 min ago", "never". */
+export function formatAgo(when: number, now: number): string {
+  if (when === 0) return 'never';
+  const s = Math.max(0, Math.floor(now - when));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/**
+ * The tunnels a filter chooses: a container id prefix (any of a tunnel's
+ * containers) or, for digits, also a process's network namespace (its inode).
+ */
+export function selectTunnels(tunnels: TunnelStatus[], filter: string, pidNetnsInode?: number): TunnelStatus[] {
+  return tunnels.filter(
+    (t) => t.containers.some((id) => id.startsWith(filter)) || (pidNetnsInode !== undefined && t.netnsInode === pidNetnsInode),
+  );
+}
+
+function block(pairs: [string, string][], indent: string): string[] {
+  const width = Math.max(...pairs.map(([k]) => k.length)) + 3;
+  return pairs.map(([k, v]) => `${indent}${`${k}:`.padEnd(width)}${v}`);
+}
+
+function daemonText(t: TunnelStatus): string {
+  if (t.daemon === 'dead') {
+    const by = t.containers.length > 0 ? "the container's poststop" : '"wireguard4netns down" or the next "up" there';
+    return `pid ${t.daemonPid} dead; leftovers in ${t.dir}, removed by ${by}`;
+  }
+  if (t.daemon === 'not-answering') return `pid ${t.daemonPid}, socket not answering (${t.error})`;
+  return `pid ${t.daemonPid}`;
+}
+
+function tunnelText(t: TunnelStatus, now: number): string[] {
+  if (t.daemon === 'no-state') {
+    return [
+      `${t.iface} in the network namespace with inode ${t.netnsInode}`,
+      ...block([['state', `no state.json in ${t.dir} (a tunnel being set up, or left by a failed start)`]], '  '),
+    ];
+  }
+  const pairs: [string, string][] = [
+    ['containers', t.containers.length > 0 ? t.containers.map((id) => id.slice(0, 12)).join(', ') : 'none (command line)'],
+    ['daemon', daemonText(t)],
+    ['config', t.config ?? '?'],
+    ['addresses', t.addresses ? t.addresses.join(', ') || '(none)' : '?'],
+  ];
+  if (t.daemon === 'running') {
+    pairs.push(['public key', t.publicKey ?? '(none)'], ['listening port', t.listenPort === null ? '?' : String(t.listenPort)]);
+  }
+  pairs.push(['log', t.log]);
+  const lines = [`${t.iface} in ${t.netns}`, ...block(pairs, '  ')];
+  if (t.daemon === 'running' && t.peers.length === 0) lines.push('', '  no peers');
+  for (const p of t.peers) {
+    lines.push(
+      '',
+      `  peer ${p.publicKey}`,
+      ...block(
+        [
+          ['endpoint', p.endpoint ?? '(none)'],
+          ['latest handshake', formatAgo(p.latestHandshake, now)],
+          ['transfer', `${formatBytes(p.rxBytes)} received, ${formatBytes(p.txBytes)} sent`],
+          ['persistent keepalive', p.persistentKeepalive > 0 ? `every ${p.persistentKeepalive} s` : 'off'],
+          ['allowed ips', p.allowedIPs.join(', ') || '(none)'],
+        ],
+        '    ',
+      ),
+    );
+  }
+  return lines;
+}
+
+/** The text of "status"; now in unix seconds. */
+export function formatStatus(tunnels: TunnelStatus[], now: number): string {
+  if (tunnels.length === 0) return 'no tunnels';
+  return tunnels.map((t) => tunnelText(t, now).join('\n')).join('\n\n');
+}
+
+/** The JSON of "status --json": only the fields of TunnelStatus and PeerStatus, whatever else an object holds. */
+export function formatJson(tunnels: TunnelStatus[]): string {
+  const peer = (p: PeerStatus): PeerStatus => ({
+    publicKey: p.publicKey,
+    endpoint: p.endpoint,
+    latestHandshake: p.latestHandshake,
+    rxBytes: p.rxBytes,
+    txBytes: p.txBytes,
+    persistentKeepalive: p.persistentKeepalive,
+    allowedIPs: [...p.allowedIPs],
+  });
+  const tunnel = (t: TunnelStatus): TunnelStatus => ({
+    dir: t.dir,
+    iface: t.iface,
+    netns: t.netns,
+    netnsInode: t.netnsInode,
+    containers: [...t.containers],
+    daemonPid: t.daemonPid,
+    daemon: t.daemon,
+    error: t.error,
+    config: t.config,
+    addresses: t.addresses && [...t.addresses],
+    log: t.log,
+    publicKey: t.publicKey,
+    listenPort: t.listenPort,
+    peers: t.peers.map(peer),
+  });
+  return JSON.stringify(tunnels.map(tunnel), null, 2);
+}
+
+// ---- I/O ----
+
+/** A tunnel as its folder and state.json say, before asking the daemon. */
+function readTunnel(dir: string): TunnelStatus {
+  const name = basename(dir);
+  const dash = name.indexOf('-');
+  const state = readState(dir);
+  return {
+    dir,
+    iface: state?.iface ?? name.slice(dash + 1),
+    netns: state?.netns ?? null,
+    netnsInode: state?.netnsInode ?? Number(name.slice(0, dash)),
+    containers: state?.containers ?? [],
+    daemonPid: state?.daemonPid ?? null,
+    daemon: state ? 'running' : 'no-state',
+    error: null,
+    config: state?.config ?? null,
+    addresses: null,
+    log: join(dir, LOG_FILE),
+    publicKey: null,
+    listenPort: null,
+    peers: [],
+  };
+}
+
+function addressesOf(file: string): string[] | null {
+  try {
+    return loadConfig(file, { owners: defaultOwners() }).addresses.map(formatCidr);
+  } catch {
+    return null;
+  }
+}
+
+/** Asks the daemon; never throws: a dead or silent daemon is part of the answer. */
+async function probe(t: TunnelStatus, timeoutMs: number): Promise<TunnelStatus> {
+  if (t.daemon === 'no-state') return t;
+  if (t.config) t.addresses = addressesOf(t.config);
+  if (t.daemonPid === null || !isAlive(t.daemonPid)) return { ...t, daemon: 'dead' };
+  try {
+    const device = parseDevice(await uapiRequest(socketPath(t.dir, t.iface), 'get=1\n\n', timeoutMs));
+    return { ...t, ...device };
+  } catch (err) {
+    return { ...t, daemon: 'not-answering', error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function netnsInodeOfPid(filter: string): number | undefined {
+  if (!/^\d+$/.test(filter)) return undefined;
+  try {
+    return statSync(`/proc/${filter}/ns/net`).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StatusOptions {
+  /** a container id prefix or a pid */
+  filter?: string;
+  json?: boolean;
+  base?: string;
+  timeoutMs?: number;
+}
+
+/** What "status" prints; a filter that matches nothing is a Failure. */
+export async function status(o: StatusOptions = {}): Promise<string> {
+  let tunnels = tunnelDirs(o.base ?? runtimeBase())
+    .sort()
+    .map(readTunnel);
+  if (o.filter !== undefined) {
+    if (o.filter === '') throw new Failure('status: expected a container id prefix or a process id, got ""');
+    tunnels = selectTunnels(tunnels, o.filter, netnsInodeOfPid(o.filter));
+    if (tunnels.length === 0) throw new Failure(`no tunnel matches ${o.filter}`);
+  }
+  const probed = await Promise.all(tunnels.map((t) => probe(t, o.timeoutMs ?? 1000)));
+  return o.json ? formatJson(probed) : formatStatus(probed, Date.now() / 1000);
+}
