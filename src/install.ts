@@ -4,13 +4,16 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import template from '../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
+import { systemTool } from './tools.js';
 
 export function defaultHooksDir(): string {
   return process.geteuid!() === 0 ? '/etc/containers/oci/hooks.d' : join(homedir(), '.config/containers/oci/hooks.d');
 }
 
-export function hookJson(nodePath: string, bundlePath: string): string {
-  const hook = { ...template, hook: { ...template.hook, path: nodePath, args: ['node', bundlePath, 'hook'] } };
+/** The hook runs under prlimit --core=0: it holds key material, and Node cannot set rlimits itself. */
+export function hookJson(prlimitPath: string, nodePath: string, bundlePath: string): string {
+  const args = ['prlimit', '--core=0', '--', nodePath, bundlePath, 'hook'];
+  const hook = { ...template, hook: { ...template.hook, path: prlimitPath, args } };
   return `${JSON.stringify(hook, null, 2)}\n`;
 }
 
@@ -18,7 +21,7 @@ export function hookJson(nodePath: string, bundlePath: string): string {
 export function installHook(dir: string): { file: string; advice: string } {
   const file = join(dir, 'wireguard4netns.json');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${file}.tmp`, hookJson(process.execPath, resolve(process.argv[1])));
+  writeFileSync(`${file}.tmp`, hookJson(systemTool('prlimit'), process.execPath, resolve(process.argv[1])));
   renameSync(`${file}.tmp`, file);
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault

@@ -63,6 +63,7 @@ test('should keep key material out of the daemon argv and environment', async ()
   const [line] = await daemons();
   const pid = line.split(' ')[0];
   const peerKeyHex = Buffer.from(readFileSync(`/home/wg4ns/wg4ns-test/cli.conf`, 'utf8').match(/PrivateKey = (\S+)/)![1], 'base64');
+  assert.match(readFileSync(`/proc/${pid}/limits`, 'utf8'), /^Max core file size +0 +0 /m, 'core dumps are off');
   for (const file of ['cmdline', 'environ']) {
     const content = readFileSync(`/proc/${pid}/${file}`);
     assert.not.ok(content.includes(peerKeyHex.toString('base64')), `${file} holds the private key`);

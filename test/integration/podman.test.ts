@@ -2,9 +2,11 @@
 // container reaches the backend behind a real, independent peer, and
 // nothing is left once the container is gone.
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { IMAGE, installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
+import { BUNDLE, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
 import { assertNothingLeft, daemons, killDaemons } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -23,6 +25,14 @@ setup(test, async (ctx) => {
 test.after(async (ctx) => {
   await podman(['rm', '-af', '-t', '0']);
   await ctx.peer?.down();
+});
+
+test('should install a hook that runs without core dumps', () => {
+  const hook = JSON.parse(readFileSync(join(HOOKS_DIR, 'wireguard4netns.json'), 'utf8'));
+  assert.equal(hook.hook.args.slice(0, 3), ['prlimit', '--core=0', '--']);
+  assert.equal(hook.hook.args.slice(-2), [BUNDLE, 'hook']);
+  assert.equal(hook.stages, ['createRuntime', 'poststop']);
+  assert.equal(hook.when, { annotations: { '^wireguard4netns\\.conf$': '.+' } });
 });
 
 test('should start the container with wg0 reaching the backend over IPv4 and IPv6', async (ctx) => {
