@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { asUser, BUNDLE, GID, HOME, UID } from '../helpers/env.js';
 import { configText, KEYS } from '../helpers/config.js';
 import { assertNothingLeft, killDaemons } from '../helpers/leaks.js';
+import { startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
 const DIR = join(HOME, `wg4ns-test/bad-${process.pid}`);
@@ -115,8 +116,7 @@ setup(test, async (ctx) => {
   writeFileSync(goodFile(), GOOD, { mode: 0o600 });
   chownSync(goodFile(), UID, GID);
   symlinkSync(DIR, `${DIR}/link-dir`);
-  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', 'echo $$; exec sleep 120'], 150_000);
-  ctx.sandbox = await new Promise<number>((resolve) => proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  ctx.sandbox = await startSandbox([]);
   ctx.dead = await deadPid();
 });
 

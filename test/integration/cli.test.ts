@@ -3,35 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asUser, BUNDLE, userFile } from '../helpers/env.js';
+import { userFile } from '../helpers/env.js';
 import { assertNothingLeft, daemons, killDaemons } from '../helpers/leaks.js';
+import { cli, fetchIn, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 
 const test = suite<{ peer: Peer; sandboxes: number[] }>('command line on unshare -rn', { sandboxes: [] } as never);
-
-/** A process of the test user in a new user and network namespace; resolves its pid. */
-async function sandbox(ctx: { sandboxes: number[] }): Promise<number> {
-  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', 'echo $$; exec sleep 120'], 150_000);
-  const pid = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    proc.once('exit', () => reject(new Error('sandbox exited')));
-  });
-  ctx.sandboxes.push(pid);
-  return pid;
-}
-
-function killSandboxes(ctx: { sandboxes: number[] }): void {
-  for (const pid of ctx.sandboxes.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-}
-
-const inNs = (pid: number, cmd: string[]) => asUser(['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', ...cmd]);
-const fetch = (pid: number, url: string) => inNs(pid, ['timeout', '10', 'busybox', 'wget', '-q', '-O-', url]);
-const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...args]);
 
 setup(test, async (ctx) => {
   await killDaemons();
@@ -39,23 +17,23 @@ setup(test, async (ctx) => {
 });
 
 test.after(async (ctx) => {
-  killSandboxes(ctx);
+  killSandboxes(ctx.sandboxes);
   await ctx.peer?.down();
 });
 
 test('should bring wg0 up in the namespace and reach the backend over IPv4 and IPv6', async (ctx) => {
-  const pid = await sandbox(ctx);
+  const pid = await startSandbox(ctx.sandboxes);
   const conf = userFile('cli.conf', ctx.peer.config());
   const up = await cli('up', String(pid), conf);
   assert.is(up.stderr, '');
   assert.is(up.exitCode, 0);
   assert.match(up.stdout, `wg0 up in /proc/${pid}/ns/net (daemon pid `);
 
-  const addr = await inNs(pid, ['ip', '-o', 'addr', 'show', 'dev', 'wg0']);
+  const addr = await inSandbox(pid, ['ip', '-o', 'addr', 'show', 'dev', 'wg0']);
   assert.match(addr.stdout, 'inet 198.51.100.2/32');
   assert.match(addr.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
-  assert.is((await fetch(pid, BACKEND_V4)).stdout.trim(), PAGE);
-  assert.is((await fetch(pid, BACKEND_V6)).stdout.trim(), PAGE);
+  assert.is((await fetchIn(pid, BACKEND_V4)).stdout.trim(), PAGE);
+  assert.is((await fetchIn(pid, BACKEND_V6)).stdout.trim(), PAGE);
   assert.match(await ctx.peer.wg('show', 'wgp', 'latest-handshakes'), /\t[1-9]\d*$/m);
 });
 
@@ -72,24 +50,24 @@ test('should keep key material out of the daemon argv and environment', async ()
 });
 
 test('should end the tunnel when the last process of the namespace exits', async (ctx) => {
-  killSandboxes(ctx);
+  killSandboxes(ctx.sandboxes);
   await assertNothingLeft('after the namespace emptied');
 });
 
 test('should take the tunnel down with "down", leaving the namespace alone', async (ctx) => {
-  const pid = await sandbox(ctx);
+  const pid = await startSandbox(ctx.sandboxes);
   const conf = userFile('cli.conf', ctx.peer.config());
   assert.is((await cli('up', String(pid), conf)).exitCode, 0);
   const down = await cli('down', String(pid));
   assert.is(down.exitCode, 0, down.stderr);
   await assertNothingLeft('after down');
-  const links = await inNs(pid, ['ip', '-o', 'link']);
+  const links = await inSandbox(pid, ['ip', '-o', 'link']);
   assert.is(links.exitCode, 0, 'the namespace outlives its tunnel');
   assert.not.match(links.stdout, 'wg0');
 });
 
 test('should refuse a bad config in one line, touching nothing', async (ctx) => {
-  const pid = await sandbox(ctx);
+  const pid = await startSandbox(ctx.sandboxes);
   const conf = userFile('bad.conf', ctx.peer.config().replace(/Endpoint = (.*):51820/, 'Endpoint = $1'));
   const r = await cli('up', String(pid), conf);
   assert.is(r.exitCode, 1);

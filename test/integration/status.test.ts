@@ -2,9 +2,10 @@
 // then on the same tunnel after its daemon was killed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asUser, BUNDLE, STATE_BASE, userFile } from '../helpers/env.js';
+import { STATE_BASE, userFile } from '../helpers/env.js';
 import { assertNothingLeft, killDaemons } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { cli, fetchIn, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
 interface Ctx {
@@ -14,29 +15,6 @@ interface Ctx {
   daemonPid: number;
 }
 const test = suite<Ctx>('status', { sandboxes: [] } as never);
-
-/** A process of the test user in a new user and network namespace; resolves its pid. */
-async function sandbox(ctx: Ctx): Promise<number> {
-  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', 'echo $$; exec sleep 120'], 150_000);
-  const pid = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    proc.once('exit', () => reject(new Error('sandbox exited')));
-  });
-  ctx.sandboxes.push(pid);
-  return pid;
-}
-
-function killSandboxes(ctx: Ctx): void {
-  for (const pid of ctx.sandboxes.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-}
-
-const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...args]);
-const fetch = (pid: number, url: string) =>
-  asUser(['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', 'timeout', '10', 'busybox', 'wget', '-q', '-O-', url]);
 
 interface PeerJson {
   publicKey: string;
@@ -64,18 +42,18 @@ function assertNoClientKey(ctx: Ctx, out: string): void {
 setup(test, async (ctx) => {
   await killDaemons();
   ctx.peer = await startPeer('w4nstat', 6);
-  ctx.pid = await sandbox(ctx);
+  ctx.pid = await startSandbox(ctx.sandboxes);
   const conf = userFile('status.conf', `${ctx.peer.config()}PersistentKeepalive = 25\n`);
   const up = await cli('up', String(ctx.pid), conf);
   if (up.exitCode !== 0) throw new Error(`up failed: ${up.stderr}`);
   ctx.daemonPid = Number(/daemon pid (\d+)/.exec(up.stdout)![1]);
   // A fetch through the tunnel makes the handshake and some traffic.
-  const page = await fetch(ctx.pid, BACKEND_V4);
+  const page = await fetchIn(ctx.pid, BACKEND_V4);
   if (page.stdout.trim() !== PAGE) throw new Error(`no page through the tunnel: ${page.stderr}`);
 });
 
 test.after(async (ctx) => {
-  killSandboxes(ctx);
+  killSandboxes(ctx.sandboxes);
   await ctx.peer?.down();
 });
 
@@ -155,7 +133,7 @@ test('should report a killed daemon as dead, and exit 0', async (ctx) => {
 test('should leave nothing once the leftovers are taken down', async (ctx) => {
   const down = await cli('down', String(ctx.pid));
   assert.is(down.exitCode, 0, down.stderr);
-  killSandboxes(ctx);
+  killSandboxes(ctx.sandboxes);
   await assertNothingLeft('after status');
   const r = await cli('status');
   assert.equal([r.exitCode, r.stdout], [0, 'no tunnels']);
