@@ -8,6 +8,7 @@ import { containerTarget } from '../src/namespaces.js';
 import { CONFIG_ANNOTATION, type OciState } from '../src/oci.js';
 import { resolvConfPath } from '../src/resolvconf.js';
 import { up } from '../src/tunnel.js';
+import { parseWait, WAIT_ANNOTATION } from '../src/wait.js';
 
 export const INTERFACE = 'wg0';
 export const VERBOSE_ANNOTATION = 'wireguard4netns.verbose';
@@ -15,6 +16,7 @@ export const VERBOSE_ANNOTATION = 'wireguard4netns.verbose';
 export async function createRuntime(state: OciState): Promise<void> {
   // Read and check everything before touching anything.
   const config = loadConfig(state.annotations[CONFIG_ANNOTATION], hookReadPolicy());
+  const waitSeconds = parseWait(state.annotations[WAIT_ANNOTATION]);
   if (state.pid <= 0) throw new Failure('OCI state on stdin: pid: expected the container process id at createRuntime');
   const target = containerTarget(state.pid);
 
@@ -24,5 +26,6 @@ export async function createRuntime(state: OciState): Promise<void> {
     containerId: state.id,
     resolvConf: resolvConfPath(state.bundle),
     verbose: /^(1|true|yes)$/i.test(state.annotations[VERBOSE_ANNOTATION] ?? ''),
+    waitSeconds,
   });
 }

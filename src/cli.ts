@@ -6,6 +6,7 @@ import { Failure } from './errors.js';
 import { runHook } from './hook.js';
 import { defaultHooksDir, installHook } from './install.js';
 import { resolveTarget } from './namespaces.js';
+import { reload } from './reload.js';
 import { status } from './status.js';
 import { down, findTunnel, up } from './tunnel.js';
 
@@ -66,6 +67,18 @@ export async function runCli(argv: string[]): Promise<void> {
           .example('$0 status $(pgrep -n -f my-sandbox) --json', "the tunnel of a process's network namespace, as JSON"),
       async (a) => {
         console.log(await status({ filter: a.filter, json: a.json }));
+      },
+    )
+    .command(
+      'reload <tunnel> <config>',
+      'apply a changed config to a running tunnel without restarting it: keys, peers, allowed IPs and their routes, addresses, MTU',
+      (y) =>
+        y
+          .positional('tunnel', { type: 'string', demandOption: true, describe: 'a container id prefix, or a process id in the namespace' })
+          .positional('config', { type: 'string', demandOption: true, describe: 'absolute path of the new config' })
+          .example('$0 reload 3f2a9c ~/wg/edge.conf', 'the tunnel of the container whose id starts with 3f2a9c'),
+      async (a) => {
+        console.log(await reload(a.tunnel, a.config));
       },
     )
     .command(

@@ -17,6 +17,8 @@ export interface DaemonOptions {
   mtu: number;
   dir: string;
   verbose?: boolean;
+  /** "PUBKEYHEX=HOST:PORT" of peers whose endpoint is a hostname, re-resolved by the daemon */
+  reresolve?: string[];
 }
 
 function lastLogLine(dir: string): string {
@@ -33,6 +35,10 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<number> {
   const args = ['wireguard4netns', '-netns', t.netns, '-interface', o.iface, '-mtu', String(o.mtu), '-dir', o.dir];
   if (t.watchPid) args.push('-watch-pid', String(t.watchPid));
   if (o.verbose) args.push('-verbose');
+  for (const r of o.reresolve ?? []) args.push('-reresolve', r);
+  // The daemon gets no environment: the interval override (for tests) is an argument.
+  const interval = process.env.WIREGUARD4NETNS_RERESOLVE_INTERVAL;
+  if (o.reresolve?.length && interval) args.push('-reresolve-interval', interval);
   const [cmd, ...argv] = [...userPrefix(t), wireguardGo(), ...args];
   const log = openSync(join(o.dir, LOG_FILE), 'a', 0o600);
   const child = spawn(cmd, argv, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: {} });

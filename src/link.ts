@@ -1,6 +1,7 @@
-// What wg-quick does to the interface, as one "ip -batch" inside the netns:
-// addresses, link up, and a route for every peer's AllowedIPs (the netns has
-// no other route, so a /0 simply becomes the default route).
+// What wg-quick does to the interface, as "ip -batch" inside the netns:
+// addresses, MTU, link up, and a route for every peer's AllowedIPs (the
+// netns has no other route, so a /0 simply becomes the default route).
+// What was applied is kept in state.json, so a reload changes exactly that.
 import { formatCidr, networkOf } from './cidr.js';
 import type { Config } from './config/validate.js';
 import { Failure } from './errors.js';
@@ -10,20 +11,50 @@ import { systemTool } from './tools.js';
 
 const LINK_TIMEOUT_MS = 2000;
 
-export function linkCommands(iface: string, config: Config): string[] {
-  const cmds = config.addresses.map((a) => `address add ${formatCidr(a)} dev ${iface}${a.family === 6 ? ' nodad' : ''}`);
-  cmds.push(`link set dev ${iface} mtu ${config.mtu} up`);
-  if (config.routes) {
-    const routes = new Set(config.peers.flatMap((p) => p.allowedIPs.map(networkOf)));
-    for (const r of routes) cmds.push(`route replace ${r} dev ${iface}`);
-  }
-  return cmds;
+export interface Applied {
+  addresses: string[];
+  routes: string[];
+  mtu: number;
 }
 
-export async function configureLink(t: Target, iface: string, config: Config): Promise<void> {
-  const r = await run([...netnsPrefix(t), systemTool('ip'), '-batch', '-'], `${linkCommands(iface, config).join('\n')}\n`, LINK_TIMEOUT_MS);
-  if (r.code !== 0 || r.timedOut) {
-    const why = r.timedOut ? `timed out after ${LINK_TIMEOUT_MS / 1000} s` : (r.stderr.trim().split('\n').pop() ?? `exit code ${r.code}`);
-    throw new Failure(`configuring ${iface} inside the namespace: ${why}`);
+export function appliedOf(config: Config): Applied {
+  const routes = config.routes ? config.peers.flatMap((p) => p.allowedIPs.map(networkOf)) : [];
+  return { addresses: config.addresses.map(formatCidr), routes: [...new Set(routes)], mtu: config.mtu };
+}
+
+const addAddress = (iface: string, a: string) => `address add ${a} dev ${iface}${a.includes(':') ? ' nodad' : ''}`;
+
+export function linkCommands(iface: string, a: Applied): string[] {
+  return [
+    ...a.addresses.map((addr) => addAddress(iface, addr)),
+    `link set dev ${iface} mtu ${a.mtu} up`,
+    ...a.routes.map((r) => `route replace ${r} dev ${iface}`),
+  ];
+}
+
+/** What takes the interface from before to after: removals, then additions. */
+export function reloadCommands(iface: string, before: Applied, after: Applied): { remove: string[]; add: string[] } {
+  const gone = (list: string[], from: string[]) => list.filter((x) => !from.includes(x));
+  return {
+    remove: [
+      ...gone(before.routes, after.routes).map((r) => `route del ${r} dev ${iface}`),
+      ...gone(before.addresses, after.addresses).map((a) => `address del ${a} dev ${iface}`),
+    ],
+    add: [
+      ...gone(after.addresses, before.addresses).map((a) => addAddress(iface, a)),
+      ...(after.mtu !== before.mtu ? [`link set dev ${iface} mtu ${after.mtu}`] : []),
+      ...after.routes.map((r) => `route replace ${r} dev ${iface}`),
+    ],
+  };
+}
+
+/** Runs commands in one "ip -batch" inside the namespace; with force, errors of single commands are ignored. */
+export async function ipBatch(t: Target, iface: string, commands: string[], force = false): Promise<void> {
+  if (commands.length === 0) return;
+  const argv = [...netnsPrefix(t), systemTool('ip'), ...(force ? ['-force'] : []), '-batch', '-'];
+  const r = await run(argv, `${commands.join('\n')}\n`, LINK_TIMEOUT_MS);
+  if (r.timedOut) throw new Failure(`configuring ${iface} inside the namespace: timed out after ${LINK_TIMEOUT_MS / 1000} s`);
+  if (r.code !== 0 && !force) {
+    throw new Failure(`configuring ${iface} inside the namespace: ${r.stderr.trim().split('\n').pop() || `exit code ${r.code}`}`);
   }
 }

@@ -1,6 +1,7 @@
 // A tunnel's state.json, beside its socket and log in the tunnel folder.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Applied } from './link.js';
 import { runtimeBase } from './paths.js';
 
 export interface TunnelState {
@@ -11,6 +12,8 @@ export interface TunnelState {
   config: string;
   /** the containers (OCI ids) that use this tunnel; empty for the command line */
   containers: string[];
+  /** addresses, routes and MTU set on the interface, for reload */
+  applied: Applied;
   /** /etc/resolv.conf source we wrote, if any */
   resolvConf?: string;
   created: number;
@@ -54,4 +57,21 @@ export function tunnelDirs(base = runtimeBase()): string[] {
 
 export function removeTunnelDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Tunnels of a container whose id starts with filter, or of the namespace of process filter. */
+export function selectTunnels<T extends { containers: string[]; netnsInode: number }>(tunnels: T[], filter: string, pidNetnsInode?: number): T[] {
+  return tunnels.filter(
+    (t) => t.containers.some((id) => id.startsWith(filter)) || (pidNetnsInode !== undefined && t.netnsInode === pidNetnsInode),
+  );
+}
+
+/** The network namespace inode of process filter, when filter is a live pid. */
+export function netnsInodeOfPid(filter: string): number | undefined {
+  if (!/^\d+$/.test(filter)) return undefined;
+  try {
+    return statSync(`/proc/${filter}/ns/net`).ino;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,7 +3,6 @@
 // reply, choosing tunnels, formatting) is apart from the I/O (folders,
 // /proc, sockets, configs). The daemon's reply holds the private and the
 // preshared keys: they are dropped while parsing and never get further.
-import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { formatCidr } from './cidr.js';
 import { defaultOwners, loadConfig } from './config/read.js';
@@ -11,7 +10,7 @@ import { isAlive, LOG_FILE } from './daemon.js';
 import { Failure } from './errors.js';
 import { publicKeyOf } from './keys.js';
 import { runtimeBase } from './paths.js';
-import { readState, socketPath, tunnelDirs } from './state.js';
+import { netnsInodeOfPid, readState, selectTunnels, socketPath, tunnelDirs } from './state.js';
 import { uapiRequest } from './uapi.js';
 
 export interface PeerStatus {
@@ -116,11 +115,6 @@ export function formatAgo(when: number, now: number): string {
  * The tunnels a filter chooses: a container id prefix (any of a tunnel's
  * containers) or, for digits, also a process's network namespace (its inode).
  */
-export function selectTunnels(tunnels: TunnelStatus[], filter: string, pidNetnsInode?: number): TunnelStatus[] {
-  return tunnels.filter(
-    (t) => t.containers.some((id) => id.startsWith(filter)) || (pidNetnsInode !== undefined && t.netnsInode === pidNetnsInode),
-  );
-}
 
 function block(pairs: [string, string][], indent: string): string[] {
   const width = Math.max(...pairs.map(([k]) => k.length)) + 3;
@@ -256,14 +250,6 @@ async function probe(t: TunnelStatus, timeoutMs: number): Promise<TunnelStatus> 
   }
 }
 
-function netnsInodeOfPid(filter: string): number | undefined {
-  if (!/^\d+$/.test(filter)) return undefined;
-  try {
-    return statSync(`/proc/${filter}/ns/net`).ino;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface StatusOptions {
   /** a container id prefix or a pid */

@@ -3,17 +3,19 @@
 // so a hook finishes within 10 s and its error names the step that hung.
 // Each step registers its undo, so a failure at any point leaves nothing:
 // no daemon, no socket, no interface, no state.
+import { isIPAddress } from './cidr.js';
 import { Cleanup } from './cleanup.js';
 import type { Config } from './config/validate.js';
 import { isAlive, startDaemon, stopDaemon } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
 import { wrap } from './errors.js';
-import { configureLink } from './link.js';
+import { appliedOf, ipBatch, linkCommands } from './link.js';
 import { processInNetns, type Target } from './namespaces.js';
 import { tunnelDir } from './paths.js';
 import { writeResolvConf } from './resolvconf.js';
 import { makeTunnelDir, readState, removeTunnelDir, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
 import { encodeSet, uapiRequest } from './uapi.js';
+import { awaitHandshake } from './wait.js';
 
 export interface UpOptions {
   iface: string;
@@ -21,6 +23,8 @@ export interface UpOptions {
   /** host path of the container's resolv.conf, for DNS= */
   resolvConf?: string;
   verbose?: boolean;
+  /** wait up to this many seconds for a first handshake */
+  waitSeconds?: number;
 }
 
 export interface UpResult {
@@ -61,11 +65,21 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
     await step(`creating ${dir}`, () => makeTunnelDir(dir));
     cleanup.add(() => removeTunnelDir(dir));
     const daemonPid = await step('starting wireguard-go', () =>
-      startDaemon(t, { iface: o.iface, mtu: config.mtu, dir, verbose: o.verbose }),
+      startDaemon(t, {
+        iface: o.iface,
+        mtu: config.mtu,
+        dir,
+        verbose: o.verbose,
+        reresolve: config.peers.flatMap((p) =>
+          p.endpoint && !isIPAddress(p.endpoint.host) ? [`${p.publicKey.toString('hex')}=${p.endpoint.host}:${p.endpoint.port}`] : [],
+        ),
+      }),
     );
     cleanup.add(() => stopDaemon(daemonPid));
     await step('configuring wireguard-go over its UAPI socket', () => uapiRequest(socketPath(dir, o.iface), encodeSet(config, endpoints)));
-    await configureLink(t, o.iface, config);
+    const applied = appliedOf(config);
+    await ipBatch(t, o.iface, linkCommands(o.iface, applied));
+    if (o.waitSeconds) await awaitHandshake(socketPath(dir, o.iface), config, endpoints, o.waitSeconds);
     if (o.resolvConf && config.dns.length > 0) {
       cleanup.add(await step(`writing DNS into ${o.resolvConf}`, () => writeResolvConf(o.resolvConf!, config)));
     }
@@ -76,6 +90,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
       netnsInode: t.inode,
       config: config.file,
       containers: o.containerId ? [o.containerId] : [],
+      applied,
       resolvConf: o.resolvConf && config.dns.length > 0 ? o.resolvConf : undefined,
       created: Math.floor(Date.now() / 1000),
     };

@@ -10,18 +10,33 @@ export interface ResolvedEndpoint {
   port: number;
 }
 
-function formatEndpoint(e: ResolvedEndpoint): string {
+export function formatEndpoint(e: ResolvedEndpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
-/** The "set=1" request that makes the device match config exactly. */
+/** The "set=1" request that makes a new device match config. */
 export function encodeSet(config: Config, endpoints: (ResolvedEndpoint | undefined)[]): string {
+  return encode(config, endpoints, ['replace_peers=true'], false);
+}
+
+/**
+ * The request that takes a running device to config without touching
+ * what stays (like "wg syncconf"): peers that are gone are removed, the
+ * others are updated in place, so their sessions survive.
+ */
+export function encodeSync(config: Config, endpoints: (ResolvedEndpoint | undefined)[], currentPeersHex: string[]): string {
+  const wanted = new Set(config.peers.map((p) => p.publicKey.toString('hex')));
+  const removals = currentPeersHex.filter((k) => !wanted.has(k)).flatMap((k) => [`public_key=${k}`, 'remove=true']);
+  return encode(config, endpoints, removals, true);
+}
+
+function encode(config: Config, endpoints: (ResolvedEndpoint | undefined)[], before: string[], explicitPsk: boolean): string {
   const lines = ['set=1', `private_key=${config.privateKey.toString('hex')}`];
   if (config.listenPort !== undefined) lines.push(`listen_port=${config.listenPort}`);
-  lines.push('replace_peers=true');
+  lines.push(...before);
   config.peers.forEach((peer, i) => {
     lines.push(`public_key=${peer.publicKey.toString('hex')}`);
-    if (peer.presharedKey) lines.push(`preshared_key=${peer.presharedKey.toString('hex')}`);
+    if (peer.presharedKey || explicitPsk) lines.push(`preshared_key=${(peer.presharedKey ?? Buffer.alloc(32)).toString('hex')}`);
     const endpoint = endpoints[i];
     if (endpoint) lines.push(`endpoint=${formatEndpoint(endpoint)}`);
     lines.push(`persistent_keepalive_interval=${peer.persistentKeepalive ?? 0}`);

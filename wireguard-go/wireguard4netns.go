@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"time"
 
 	"golang.org/x/sys/unix"
 	"golang.zx2c4.com/wireguard/conn"
@@ -26,6 +27,8 @@ import (
 //     namespace with its MTU set and the UAPI socket accepts connections, or
 //     "error: <why>\n" if setup failed; then it is closed.
 //   - the UAPI socket is <dir>/<interface>.sock; keys arrive only through it.
+//   - every -reresolve-interval, it re-resolves the hosts of -reresolve
+//     peers that had no handshake for a while (see reresolve.go).
 //   - it exits when no process is left in the target namespace (when
 //     -watch-pid is given), on SIGTERM/SIGINT, or when its socket is
 //     deleted, and removes <dir> on the way out.
@@ -38,6 +41,9 @@ func wireguard4netnsMain(args []string) int {
 	watchPid := flags.Int("watch-pid", 0, "exit when this process and every other process of the namespace are gone")
 	readyFd := flags.Int("ready-fd", 3, "file descriptor to report readiness on")
 	verbose := flags.Bool("verbose", false, "log every packet-level event")
+	var reresolveEntries reresolveFlag
+	flags.Var(&reresolveEntries, "reresolve", "PUBKEYHEX=HOST:PORT: re-resolve this peer's endpoint host (repeatable)")
+	reresolveInterval := flags.Duration("reresolve-interval", 2*time.Minute, "how often to re-resolve -reresolve hosts")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -64,6 +70,9 @@ func wireguard4netnsMain(args []string) int {
 	}
 	if *netnsPath == "" || *dir == "" {
 		return fail("-netns and -dir are required")
+	}
+	if *reresolveInterval <= 0 {
+		return fail("-reresolve-interval must be positive")
 	}
 
 	// Open the TUN inside the target network namespace, and set it up at
@@ -127,6 +136,11 @@ func wireguard4netnsMain(args []string) int {
 	ready.Close()
 	logger.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", *ifname, *netnsPath, *watchPid)
 
+	done := make(chan struct{})
+	if len(reresolveEntries) > 0 {
+		go reresolve(dev, logger, reresolveEntries, *reresolveInterval, done)
+	}
+
 	// Live as long as the namespace's processes, or until told to stop.
 	emptied := make(chan struct{})
 	if *watchPid > 0 {
@@ -146,6 +160,7 @@ func wireguard4netnsMain(args []string) int {
 	case <-emptied:
 		logger.Verbosef("wireguard4netns: no process left in the namespace")
 	}
+	close(done)
 	uapi.Close()
 	dev.Close()
 	os.RemoveAll(*dir)

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../src/config/parse.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { decodeKey, generatePrivateKey, publicKeyOf } from '../../src/keys.js';
-import { linkCommands } from '../../src/link.js';
+import { appliedOf, linkCommands, reloadCommands } from '../../src/link.js';
 import { mapToParent } from '../../src/paths.js';
 import { resolvConfText } from '../../src/resolvconf.js';
 import { configText, KEYS } from '../helpers/config.js';
@@ -29,7 +29,7 @@ keys.run();
 const link = suite('linkCommands');
 
 link('should add addresses, bring the link up and route every AllowedIPs', () => {
-  assert.equal(linkCommands('wg0', config(configText({ iface: 'MTU = 1380', peer: '' }))), [
+  assert.equal(linkCommands('wg0', appliedOf(config(configText({ iface: 'MTU = 1380', peer: '' })))), [
     'address add 198.51.100.2/32 dev wg0',
     'address add fd5a:7b1e:c0de::2/128 dev wg0 nodad',
     'link set dev wg0 mtu 1380 up',
@@ -39,7 +39,17 @@ link('should add addresses, bring the link up and route every AllowedIPs', () =>
 });
 
 link('should add no routes with Table = off', () => {
-  assert.not.ok(linkCommands('wg0', config(configText({ iface: 'Table = off', peer: '' }))).some((c) => c.startsWith('route')));
+  assert.not.ok(linkCommands('wg0', appliedOf(config(configText({ iface: 'Table = off', peer: '' })))).some((c) => c.startsWith('route')));
+});
+
+link('should reload only what changed :: reloadCommands', () => {
+  const before = { addresses: ['198.51.100.2/32', 'fd5a::2/128'], routes: ['0.0.0.0/0', '::/0'], mtu: 1420 };
+  const after = { addresses: ['198.51.100.3/32', 'fd5a::2/128'], routes: ['198.51.100.0/24', '::/0'], mtu: 1380 };
+  assert.equal(reloadCommands('wg0', before, after), {
+    remove: ['route del 0.0.0.0/0 dev wg0', 'address del 198.51.100.2/32 dev wg0'],
+    add: ['address add 198.51.100.3/32 dev wg0', 'link set dev wg0 mtu 1380', 'route replace 198.51.100.0/24 dev wg0', 'route replace ::/0 dev wg0'],
+  });
+  assert.equal(reloadCommands('wg0', before, before), { remove: [], add: ['route replace 0.0.0.0/0 dev wg0', 'route replace ::/0 dev wg0'] });
 });
 
 link.run();

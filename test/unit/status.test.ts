@@ -7,7 +7,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Failure } from '../../src/errors.js';
 import { parseReply } from '../../src/uapi.js';
-import { formatAgo, formatBytes, formatJson, formatStatus, parseDevice, selectTunnels, status, type TunnelStatus } from '../../src/status.js';
+import { selectTunnels } from '../../src/state.js';
+import { formatAgo, formatBytes, formatJson, formatStatus, parseDevice, status, type TunnelStatus } from '../../src/status.js';
 import { configText, KEYS } from '../helpers/config.js';
 import { setup } from '../helpers/suite.js';
 

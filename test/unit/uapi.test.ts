@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../src/config/parse.js';
 import { validateConfig } from '../../src/config/validate.js';
-import { encodeSet, parseReply } from '../../src/uapi.js';
+import { encodeSet, encodeSync, parseReply } from '../../src/uapi.js';
 import { configText, KEYS } from '../helpers/config.js';
 
 const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
@@ -37,6 +37,14 @@ set('should bracket IPv6 endpoints and leave out what is not set', () => {
   assert.not.match(text, 'listen_port');
   assert.not.match(text, 'preshared_key');
   assert.match(text, '\npersistent_keepalive_interval=0\n');
+});
+
+set('should remove gone peers and keep the others in place :: encodeSync', () => {
+  const gone = 'ab'.repeat(32);
+  const text = encodeSync(config(configText()), [undefined], [hex(KEYS.server.public), gone]);
+  assert.not.match(text, 'replace_peers');
+  assert.match(text, `\npublic_key=${gone}\nremove=true\npublic_key=${hex(KEYS.server.public)}\npreshared_key=${'00'.repeat(32)}\n`);
+  assert.is(text.split('remove=true').length - 1, 1, 'only the gone peer is removed');
 });
 
 set.run();

@@ -1,0 +1,56 @@
+// "wireguard4netns reload ID CONFIG": a running tunnel takes a changed
+// config without a restart. Everything is read and checked first, so a bad
+// config changes nothing; then keys and peers go over UAPI (as "wg
+// syncconf"), and addresses, MTU and routes change by exactly the
+// difference from what was applied before (as wg-quick would redo them).
+import { defaultOwners, loadConfig } from './config/read.js';
+import { isAlive } from './daemon.js';
+import { resolveEndpoint } from './endpoint.js';
+import { Failure, wrap } from './errors.js';
+import { appliedOf, ipBatch, reloadCommands } from './link.js';
+import { processInNetns, resolveTarget } from './namespaces.js';
+import { writeResolvConf } from './resolvconf.js';
+import { netnsInodeOfPid, readState, selectTunnels, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
+import { parseDevice } from './status.js';
+import { encodeSync, uapiRequest } from './uapi.js';
+
+function findOne(filter: string): { dir: string; state: TunnelState } {
+  const all = tunnelDirs().flatMap((dir) => {
+    const state = readState(dir);
+    return state ? [{ dir, state, containers: state.containers, netnsInode: state.netnsInode }] : [];
+  });
+  const found = selectTunnels(all, filter, netnsInodeOfPid(filter));
+  if (found.length === 0) throw new Failure(`no tunnel matches ${filter}`);
+  if (found.length > 1) throw new Failure(`${filter} matches ${found.length} tunnels; expected a longer container id prefix`);
+  return found[0];
+}
+
+function fail(message: string): never {
+  throw new Failure(message);
+}
+
+export async function reload(filter: string, file: string): Promise<string> {
+  const config = loadConfig(file, { owners: defaultOwners() });
+  const { dir, state } = findOne(filter);
+  if (!isAlive(state.daemonPid)) throw new Failure(`the daemon of that tunnel (pid ${state.daemonPid}) is not running; restart the container`);
+  if (!state.applied) throw new Failure(`that tunnel was started by an older wireguard4netns; restart the container`);
+  // Act in the namespace through a process still in it (a pod's first container may be gone).
+  const pid = processInNetns(state.netnsInode) ?? fail("no process is left in the tunnel's namespace");
+  const target = resolveTarget(String(pid));
+  const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
+
+  const socket = socketPath(dir, state.iface);
+  const current = parseDevice(await uapiRequest(socket, 'get=1\n\n')).peers.map((p) => Buffer.from(p.publicKey, 'base64').toString('hex'));
+  try {
+    await uapiRequest(socket, encodeSync(config, endpoints, current));
+  } catch (err) {
+    throw wrap('reconfiguring wireguard-go over its UAPI socket', err);
+  }
+  const applied = appliedOf(config);
+  const { remove, add } = reloadCommands(state.iface, state.applied, applied);
+  await ipBatch(target, state.iface, remove, true);
+  await ipBatch(target, state.iface, add);
+  if (state.resolvConf && config.dns.length > 0) writeResolvConf(state.resolvConf, config);
+  writeState(dir, { ...state, config: file, applied });
+  return `${state.iface} in ${state.netns} reloaded from ${file}`;
+}

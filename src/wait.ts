@@ -1,0 +1,40 @@
+// wireguard4netns.wait=SECONDS: the hook also waits, bounded, for a first
+// handshake, so that the application does not start before its backend is
+// reachable. A keepalive turned on starts a handshake at once, so peers
+// without one get it for the wait.
+import type { Config } from './config/validate.js';
+import { Failure, quote } from './errors.js';
+import { parseDevice } from './status.js';
+import { formatEndpoint, type ResolvedEndpoint, uapiRequest } from './uapi.js';
+
+export const WAIT_ANNOTATION = 'wireguard4netns.wait';
+/** The hook JSON's timeout (60 s) must cover the 10 s of setup plus the wait. */
+export const MAX_WAIT_SECONDS = 45;
+
+export function parseWait(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_WAIT_SECONDS)) {
+    throw new Failure(`annotation ${WAIT_ANNOTATION}: expected whole seconds from 1 to ${MAX_WAIT_SECONDS}, got ${quote(value)}`);
+  }
+  return n;
+}
+
+export async function awaitHandshake(socket: string, config: Config, endpoints: (ResolvedEndpoint | undefined)[], seconds: number): Promise<void> {
+  const peers = config.peers.filter((_, i) => endpoints[i]);
+  if (peers.length === 0) throw new Failure(`annotation ${WAIT_ANNOTATION}: no peer has an Endpoint, so no handshake can start`);
+  const silent = peers.filter((p) => !p.persistentKeepalive).map((p) => p.publicKey.toString('hex'));
+  const keepalive = (secs: number) =>
+    uapiRequest(socket, `set=1\n${silent.map((k) => `public_key=${k}\nupdate_only=true\npersistent_keepalive_interval=${secs}\n`).join('')}\n`);
+  if (silent.length > 0) await keepalive(25);
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (parseDevice(await uapiRequest(socket, 'get=1\n\n')).peers.some((p) => p.latestHandshake > 0)) break;
+    if (Date.now() >= deadline) {
+      const where = endpoints.flatMap((e) => (e ? [formatEndpoint(e)] : [])).join(', ');
+      throw new Failure(`no handshake with ${where} within ${seconds} s (annotation ${WAIT_ANNOTATION})`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (silent.length > 0) await keepalive(0);
+}
