@@ -30,6 +30,9 @@ export function run(argv: string[], input: string, timeoutMs: number): Promise<R
       clearTimeout(timer);
       resolve({ code, stdout, stderr, timedOut });
     });
+    // A command may exit without reading its input (getent does): its exit
+    // code tells what happened, a write to its closed stdin must not crash us.
+    child.stdin.on('error', () => {});
     child.stdin.end(input);
   });
 }

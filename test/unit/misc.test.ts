@@ -6,6 +6,7 @@ import { decodeKey, generatePrivateKey, publicKeyOf } from '../../src/keys.js';
 import { appliedOf, linkCommands, reloadCommands } from '../../src/link.js';
 import { mapToParent } from '../../src/paths.js';
 import { resolvConfText } from '../../src/resolvconf.js';
+import { run } from '../../src/run.js';
 import { configText, KEYS } from '../helpers/config.js';
 
 const config = (text: string) => validateConfig('/c.conf', parseConfigText('/c.conf', text));
@@ -72,3 +73,19 @@ dns('should write name servers and search domains', () => {
 });
 
 dns.run();
+
+const runs = suite('run');
+
+runs('should survive a command that exits without reading its input :: getent, found by the re-resolve test', async () => {
+  const r = await run(['/bin/true'], 'x'.repeat(1 << 20), 2000);
+  assert.equal([r.code, r.timedOut], [0, false]);
+});
+
+runs('should kill a command that hangs, and say so', async () => {
+  const started = Date.now();
+  const r = await run(['/bin/sleep', '10'], '', 200);
+  assert.is(r.timedOut, true);
+  assert.ok(Date.now() - started < 2000);
+});
+
+runs.run();
