@@ -12,6 +12,7 @@ import { processInNetns, resolveTarget } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
 import { netnsInodeOfPid, readState, selectTunnels, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
 import { parseDevice } from './status.js';
+import { reresolveList } from './tunnel.js';
 import { encodeSync, uapiRequest } from './uapi.js';
 
 function findOne(filter: string): { dir: string; state: TunnelState } {
@@ -37,6 +38,10 @@ export async function reload(filter: string, file: string): Promise<string> {
   // Act in the namespace through a process still in it (a pod's first container may be gone).
   const pid = processInNetns(state.netnsInode) ?? fail("no process is left in the tunnel's namespace");
   const target = resolveTarget(String(pid));
+  // The daemon re-resolves the endpoint names it was started with; it cannot learn new ones.
+  if (JSON.stringify(reresolveList(config)) !== JSON.stringify(state.reresolve ?? [])) {
+    throw new Failure(`${file}: the endpoint host names differ from the running tunnel's, which the daemon re-resolves; restart the container to change them`);
+  }
   const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
 
   const socket = socketPath(dir, state.iface);

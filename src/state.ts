@@ -14,6 +14,8 @@ export interface TunnelState {
   containers: string[];
   /** addresses, routes and MTU set on the interface, for reload */
   applied: Applied;
+  /** the daemon's -reresolve list, fixed at its start */
+  reresolve?: string[];
   /** /etc/resolv.conf source we wrote, if any */
   resolvConf?: string;
   created: number;

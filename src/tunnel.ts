@@ -48,6 +48,13 @@ function liveTunnel(dir: string): TunnelState | undefined {
   return state && isAlive(state.daemonPid) ? state : undefined;
 }
 
+/** "PUBKEYHEX=HOST:PORT" of the peers whose endpoint is a name, for the daemon to re-resolve. */
+export function reresolveList(config: Config): string[] {
+  return config.peers.flatMap((p) =>
+    p.endpoint && !isIPAddress(p.endpoint.host) ? [`${p.publicKey.toString('hex')}=${p.endpoint.host}:${p.endpoint.port}`] : [],
+  );
+}
+
 export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
   const dir = tunnelDir(t.inode, o.iface);
   const existing = liveTunnel(dir);
@@ -70,9 +77,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
         mtu: config.mtu,
         dir,
         verbose: o.verbose,
-        reresolve: config.peers.flatMap((p) =>
-          p.endpoint && !isIPAddress(p.endpoint.host) ? [`${p.publicKey.toString('hex')}=${p.endpoint.host}:${p.endpoint.port}`] : [],
-        ),
+        reresolve: reresolveList(config),
       }),
     );
     cleanup.add(() => stopDaemon(daemonPid));
@@ -91,6 +96,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
       config: config.file,
       containers: o.containerId ? [o.containerId] : [],
       applied,
+      reresolve: reresolveList(config),
       resolvConf: o.resolvConf && config.dns.length > 0 ? o.resolvConf : undefined,
       created: Math.floor(Date.now() / 1000),
     };
