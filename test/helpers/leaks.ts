@@ -1,5 +1,5 @@
 // What must be gone after a tunnel ends: daemons, sockets, state, interfaces.
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { STATE_BASE } from './env.js';
@@ -29,6 +29,8 @@ export async function assertNothingLeft(what: string, timeoutMs = 5000): Promise
   assert.not.match(hostLinks, /: wg0[:@]/, `${what}: wg0 in the host namespace`);
 }
 
-export async function killDaemons(): Promise<void> {
+/** A suite starts from nothing: no daemon and no tunnel folder that an earlier, interrupted run left. */
+export async function cleanSlate(): Promise<void> {
   await execa('pkill', ['-KILL', '-f', '^/\\S*wireguard-go wireguard4netns'], { reject: false });
+  rmSync(STATE_BASE, { recursive: true, force: true });
 }

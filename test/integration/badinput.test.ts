@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { asUser, BUNDLE, GID, HOME, UID } from '../helpers/env.js';
 import { configText, KEYS } from '../helpers/config.js';
-import { assertNothingLeft, killDaemons } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
@@ -109,7 +109,7 @@ async function deadPid(): Promise<number> {
 const test = suite<{ sandbox: number; dead: number }>('bad input to the hook');
 
 setup(test, async (ctx) => {
-  await killDaemons();
+  await cleanSlate();
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true, mode: 0o700 });
   chownSync(DIR, UID, GID);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { userFile } from '../helpers/env.js';
-import { assertNothingLeft, daemons, killDaemons } from '../helpers/leaks.js';
+import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
 import { cli, fetchIn, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
@@ -12,7 +12,7 @@ import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/p
 const test = suite<{ peer: Peer; sandboxes: number[] }>('command line on unshare -rn', { sandboxes: [] } as never);
 
 setup(test, async (ctx) => {
-  await killDaemons();
+  await cleanSlate();
   ctx.peer = await startPeer('w4ncli', 1);
 });
 

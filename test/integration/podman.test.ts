@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BUNDLE, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
-import { assertNothingLeft, daemons, killDaemons } from '../helpers/leaks.js';
+import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
@@ -16,7 +16,7 @@ const ANNOTATION = 'wireguard4netns.conf';
 const FETCH = `ip -o addr show dev wg0; for u in ${BACKEND_V4} ${BACKEND_V6}; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
 
 setup(test, async (ctx) => {
-  await killDaemons();
+  await cleanSlate();
   await podman(['rm', '-af', '-t', '0']);
   ctx.peer = await startPeer('w4npodman', 2);
   await installHook();

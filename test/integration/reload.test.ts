@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { userFile } from '../helpers/env.js';
-import { assertNothingLeft, killDaemons } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
@@ -18,7 +18,7 @@ const linkState = async (pid: number) => {
 };
 
 setup(test, async (ctx) => {
-  await killDaemons();
+  await cleanSlate();
   ctx.peer = await startPeer('w4nreload', 11);
   ctx.pid = await startSandbox(ctx.sandboxes);
   const up = await cli('up', String(ctx.pid), userFile('reload.conf', ctx.peer.config()));

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BUNDLE, HOME, RUNTIME_DIR, STATE_BASE, USER, userFile } from '../helpers/env.js';
-import { assertNothingLeft, killDaemons } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
@@ -48,7 +48,7 @@ async function daemonEndpoint(pid: number): Promise<string | undefined> {
 const daemonLog = (pid: number) => readFileSync(join(tunnelDir(pid), 'daemon.log'), 'utf8');
 
 setup(test, async (ctx) => {
-  await killDaemons();
+  await cleanSlate();
   ctx.peer = await startPeer('w4nreres', 10);
   ctx.right = ctx.peer.endpoint.replace(/:51820$/, '');
   ctx.wrong = ctx.right.replace(/\d+$/, (d) => String(Number(d) - 1));

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { STATE_BASE, userFile } from '../helpers/env.js';
-import { assertNothingLeft, killDaemons } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
@@ -40,7 +40,7 @@ function assertNoClientKey(ctx: Ctx, out: string): void {
 }
 
 setup(test, async (ctx) => {
-  await killDaemons();
+  await cleanSlate();
   ctx.peer = await startPeer('w4nstat', 6);
   ctx.pid = await startSandbox(ctx.sandboxes);
   const conf = userFile('status.conf', `${ctx.peer.config()}PersistentKeepalive = 25\n`);

@@ -3,14 +3,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
-import { assertNothingLeft, killDaemons } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
 const test = suite<{ peer: Peer }>('wait for the first handshake');
 
 setup(test, async (ctx) => {
-  await killDaemons();
+  await cleanSlate();
   ctx.peer = await startPeer('w4nwait', 12);
   await installHook();
 });
