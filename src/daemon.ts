@@ -2,7 +2,7 @@
 // and its own stdio (the tunnel's log file): a child that kept the hook's
 // stdout or stderr would hold the container start until it exited.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Failure } from './errors.js';
@@ -19,6 +19,13 @@ export interface DaemonOptions {
   verbose?: boolean;
   /** "PUBKEYHEX=HOST:PORT" of peers whose endpoint is a hostname, re-resolved by the daemon */
   reresolve?: string[];
+}
+
+/** Adds a line of ours to the tunnel's log, beside the daemon's (best effort: the log is not what matters). */
+export function appendLog(dir: string, line: string): void {
+  try {
+    appendFileSync(join(dir, LOG_FILE), `${new Date().toISOString()} wireguard4netns: ${line}\n`, { mode: 0o600 });
+  } catch {}
 }
 
 function lastLogLine(dir: string): string {

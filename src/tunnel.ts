@@ -6,7 +6,7 @@
 import { isIPAddress } from './cidr.js';
 import { Cleanup } from './cleanup.js';
 import type { Config } from './config/validate.js';
-import { isAlive, startDaemon, stopDaemon } from './daemon.js';
+import { appendLog, isAlive, startDaemon, stopDaemon } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
 import { wrap } from './errors.js';
 import { appliedOf, ipBatch, linkCommands } from './link.js';
@@ -42,6 +42,16 @@ async function step<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** Runs fn and notes how long it took, for the tunnel's log. */
+async function timed<T>(times: string[], label: string, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await fn();
+  } finally {
+    times.push(`${label} ${Math.round(performance.now() - started)} ms`);
+  }
+}
+
 /** A tunnel already serving this namespace and interface, if its daemon lives. */
 function liveTunnel(dir: string): TunnelState | undefined {
   const state = readState(dir);
@@ -61,17 +71,19 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
   if (existing) {
     if (o.containerId && !existing.containers.includes(o.containerId)) existing.containers.push(o.containerId);
     writeState(dir, existing);
+    appendLog(dir, `${o.iface}: container ${o.containerId ?? '(command line)'} joined`);
     return { dir, state: existing, joined: true };
   }
   // Nothing is touched before every endpoint has an address.
   const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
 
   const cleanup = new Cleanup();
+  const times: string[] = [];
   try {
     removeTunnelDir(dir); // leftovers of a daemon that was killed
     await step(`creating ${dir}`, () => makeTunnelDir(dir));
     cleanup.add(() => removeTunnelDir(dir));
-    const daemonPid = await step('starting wireguard-go', () =>
+    const daemonPid = await timed(times, 'daemon', () => step('starting wireguard-go', () =>
       startDaemon(t, {
         iface: o.iface,
         mtu: config.mtu,
@@ -79,11 +91,13 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
         verbose: o.verbose,
         reresolve: reresolveList(config),
       }),
-    );
+    ));
     cleanup.add(() => stopDaemon(daemonPid));
-    await step('configuring wireguard-go over its UAPI socket', () => uapiRequest(socketPath(dir, o.iface), encodeSet(config, endpoints)));
+    await timed(times, 'uapi', () =>
+      step('configuring wireguard-go over its UAPI socket', () => uapiRequest(socketPath(dir, o.iface), encodeSet(config, endpoints))),
+    );
     const applied = appliedOf(config);
-    await ipBatch(t, o.iface, linkCommands(o.iface, applied));
+    await timed(times, 'ip', () => ipBatch(t, o.iface, linkCommands(o.iface, applied)));
     if (o.waitSeconds) await awaitHandshake(socketPath(dir, o.iface), config, endpoints, o.waitSeconds);
     if (o.resolvConf && config.dns.length > 0) {
       cleanup.add(await step(`writing DNS into ${o.resolvConf}`, () => writeResolvConf(o.resolvConf!, config)));
@@ -101,6 +115,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
       created: Math.floor(Date.now() / 1000),
     };
     writeState(dir, state);
+    appendLog(dir, `${o.iface} up for ${o.containerId ? `container ${o.containerId}` : 'the command line'} from ${config.file} (${times.join(', ')})`);
     return { dir, state, joined: false };
   } catch (err) {
     await cleanup.run();
