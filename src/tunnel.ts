@@ -77,31 +77,26 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
   // Nothing is touched before every endpoint has an address.
   const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
 
+  const reresolve = reresolveList(config);
+  const resolvConf = config.dns.length > 0 ? o.resolvConf : undefined;
+  const socket = socketPath(dir, o.iface);
   const cleanup = new Cleanup();
   const times: string[] = [];
   try {
     removeTunnelDir(dir); // leftovers of a daemon that was killed
     await step(`creating ${dir}`, () => makeTunnelDir(dir));
     cleanup.add(() => removeTunnelDir(dir));
-    const daemonPid = await timed(times, 'daemon', () => step('starting wireguard-go', () =>
-      startDaemon(t, {
-        iface: o.iface,
-        mtu: config.mtu,
-        dir,
-        verbose: o.verbose,
-        reresolve: reresolveList(config),
-      }),
-    ));
+    const daemonPid = await timed(times, 'daemon', () =>
+      step('starting wireguard-go', () => startDaemon(t, { iface: o.iface, mtu: config.mtu, dir, verbose: o.verbose, reresolve })),
+    );
     cleanup.add(() => stopDaemon(daemonPid));
     await timed(times, 'uapi', () =>
-      step('configuring wireguard-go over its UAPI socket', () => uapiRequest(socketPath(dir, o.iface), encodeSet(config, endpoints))),
+      step('configuring wireguard-go over its UAPI socket', () => uapiRequest(socket, encodeSet(config, endpoints))),
     );
     const applied = appliedOf(config);
     await timed(times, 'ip', () => ipBatch(t, o.iface, linkCommands(o.iface, applied)));
-    if (o.waitSeconds) await awaitHandshake(socketPath(dir, o.iface), config, endpoints, o.waitSeconds);
-    if (o.resolvConf && config.dns.length > 0) {
-      cleanup.add(await step(`writing DNS into ${o.resolvConf}`, () => writeResolvConf(o.resolvConf!, config)));
-    }
+    if (o.waitSeconds) await awaitHandshake(socket, config, endpoints, o.waitSeconds);
+    if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
     const state: TunnelState = {
       daemonPid,
       iface: o.iface,
@@ -110,8 +105,8 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
       config: config.file,
       containers: o.containerId ? [o.containerId] : [],
       applied,
-      reresolve: reresolveList(config),
-      resolvConf: o.resolvConf && config.dns.length > 0 ? o.resolvConf : undefined,
+      reresolve,
+      resolvConf,
       created: Math.floor(Date.now() / 1000),
     };
     writeState(dir, state);

@@ -7,6 +7,7 @@ import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
+import type { PeerStatus } from '../../src/status.js';
 
 interface Ctx {
   peer: Peer;
@@ -15,16 +16,6 @@ interface Ctx {
   daemonPid: number;
 }
 const test = suite<Ctx>('status', { sandboxes: [] } as never);
-
-interface PeerJson {
-  publicKey: string;
-  endpoint: string | null;
-  latestHandshake: number;
-  rxBytes: number;
-  txBytes: number;
-  persistentKeepalive: number;
-  allowedIPs: string[];
-}
 
 /** Every key of a JSON value, at any depth. */
 function keysOf(v: unknown): string[] {
@@ -100,7 +91,7 @@ test('should print the same as JSON, chosen by the pid, without any secret', asy
     ['running', ctx.daemonPid, 'wg0', `/proc/${ctx.pid}/ns/net`, [], ['198.51.100.2/32', 'fd5a:7b1e:c0de::2/128']],
   );
   assert.equal(t.peers.length, 1);
-  const p = t.peers[0] as PeerJson;
+  const p = t.peers[0] as PeerStatus;
   assert.is(p.publicKey, ctx.peer.publicKey);
   assert.is(p.endpoint, ctx.peer.endpoint);
   assert.ok(Date.now() / 1000 - p.latestHandshake < 60, `handshake at ${p.latestHandshake}`);
