@@ -5,7 +5,10 @@ import { defaultOwners, loadConfig } from './config/read.js';
 import { Failure } from './errors.js';
 import { runHook } from './hook.js';
 import { defaultHooksDir, installHook } from './install.js';
+import { exampleConfig } from './example.js';
+import { decodeKey, generatePresharedKey, generatePrivateKey, publicKeyOf } from './keys.js';
 import { resolveTarget } from './namespaces.js';
+import { readFileSync } from 'node:fs';
 import { reload } from './reload.js';
 import { status } from './status.js';
 import { down, findTunnel, up } from './tunnel.js';
@@ -90,6 +93,16 @@ export async function runCli(argv: string[]): Promise<void> {
         console.log(`wrote ${file}; ${advice}`);
       },
     )
+    .command('genkey', 'print a new private key (as "wg genkey")', {}, () => console.log(generatePrivateKey().toString('base64')))
+    .command('pubkey', 'read a private key on stdin, print its public key (as "wg pubkey")', {}, () => {
+      const key = decodeKey(readFileSync(0, 'utf8').trim()) ?? missingKey();
+      console.log(publicKeyOf(key).toString('base64'));
+    })
+    .command('genpsk', 'print a new preshared key (as "wg genpsk")', {}, () => console.log(generatePresharedKey().toString('base64')))
+    .command('example', 'print a commented client config with a new private key', {}, () => {
+      process.stdout.write(exampleConfig(generatePrivateKey().toString('base64')));
+    })
+    .completion('completion', 'print a bash completion script: wireguard4netns completion >> ~/.bashrc')
     .demandCommand(1, 'expected a command')
     .strict()
     .version(VERSION)
@@ -99,6 +112,10 @@ export async function runCli(argv: string[]): Promise<void> {
       throw err ?? new Failure(`${msg}; see "wireguard4netns --help"`);
     })
     .parseAsync();
+}
+
+function missingKey(): never {
+  throw new Failure('stdin: expected a private key, base64 of exactly 32 bytes (as "wg genkey" prints)');
 }
 
 function missing(iface: string, target: string): never {

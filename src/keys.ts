@@ -14,9 +14,13 @@ export function publicKeyOf(privateKey: Buffer): Buffer {
   return createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32);
 }
 
+/** A new private key, clamped as "wg genkey" prints it. */
 export function generatePrivateKey(): Buffer {
   const { privateKey } = generateKeyPairSync('x25519');
-  return privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
+  const key = Buffer.from(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32));
+  key[0] &= 248;
+  key[31] = (key[31] & 127) | 64;
+  return key;
 }
 
 export function generatePresharedKey(): Buffer {

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { userFile } from '../helpers/env.js';
+import { execa } from 'execa';
+import { asUser, BUNDLE, userFile } from '../helpers/env.js';
 import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
 import { cli, fetchIn, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
@@ -75,6 +76,14 @@ test('should refuse a bad config in one line, touching nothing', async (ctx) => 
   assert.is(r.exitCode, 1);
   assert.is(r.stderr, `wireguard4netns: ${conf}:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.6"`);
   await assertNothingLeft('after a refused config', 0);
+});
+
+test('should make keys that wireguard-tools agrees with', async () => {
+  const key = (await cli('genkey')).stdout;
+  const ours = await asUser([process.execPath, BUNDLE, 'pubkey'], 10_000, key);
+  const theirs = await execa('wg', ['pubkey'], { input: key });
+  assert.is(ours.stdout, theirs.stdout);
+  assert.match((await cli('genpsk')).stdout, /^[A-Za-z0-9+/]{43}=$/);
 });
 
 test.run();

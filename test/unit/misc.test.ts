@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../src/config/parse.js';
 import { validateConfig } from '../../src/config/validate.js';
+import { exampleConfig } from '../../src/example.js';
 import { decodeKey, generatePrivateKey, publicKeyOf } from '../../src/keys.js';
 import { appliedOf, linkCommands, reloadCommands } from '../../src/link.js';
 import { mapToParent } from '../../src/paths.js';
@@ -23,6 +24,20 @@ keys('should decode only canonical base64 of 32 bytes', () => {
   assert.is(decodeKey(KEYS.psk.slice(1)), undefined);
   assert.is(decodeKey(`${KEYS.psk.slice(0, 42)}B=`), undefined, 'non-canonical last character');
   assert.is(generatePrivateKey().length, 32);
+});
+
+keys('should clamp new private keys as "wg genkey" does', () => {
+  for (let i = 0; i < 20; i++) {
+    const k = generatePrivateKey();
+    assert.equal([k[0] & 7, k[31] & 128, k[31] & 64], [0, 0, 64]);
+  }
+});
+
+keys('should print an example config that validates once the peer key is filled in', () => {
+  const text = exampleConfig(KEYS.client.private).replace('REPLACE_WITH_THE_PEER_PUBLIC_KEY=', KEYS.server.public);
+  const c = config(text);
+  assert.is(c.peers[0].endpoint?.host, 'edge.example.net');
+  assert.throws(() => config(exampleConfig(KEYS.client.private)), /PublicKey: expected base64 of exactly 32 bytes/);
 });
 
 keys.run();
