@@ -75,11 +75,13 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<number> {
       if (line === 'ready') finish();
       else finish(new Failure(`wireguard-go: ${line.replace(/^error: /, '')}`));
     });
+    const exited = (code: number | null, signal: NodeJS.Signals | null) =>
+      finish(new Failure(`wireguard-go exited during setup (${signal ?? `exit code ${code}`}): ${lastLogLine(o.dir) || 'no log'}`));
     ready.on('end', () => {
       if (text.includes('\n')) return;
-      child.once('exit', (code, signal) =>
-        finish(new Failure(`wireguard-go exited during setup (${signal ?? `exit code ${code}`}): ${lastLogLine(o.dir) || 'no log'}`)),
-      );
+      // The child may have exited before its pipe ended: then 'exit' has fired already.
+      if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode, child.signalCode);
+      else child.once('exit', exited);
     });
   });
 }

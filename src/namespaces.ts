@@ -43,11 +43,7 @@ function usernsToEnter(userns: string): string | undefined {
 
 /** Resolves the command line's PID|NETNS_PATH. */
 export function resolveTarget(spec: string, usernsOption?: string): Target {
-  if (/^\d+$/.test(spec)) {
-    const pid = Number(spec);
-    const netns = `/proc/${pid}/ns/net`;
-    return { netns, inode: inode(netns, `process ${pid}`), userns: usernsToEnter(`/proc/${pid}/ns/user`), watchPid: pid };
-  }
+  if (/^\d+$/.test(spec)) return pidTarget(Number(spec), `process ${spec}`);
   if (!spec.startsWith('/')) throw new Failure(`target ${JSON.stringify(spec)}: expected a process id or the absolute path of a network namespace`);
   const netnsInode = inode(spec, 'network namespace');
   let userns = usernsOption;
@@ -61,19 +57,27 @@ export function resolveTarget(spec: string, usernsOption?: string): Target {
   return { netns: spec, inode: netnsInode, userns: userns && usernsToEnter(userns) };
 }
 
+/** The namespace of process pid, for as long as a process lives in it. */
+function pidTarget(pid: number, what: string): Target {
+  const netns = `/proc/${pid}/ns/net`;
+  return { netns, inode: inode(netns, what), userns: usernsToEnter(`/proc/${pid}/ns/user`), watchPid: pid };
+}
+
 /** Target of a hook: the container's init, whose user namespace we are already in. */
 export function containerTarget(pid: number): Target {
-  const netns = `/proc/${pid}/ns/net`;
-  return { netns, inode: inode(netns, `container process ${pid}`), userns: usernsToEnter(`/proc/${pid}/ns/user`), watchPid: pid };
+  return pidTarget(pid, `container process ${pid}`);
 }
 
 /** argv prefix that runs a command with capabilities over the target's user namespace. */
 export function userPrefix(t: Target): string[] {
-  return t.userns ? [systemTool('nsenter'), `--user=${t.userns}`, '--preserve-credentials', '--'] : [];
+  return t.userns ? [systemTool('nsenter'), ...userArgs(t), '--'] : [];
 }
 
 /** argv prefix that runs a command inside the target network namespace. */
 export function netnsPrefix(t: Target): string[] {
-  const user = t.userns ? [`--user=${t.userns}`, '--preserve-credentials'] : [];
-  return [systemTool('nsenter'), ...user, `--net=${t.netns}`, '--'];
+  return [systemTool('nsenter'), ...userArgs(t), `--net=${t.netns}`, '--'];
+}
+
+function userArgs(t: Target): string[] {
+  return t.userns ? [`--user=${t.userns}`, '--preserve-credentials'] : [];
 }

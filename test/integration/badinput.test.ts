@@ -184,6 +184,16 @@ test('should give up on a daemon that never reports ready, naming the step, and 
   await assertNothingLeft('after a daemon that never got ready', 0);
 });
 
+test('should report a daemon that dies during setup at once, with its last word', async (ctx) => {
+  const fake = `${DIR}/dying-daemon`;
+  writeFileSync(fake, '#!/bin/sh\necho "cannot start"\nexit 3\n', { mode: 0o755 });
+  const started = Date.now();
+  const r = await asUser(['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()], 20_000);
+  assert.is(r.stderr, 'wireguard4netns: starting wireguard-go: wireguard-go exited during setup (exit code 3): cannot start');
+  assert.ok(Date.now() - started < 2500, 'not held until the ready timeout');
+  await assertNothingLeft('after a daemon that died', 0);
+});
+
 test('should read only allowed directories as real root (rootful podman, CRI-O)', async (ctx) => {
   const state = (conf: string) => STATE.replace('PID', String(ctx.sandbox)).replace('CONF', conf);
   const run = (conf: string) => execa(process.execPath, [BUNDLE, 'hook'], { input: state(conf), reject: false, timeout: 15_000 });
