@@ -2,10 +2,14 @@
 import { readdirSync, rmSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { STATE_BASE } from './env.js';
+import { STATE_BASE, UID } from './env.js';
+
+// Daemons of the test user only: a run under another WG4NS_TEST_USER (or
+// root's own tunnels) is not ours to see or kill.
+const DAEMON = ['-u', String(UID), '-f', '^/\\S*wireguard-go wireguard4netns'];
 
 export async function daemons(): Promise<string[]> {
-  const r = await execa('pgrep', ['-af', '^/\\S*wireguard-go wireguard4netns'], { reject: false });
+  const r = await execa('pgrep', ['-a', ...DAEMON], { reject: false });
   return r.stdout.split('\n').filter(Boolean);
 }
 
@@ -31,6 +35,6 @@ export async function assertNothingLeft(what: string, timeoutMs = 5000): Promise
 
 /** A suite starts from nothing: no daemon and no tunnel folder that an earlier, interrupted run left. */
 export async function cleanSlate(): Promise<void> {
-  await execa('pkill', ['-KILL', '-f', '^/\\S*wireguard-go wireguard4netns'], { reject: false });
+  await execa('pkill', ['-KILL', ...DAEMON], { reject: false });
   rmSync(STATE_BASE, { recursive: true, force: true });
 }

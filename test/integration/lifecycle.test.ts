@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { generatePrivateKey } from '../../src/keys.js';
-import { asUser, BUNDLE, installHook, podman, ROOTFS, STATE_BASE, userFile } from '../helpers/env.js';
+import { asUser, BUNDLE, installHook, podman, ROOTFS, STATE_BASE, UID, userFile } from '../helpers/env.js';
 import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -70,7 +70,7 @@ async function boundSockets(): Promise<string[]> {
 
 /** Any wireguard-go of ours, however it was started (not only the anchored daemons() pattern). */
 async function wireguardGos(): Promise<string[]> {
-  const r = await execa('pgrep', ['-af', 'wireguard-go wireguard4netns'], { reject: false });
+  const r = await execa('pgrep', ['-u', String(UID), '-af', 'wireguard-go wireguard4netns'], { reject: false });
   return r.stdout.split('\n').filter(Boolean);
 }
 

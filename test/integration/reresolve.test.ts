@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BUNDLE, HOME, RUNTIME_DIR, STATE_BASE, USER, userFile } from '../helpers/env.js';
-import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
@@ -76,7 +76,7 @@ test('should start at the address the name has at first', async (ctx) => {
   assert.is(up.exitCode, 0);
   assert.is(await daemonEndpoint(ctx.pid), `${ctx.wrong}:51820`);
 
-  const daemon = (await execa('pgrep', ['-af', '^/\\S*wireguard-go wireguard4netns'])).stdout.split('\n').find((l) => l.includes(tunnelDir(ctx.pid))) ?? '';
+  const daemon = (await daemons()).join('\n').split('\n').find((l) => l.includes(tunnelDir(ctx.pid))) ?? '';
   const keyHex = Buffer.from(ctx.peer.publicKey, 'base64').toString('hex');
   assert.match(daemon, ` -reresolve ${keyHex}=${NAME}:51820 `);
   assert.match(daemon, ' -reresolve-interval 1s');
