@@ -4,7 +4,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import template from '../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
-import { systemTool } from './tools.js';
+import { describe } from './errors.js';
+import { systemTool, wireguardGo } from './tools.js';
 
 export function defaultHooksDir(): string {
   return process.geteuid!() === 0 ? '/etc/containers/oci/hooks.d' : join(homedir(), '.config/containers/oci/hooks.d');
@@ -23,6 +24,12 @@ export function installHook(dir: string): { file: string; advice: string } {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${file}.tmp`, hookJson(systemTool('prlimit'), process.execPath, resolve(process.argv[1])));
   renameSync(`${file}.tmp`, file);
+  // npm hides what its install script printed: a missing wireguard-go is said again here.
+  try {
+    wireguardGo();
+  } catch (err) {
+    process.stderr.write(`wireguard4netns: warning: ${describe(err)}\n`);
+  }
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault
     ? 'podman reads this directory by default'

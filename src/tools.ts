@@ -1,5 +1,5 @@
 // Absolute paths of the programs we run: hooks get no reliable PATH.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Failure } from './errors.js';
 
@@ -18,13 +18,13 @@ export function systemTool(name: string): string {
   throw new Failure(`${name} not found in ${SYSTEM_DIRS.join(':')}; install ${PACKAGES[name] ?? name}`);
 }
 
-/** Our patched wireguard-go: beside this bundle, unless the environment says otherwise. */
+/** Our patched wireguard-go: beside this bundle (not beside npm's bin symlink to it), unless the environment says otherwise. */
 export function wireguardGo(): string {
-  const path = process.env.WIREGUARD4NETNS_WIREGUARD_GO ?? join(dirname(process.argv[1] ?? ''), 'wireguard-go');
+  const path = process.env.WIREGUARD4NETNS_WIREGUARD_GO ?? join(dirname(realpathSync(process.argv[1] ?? '.')), 'wireguard-go');
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    throw new Failure(`wireguard-go not found at ${path}; run "npm run build" (it needs Go) or set WIREGUARD4NETNS_WIREGUARD_GO`);
+    throw new Failure(`wireguard-go not found at ${path}; install Go (https://go.dev/dl) and run "npm rebuild -g wireguard4netns" ("npm run build" in a checkout)`);
   }
   return path;
 }
