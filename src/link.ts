@@ -1,7 +1,8 @@
-// What wg-quick does to the interface, as "ip -batch" inside the netns:
-// addresses, MTU, link up, and a route for every peer's AllowedIPs (the
-// netns has no other route, so a /0 simply becomes the default route).
-// What was applied is kept in state.json, so a reload changes exactly that.
+// What wg-quick does to the interface: addresses, MTU, link up, and a route
+// for every peer's AllowedIPs (the netns has no other route, so a /0 simply
+// becomes the default route). The daemon applies it at start (daemon.ts);
+// what was applied is kept in state.json, so that a reload changes exactly
+// the difference, with "ip -batch" inside the namespace.
 import { formatCidr, networkOf } from './cidr.js';
 import type { Config } from './config/validate.js';
 import { Failure } from './errors.js';
@@ -23,14 +24,6 @@ export function appliedOf(config: Config): Applied {
 }
 
 const addAddress = (iface: string, a: string) => `address add ${a} dev ${iface}${a.includes(':') ? ' nodad' : ''}`;
-
-export function linkCommands(iface: string, a: Applied): string[] {
-  return [
-    ...a.addresses.map((addr) => addAddress(iface, addr)),
-    `link set dev ${iface} mtu ${a.mtu} up`,
-    ...a.routes.map((r) => `route replace ${r} dev ${iface}`),
-  ];
-}
 
 /** What takes the interface from before to after: removals, then additions. */
 export function reloadCommands(iface: string, before: Applied, after: Applied): { remove: string[]; add: string[] } {

@@ -1,20 +1,22 @@
 // Bringing a tunnel up in a network namespace and taking it down again.
-// Every step is bounded (resolve 3 s, daemon ready 3 s, UAPI 2 s, ip 2 s),
-// so a hook finishes within 10 s and its error names the step that hung.
+// Every step is bounded (resolve 3 s, daemon ready 3 s, and the optional
+// wait for a handshake), so a hook finishes in time and its error names the
+// step that hung.
 // Each step registers its undo, so a failure at any point leaves nothing:
 // no daemon, no socket, no interface, no state.
+import { statSync } from 'node:fs';
 import { isIPAddress } from './cidr.js';
 import { Cleanup } from './cleanup.js';
 import type { Config } from './config/validate.js';
 import { appendLog, isAlive, startDaemon, stopDaemon } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
 import { wrap } from './errors.js';
-import { appliedOf, ipBatch, linkCommands } from './link.js';
+import { appliedOf } from './link.js';
 import { processInNetns, type Target } from './namespaces.js';
 import { tunnelDir } from './paths.js';
 import { writeResolvConf } from './resolvconf.js';
 import { makeTunnelDir, readState, removeTunnelDir, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
-import { encodeSet, uapiRequest } from './uapi.js';
+import { encodeConfig } from './uapi.js';
 import { awaitHandshake } from './wait.js';
 
 export interface UpOptions {
@@ -74,28 +76,27 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
     appendLog(dir, `${o.iface}: container ${o.containerId ?? '(command line)'} joined`);
     return { dir, state: existing, joined: true };
   }
-  // Nothing is touched before every endpoint has an address.
-  const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
-
-  const reresolve = reresolveList(config);
-  const resolvConf = config.dns.length > 0 ? o.resolvConf : undefined;
-  const socket = socketPath(dir, o.iface);
-  const cleanup = new Cleanup();
   const times: string[] = [];
+  // Nothing is touched before every endpoint has an address.
+  const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
+  const reresolve = reresolveList(config);
+
+  const resolvConf = config.dns.length > 0 ? o.resolvConf : undefined;
+  const applied = appliedOf(config);
+  const cleanup = new Cleanup();
   try {
     removeTunnelDir(dir); // leftovers of a daemon that was killed
     await step(`creating ${dir}`, () => makeTunnelDir(dir));
     cleanup.add(() => removeTunnelDir(dir));
-    const daemonPid = await timed(times, 'daemon', () =>
-      step('starting wireguard-go', () => startDaemon(t, { iface: o.iface, mtu: config.mtu, dir, verbose: o.verbose, reresolve })),
+    const daemon = await timed(times, 'daemon', () =>
+      step('starting wireguard-go', () =>
+        startDaemon(t, { iface: o.iface, link: applied, config: encodeConfig(config, endpoints), dir, verbose: o.verbose, reresolve }),
+      ),
     );
+    times.push(`of which in wireguard-go: ${daemon.phases}`);
+    const daemonPid = daemon.pid;
     cleanup.add(() => stopDaemon(daemonPid));
-    await timed(times, 'uapi', () =>
-      step('configuring wireguard-go over its UAPI socket', () => uapiRequest(socket, encodeSet(config, endpoints))),
-    );
-    const applied = appliedOf(config);
-    await timed(times, 'ip', () => ipBatch(t, o.iface, linkCommands(o.iface, applied)));
-    if (o.waitSeconds) await awaitHandshake(socket, config, endpoints, o.waitSeconds);
+    if (o.waitSeconds) await timed(times, 'handshake', () => awaitHandshake(socketPath(dir, o.iface), config, endpoints, o.waitSeconds!));
     if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
     const state: TunnelState = {
       daemonPid,
@@ -126,7 +127,31 @@ export async function down(dir: string): Promise<void> {
 }
 
 /**
- * A container has ended (poststop). Its tunnels end too unless another
+ * Removes what killed daemons left: the folders of tunnels whose daemon is
+ * dead, and folders without state (a start that crashed) older than a
+ * minute, so that a start in progress is never touched. A daemon that ends
+ * normally removes its folder itself. Returns the folders removed.
+ */
+export function prune(now = Date.now()): string[] {
+  return tunnelDirs().filter((dir) => {
+    const state = readState(dir);
+    const stale = state ? !isAlive(state.daemonPid) : now - modifiedAt(dir) > 60_000;
+    if (stale) removeTunnelDir(dir);
+    return stale;
+  });
+}
+
+function modifiedAt(dir: string): number {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * A container has ended: poststop, when the hook JSON lists that stage
+ * (the default JSON does not: the daemon ends by itself, see prune). Its tunnels end too unless another
  * process still lives in their namespace (the next container of a pod);
  * a tunnel whose daemon died is cleaned up either way.
  */

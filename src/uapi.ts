@@ -1,5 +1,6 @@
-// wireguard-go's UAPI text protocol over its unix socket: the only way key
-// material reaches the daemon (never argv, never the environment).
+// wireguard-go's UAPI text protocol: the first configuration goes to the
+// daemon through a pipe at its start, later ones over its unix socket. Key
+// material travels only these two ways, never argv or the environment.
 import { connect } from 'node:net';
 import { networkOf } from './cidr.js';
 import type { Config } from './config/validate.js';
@@ -14,9 +15,9 @@ export function formatEndpoint(e: ResolvedEndpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
-/** The "set=1" request that makes a new device match config. */
-export function encodeSet(config: Config, endpoints: (ResolvedEndpoint | undefined)[]): string {
-  return encode(config, endpoints, ['replace_peers=true'], false);
+/** A new device's configuration: the body of a "set=1" request, which the daemon reads from a pipe. */
+export function encodeConfig(config: Config, endpoints: (ResolvedEndpoint | undefined)[]): string {
+  return `${encode(config, endpoints, ['replace_peers=true'], false).join('\n')}\n`;
 }
 
 /**
@@ -27,11 +28,11 @@ export function encodeSet(config: Config, endpoints: (ResolvedEndpoint | undefin
 export function encodeSync(config: Config, endpoints: (ResolvedEndpoint | undefined)[], currentPeersHex: string[]): string {
   const wanted = new Set(config.peers.map((p) => p.publicKey.toString('hex')));
   const removals = currentPeersHex.filter((k) => !wanted.has(k)).flatMap((k) => [`public_key=${k}`, 'remove=true']);
-  return encode(config, endpoints, removals, true);
+  return `set=1\n${encode(config, endpoints, removals, true).join('\n')}\n\n`;
 }
 
-function encode(config: Config, endpoints: (ResolvedEndpoint | undefined)[], before: string[], explicitPsk: boolean): string {
-  const lines = ['set=1', `private_key=${config.privateKey.toString('hex')}`];
+function encode(config: Config, endpoints: (ResolvedEndpoint | undefined)[], before: string[], explicitPsk: boolean): string[] {
+  const lines = [`private_key=${config.privateKey.toString('hex')}`];
   if (config.listenPort !== undefined) lines.push(`listen_port=${config.listenPort}`);
   lines.push(...before);
   config.peers.forEach((peer, i) => {
@@ -43,7 +44,7 @@ function encode(config: Config, endpoints: (ResolvedEndpoint | undefined)[], bef
     lines.push('replace_allowed_ips=true');
     for (const ip of peer.allowedIPs) lines.push(`allowed_ip=${networkOf(ip)}`);
   });
-  return `${lines.join('\n')}\n\n`;
+  return lines;
 }
 
 /** Parses a reply: its key=value lines and the errno it ends with. */

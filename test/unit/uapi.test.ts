@@ -2,20 +2,19 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../src/config/parse.js';
 import { validateConfig } from '../../src/config/validate.js';
-import { encodeSet, encodeSync, parseReply } from '../../src/uapi.js';
+import { encodeConfig, encodeSync, parseReply } from '../../src/uapi.js';
 import { configText, KEYS } from '../helpers/config.js';
 
 const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
 const config = (text: string) => validateConfig('/c.conf', parseConfigText('/c.conf', text));
 
-const set = suite('encodeSet');
+const set = suite('encodeConfig');
 
 set('should encode keys in hex, endpoints and allowed IPs as networks', () => {
   const c = config(configText({ iface: 'ListenPort = 51000', peer: `PresharedKey = ${KEYS.psk}\nPersistentKeepalive = 25` }).replace('0.0.0.0/0, ::/0', '198.51.100.9/24'));
   assert.is(
-    encodeSet(c, [{ address: '198.18.0.2', port: 51820 }]),
+    encodeConfig(c, [{ address: '198.18.0.2', port: 51820 }]),
     [
-      'set=1',
       `private_key=${hex(KEYS.client.private)}`,
       'listen_port=51000',
       'replace_peers=true',
@@ -26,13 +25,12 @@ set('should encode keys in hex, endpoints and allowed IPs as networks', () => {
       'replace_allowed_ips=true',
       'allowed_ip=198.51.100.0/24',
       '',
-      '',
     ].join('\n'),
   );
 });
 
 set('should bracket IPv6 endpoints and leave out what is not set', () => {
-  const text = encodeSet(config(configText()), [{ address: 'fd5a::1', port: 1 }]);
+  const text = encodeConfig(config(configText()), [{ address: 'fd5a::1', port: 1 }]);
   assert.match(text, '\nendpoint=[fd5a::1]:1\n');
   assert.not.match(text, 'listen_port');
   assert.not.match(text, 'preshared_key');
