@@ -11,7 +11,7 @@ import { resolveTarget } from './namespaces.js';
 import { readFileSync } from 'node:fs';
 import { reload } from './reload.js';
 import { status } from './status.js';
-import { down, findTunnel, up } from './tunnel.js';
+import { down, findTunnel, prune, up } from './tunnel.js';
 
 declare const VERSION: string;
 
@@ -21,7 +21,7 @@ export async function runCli(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('wireguard4netns')
     .usage('$0 <command>\n\nWireGuard for rootless containers and unprivileged network namespaces.')
-    .command('hook', 'run as an OCI hook (createRuntime and poststop): reads the OCI state on stdin', {}, () => runHook())
+    .command('hook', 'run as an OCI hook at createRuntime (and poststop, if the hook JSON lists it): reads the OCI state on stdin', {}, () => runHook())
     .command(
       'up <target> <config>',
       'bring a WireGuard interface up in a network namespace',
@@ -70,6 +70,14 @@ export async function runCli(argv: string[]): Promise<void> {
           .example('$0 status $(pgrep -n -f my-sandbox) --json', "the tunnel of a process's network namespace, as JSON"),
       async (a) => {
         console.log(await status({ filter: a.filter, json: a.json }));
+      },
+    )
+    .command(
+      'prune',
+      'remove what killed daemons left: tunnel folders whose daemon is dead (a daemon that ends normally removes its own)',
+      {},
+      () => {
+        for (const dir of prune()) console.log(`removed ${dir}`);
       },
     )
     .command(

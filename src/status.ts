@@ -123,8 +123,7 @@ function block(pairs: [string, string][], indent: string): string[] {
 
 function daemonText(t: TunnelStatus): string {
   if (t.daemon === 'dead') {
-    const by = t.containers.length > 0 ? "the container's poststop" : '"wireguard4netns down" or the next "up" there';
-    return `pid ${t.daemonPid} dead; leftovers in ${t.dir}, removed by ${by}`;
+    return `pid ${t.daemonPid} dead; leftovers in ${t.dir}, removed by "wireguard4netns prune"`;
   }
   if (t.daemon === 'not-answering') return `pid ${t.daemonPid}, socket not answering (${t.error})`;
   return `pid ${t.daemonPid}`;

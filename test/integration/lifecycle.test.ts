@@ -1,6 +1,6 @@
 // Lifecycle under load and abuse, with rootless podman and the hook: many
 // sequential and concurrent containers leave nothing behind; a daemon
-// killed with SIGKILL shows as dead in "status" and poststop removes what
+// killed with SIGKILL shows as dead in "status" and "prune" removes what
 // it left; "podman restart" gets a fresh, working tunnel; and "podman stop"
 // of a container whose peer never answers is as quick as without the hook.
 import { lstatSync, readdirSync } from 'node:fs';
@@ -169,7 +169,7 @@ test(`should give ${CONCURRENT} containers started at once each its wg0, and lea
   await assertNoSocketsOrProcesses(`after ${CONCURRENT} concurrent runs`);
 });
 
-test('should report a daemon killed with SIGKILL as dead, and poststop should remove its leftovers', async (ctx) => {
+test('should report a daemon killed with SIGKILL as dead, and prune should remove its leftovers', async (ctx) => {
   const name = `${PREFIX}killed`;
   const run = await podman(['run', '-d', '--name', name, ...withHook(ctx.conf), 'sleep', '300']);
   assert.is(run.exitCode, 0, run.stderr);
@@ -185,7 +185,7 @@ test('should report a daemon killed with SIGKILL as dead, and poststop should re
 
   const text = await status(id);
   assert.is(text.exitCode, 0, text.stderr);
-  assert.match(text.stdout, new RegExp(`\n  daemon: +pid ${before.daemonPid} dead; leftovers in ${before.dir}, removed by the container's poststop\n`), text.stdout);
+  assert.match(text.stdout, new RegExp(`\n  daemon: +pid ${before.daemonPid} dead; leftovers in ${before.dir}, removed by "wireguard4netns prune"\n`), text.stdout);
   assert.not.match(text.stdout, '  peer ');
   const [after] = await tunnelsOf(id);
   assert.equal([after.daemon, after.daemonPid, after.dir], ['dead', before.daemonPid, before.dir]);
@@ -198,7 +198,10 @@ test('should report a daemon killed with SIGKILL as dead, and poststop should re
 
   const rm = await podman(['rm', '-f', '-t', '0', name]);
   assert.is(rm.exitCode, 0, rm.stderr);
-  await assertNothingLeft('after podman rm -f of the container whose daemon was killed');
+  const pruned = await asUser([process.execPath, BUNDLE, 'prune']);
+  assert.is(pruned.exitCode, 0, pruned.stderr);
+  assert.is(pruned.stdout, `removed ${before.dir}`);
+  await assertNothingLeft('after podman rm -f of the container whose daemon was killed, and prune');
   await assertNoSocketsOrProcesses('after podman rm -f of the container whose daemon was killed');
 });
 

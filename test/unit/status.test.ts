@@ -195,14 +195,14 @@ text('should show dead, silent and half-made tunnels, an unreadable config as "?
     formatStatus([dead, deadPod, silent, noPeers, noState], NOW),
     `wg0 in /proc/4242/ns/net
   containers:  none (command line)
-  daemon:      pid 4300 dead; leftovers in ${DIR}, removed by "wireguard4netns down" or the next "up" there
+  daemon:      pid 4300 dead; leftovers in ${DIR}, removed by "wireguard4netns prune"
   config:      /home/u/wg/edge.conf
   addresses:   ?
   log:         ${DIR}/daemon.log
 
 wg0 in /proc/4242/ns/net
   containers:  3f2a9c001122
-  daemon:      pid 4300 dead; leftovers in ${DIR}, removed by the container's poststop
+  daemon:      pid 4300 dead; leftovers in ${DIR}, removed by "wireguard4netns prune"
   config:      /home/u/wg/edge.conf
   addresses:   198.51.100.2/32, fd5a:7b1e:c0de::2/128
   log:         ${DIR}/daemon.log
