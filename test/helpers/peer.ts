@@ -23,7 +23,23 @@ export interface Peer {
   down(): Promise<void>;
 }
 
-export async function startPeer(name: string, index = 0): Promise<Peer> {
+/**
+ * Runs under different test users at once need peers of their own: with
+ * WG4NS_PEER_PREFIX=w4nb a peer "w4nX" is "w4nbX", and with
+ * WG4NS_PEER_INDEXES=13-19 its index (its veth addresses) is moved into
+ * 13..19. Suites run one after the other and each takes its peer down.
+ */
+export function peerSlot(name: string, index: number, env = process.env): [string, number] {
+  const prefix = env.WG4NS_PEER_PREFIX;
+  const renamed = prefix && !name.startsWith(prefix) ? `${prefix}${name.replace(/^w4n/, '')}` : name;
+  const range = /^(\d+)-(\d+)$/.exec(env.WG4NS_PEER_INDEXES ?? '');
+  if (!range) return [renamed, index];
+  const [low, high] = [Number(range[1]), Number(range[2])];
+  return [renamed, index >= low && index <= high ? index : low + (index % (high - low + 1))];
+}
+
+export async function startPeer(wantedName: string, wantedIndex = 0): Promise<Peer> {
+  const [name, index] = peerSlot(wantedName, wantedIndex);
   const peerKey = generatePrivateKey();
   const clientKey = generatePrivateKey();
   const keyFile = join('/run', `${name}.key`);

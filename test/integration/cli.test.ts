@@ -74,7 +74,7 @@ test('should refuse a bad config in one line, touching nothing', async (ctx) => 
   const conf = userFile('bad.conf', ctx.peer.config().replace(/Endpoint = (.*):51820/, 'Endpoint = $1'));
   const r = await cli('up', String(pid), conf);
   assert.is(r.exitCode, 1);
-  assert.is(r.stderr, `wireguard4netns: ${conf}:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.6"`);
+  assert.is(r.stderr, `wireguard4netns: ${conf}:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "${ctx.peer.endpoint.replace(/:51820$/, '')}"`);
   await assertNothingLeft('after a refused config', 0);
 });
 
