@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUNDLE, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
+import { asUser, BUNDLE, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, UID, userFile } from '../helpers/env.js';
 import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -44,6 +44,27 @@ test('should start the container with wg0 reaching the backend over IPv4 and IPv
   assert.not.match(r.stdout, 'FAILED');
   assert.is(r.stdout.split(PAGE).length - 1, 2, r.stdout);
   await assertNothingLeft('after podman run --rm');
+});
+
+test('should give a --userns=keep-id container wg0 reaching the backend, reload it, and leave nothing', async (ctx) => {
+  // keep-id: the container has a user namespace of its own, a child of podman's, where the user is itself.
+  const conf = userFile('keepid.conf', ctx.peer.config());
+  const name = 'w4n-keepid';
+  const run = await podman(['run', '-d', '--name', name, '--userns=keep-id', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'sleep', '300']);
+  try {
+    assert.is(run.exitCode, 0, run.stderr);
+    const exec = await podman(['exec', name, 'sh', '-c', `id -u; ${FETCH}`]);
+    assert.is(exec.stdout.split('\n')[0], String(UID), 'the container runs as the user, not as root');
+    assert.not.match(exec.stdout, 'FAILED');
+    assert.is(exec.stdout.split(PAGE).length - 1, 2, exec.stdout);
+    const reload = await asUser([process.execPath, BUNDLE, 'reload', run.stdout.trim().slice(0, 12), userFile('keepid2.conf', ctx.peer.config('MTU = 1380'))]);
+    assert.is(reload.stderr, '');
+    assert.match((await podman(['exec', name, 'ip', '-o', 'link', 'show', 'dev', 'wg0'])).stdout, 'mtu 1380');
+  } finally {
+    const rm = await podman(['rm', '-f', '-t', '0', name]);
+    assert.is(rm.exitCode, 0, rm.stderr);
+  }
+  await assertNothingLeft('after a keep-id container');
 });
 
 test('should not start a container whose config is bad, and leave nothing', async (ctx) => {
