@@ -13,7 +13,7 @@ import { assertNothingLeft, cleanSlate, daemons, ROOT_USER, stateEntries } from 
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
-const test = suite<{ peer: Peer; hooks: string; outside: string }>('rootful podman with the hook');
+const test = suite<{ peer: Peer; hooks: string; outside: string; installed: string }>('rootful podman with the hook');
 const ANNOTATION = 'wireguard4netns.conf';
 const CONF_DIR = '/etc/wireguard4netns';
 const CONF = join(CONF_DIR, 'w4nb-rootful.conf');
@@ -56,6 +56,7 @@ setup(test, async (ctx) => {
   ctx.hooks = mkdtempSync('/run/w4nb-rootful-hooks-');
   const install = await execa(process.execPath, [BUNDLE, 'install', '--hooks-dir', ctx.hooks], { reject: false });
   if (install.exitCode !== 0) throw new Error(`install failed: ${install.stderr}`);
+  ctx.installed = install.stdout;
   await removeOurContainers(ctx.hooks);
   mkdirSync(CONF_DIR, { recursive: true, mode: 0o755 });
   ctx.outside = mkdtempSync('/run/w4nb-rootful-outside-');
@@ -68,6 +69,13 @@ test.after(async (ctx) => {
   rmSync(CONF, { force: true });
   for (const dir of [ctx.hooks, ctx.outside]) if (dir) rmSync(dir, { recursive: true, force: true });
   await ctx.peer?.down();
+});
+
+test('should tell root where its podman reads hooks_dir from', (ctx) => {
+  assert.is(
+    ctx.installed,
+    `wrote ${ctx.hooks}/wireguard4netns.json; podman reads it with "podman --hooks-dir ${ctx.hooks} run ..." or with hooks_dir = ["${ctx.hooks}"] under [engine] in /etc/containers/containers.conf`,
+  );
 });
 
 for (const runtime of RUNTIMES) {
