@@ -1,7 +1,7 @@
 // An independent WireGuard peer (Debian's wireguard-go, configured with wg)
 // with a backend HTTP server, in a network namespace of its own:
 // test/env/peer.sh does the work.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { generatePrivateKey, publicKeyOf } from '../../src/keys.js';
@@ -44,7 +44,11 @@ export async function startPeer(wantedName: string, wantedIndex = 0): Promise<Pe
   const clientKey = generatePrivateKey();
   const keyFile = join('/run', `${name}.key`);
   writeFileSync(keyFile, `${peerKey.toString('base64')}\n`, { mode: 0o600 });
-  await execa(PEER_SH, ['up', name, keyFile, publicKeyOf(clientKey).toString('base64'), String(index)]);
+  try {
+    await execa(PEER_SH, ['up', name, keyFile, publicKeyOf(clientKey).toString('base64'), String(index)]);
+  } finally {
+    rmSync(keyFile, { force: true }); // wg has read it; no private key stays behind in /run
+  }
   const info = (await execa(PEER_SH, ['info', name, String(index)])).stdout;
   const nsV4 = /^PEER_NS_V4=(.*)$/m.exec(info)![1];
   const peer: Peer = {
