@@ -1,14 +1,26 @@
 // "wireguard4netns hook": what the OCI runtime runs. One hook entry serves
-// both stages; the state's status tells which one this is.
+// both stages; the state's status tells which one this is. Every error also
+// goes to the hook's log (hooklog.ts), since crun discards hook stderr.
 import { readFileSync } from 'node:fs';
 import { createRuntime } from '../hooks/createRuntime.js';
 import { poststop } from '../hooks/poststop.js';
-import { Failure } from './errors.js';
-import { CONFIG_ANNOTATION, parseOciState } from './oci.js';
+import { describe, Failure } from './errors.js';
+import { logHookError } from './hooklog.js';
+import { CONFIG_ANNOTATION, type OciState, parseOciState } from './oci.js';
 
 export async function runHook(): Promise<void> {
-  const state = parseOciState(readFileSync(0, 'utf8'));
-  if (!state.annotations[CONFIG_ANNOTATION]) return;
+  let state: OciState | undefined;
+  try {
+    state = parseOciState(readFileSync(0, 'utf8'));
+    if (!state.annotations[CONFIG_ANNOTATION]) return;
+    await runStage(state);
+  } catch (err) {
+    logHookError(state?.id, describe(err));
+    throw err;
+  }
+}
+
+function runStage(state: OciState): Promise<void> {
   switch (state.status) {
     case 'creating': // runc
     case 'created': // crun

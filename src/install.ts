@@ -11,6 +11,11 @@ export function defaultHooksDir(): string {
   return process.geteuid!() === 0 ? '/etc/containers/oci/hooks.d' : join(homedir(), '.config/containers/oci/hooks.d');
 }
 
+/** The containers.conf podman reads for this user (root's is system-wide). */
+function containersConf(): string {
+  return process.geteuid!() === 0 ? '/etc/containers/containers.conf' : '~/.config/containers/containers.conf';
+}
+
 /** The hook runs under prlimit --core=0: it holds key material, and Node cannot set rlimits itself. */
 export function hookJson(prlimitPath: string, nodePath: string, bundlePath: string): string {
   const args = ['prlimit', '--core=0', '--', nodePath, bundlePath, 'hook'];
@@ -33,6 +38,6 @@ export function installHook(dir: string): { file: string; advice: string } {
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault
     ? 'podman reads this directory by default'
-    : `podman reads it with "podman --hooks-dir ${dir} run ..." or with hooks_dir = ["${dir}"] under [engine] in ~/.config/containers/containers.conf`;
+    : `podman reads it with "podman --hooks-dir ${dir} run ..." or with hooks_dir = ["${dir}"] under [engine] in ${containersConf()}`;
   return { file, advice };
 }

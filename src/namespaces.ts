@@ -43,7 +43,7 @@ function usernsToEnter(userns: string): string | undefined {
 
 /** Resolves the command line's PID|NETNS_PATH. */
 export function resolveTarget(spec: string, usernsOption?: string): Target {
-  if (/^\d+$/.test(spec)) return pidTarget(Number(spec), `process ${spec}`);
+  if (/^\d+$/.test(spec)) return pidTarget(Number(spec), `process ${spec}`, usernsOption);
   if (!spec.startsWith('/')) throw new Failure(`target ${JSON.stringify(spec)}: expected a process id or the absolute path of a network namespace`);
   const netnsInode = inode(spec, 'network namespace');
   let userns = usernsOption;
@@ -58,14 +58,21 @@ export function resolveTarget(spec: string, usernsOption?: string): Target {
 }
 
 /** The namespace of process pid, for as long as a process lives in it. */
-function pidTarget(pid: number, what: string): Target {
+function pidTarget(pid: number, what: string, userns = `/proc/${pid}/ns/user`): Target {
   const netns = `/proc/${pid}/ns/net`;
-  return { netns, inode: inode(netns, what), userns: usernsToEnter(`/proc/${pid}/ns/user`), watchPid: pid };
+  return { netns, inode: inode(netns, what), userns: usernsToEnter(userns), watchPid: pid };
 }
 
-/** Target of a hook: the container's init, whose user namespace we are already in. */
+/**
+ * Target of a hook: the container's init. The hook runs in the runtime's
+ * user namespace, as the runtime's user, so it already holds every
+ * capability over the container's user namespace: that one is either the
+ * same or (--userns=keep-id, --userns=auto) a child the runtime created.
+ * Entering a child would make us its unprivileged user (keep-id maps our
+ * uid 0 to the user's own uid), without the capabilities the daemon needs.
+ */
 export function containerTarget(pid: number): Target {
-  return pidTarget(pid, `container process ${pid}`);
+  return { ...pidTarget(pid, `container process ${pid}`), userns: undefined };
 }
 
 /** argv prefix that runs a command with capabilities over the target's user namespace. */

@@ -35,9 +35,11 @@ export async function reload(filter: string, file: string): Promise<string> {
   const { dir, state } = findOne(filter);
   if (!isAlive(state.daemonPid)) throw new Failure(`the daemon of that tunnel (pid ${state.daemonPid}) is not running; restart the container`);
   if (!state.applied) throw new Failure(`that tunnel was started by an older wireguard4netns; restart the container`);
-  // Act in the namespace through a process still in it (a pod's first container may be gone).
+  // Act in the namespace through a process still in it (a pod's first container may be gone),
+  // with the daemon's user namespace: the one its starter had capabilities in. The
+  // container's own may be a child where we are unprivileged (--userns=keep-id).
   const pid = processInNetns(state.netnsInode) ?? fail("no process is left in the tunnel's namespace");
-  const target = resolveTarget(String(pid));
+  const target = resolveTarget(String(pid), `/proc/${state.daemonPid}/ns/user`);
   // The daemon re-resolves the endpoint names it was started with; it cannot learn new ones.
   if (JSON.stringify(reresolveList(config)) !== JSON.stringify(state.reresolve ?? [])) {
     throw new Failure(`${file}: the endpoint host names differ from the running tunnel's, which the daemon re-resolves; restart the container to change them`);

@@ -3,8 +3,8 @@
 // Tests run as root and act as that user; they fail, never skip, when the
 // machine is not provisioned.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -27,6 +27,22 @@ export const RUNTIME_DIR = `/run/user/${UID}`;
 export const STATE_BASE = join(RUNTIME_DIR, 'wireguard4netns');
 export const HOOKS_DIR = join(HOME, '.config/containers/oci/hooks.d');
 if (!existsSync(ROOTFS)) throw new Error(`test rootfs ${ROOTFS} is missing: run "sudo test/env/provision.sh" first`);
+
+/**
+ * The OCI runtimes podman cases run under: those provision.sh's smoke test
+ * found working for the test user, and crun whenever WG4NS_ENABLE_CRUN=1
+ * asks for it (CI), so that a crun that cannot start fails the tests.
+ */
+export const RUNTIMES = ((): string[] => {
+  const file = join(dirname(ROOTFS), `runtimes.${USER}`);
+  let found: string[];
+  try {
+    found = readFileSync(file, 'utf8').split(/\s+/).filter(Boolean);
+  } catch {
+    throw new Error(`${file} is missing: run "sudo test/env/provision.sh" first`);
+  }
+  return process.env.WG4NS_ENABLE_CRUN === '1' && !found.includes('crun') ? [...found, 'crun'] : found;
+})();
 
 /** Runs a command as the test user, as a login without a session would. */
 export function asUser(cmd: string[], timeout = 60_000, input = '') {

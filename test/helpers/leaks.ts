@@ -4,37 +4,45 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { STATE_BASE, UID } from './env.js';
 
-// Daemons of the test user only: a run under another WG4NS_TEST_USER (or
-// root's own tunnels) is not ours to see or kill.
-const DAEMON = ['-u', String(UID), '-f', '^/\\S*wireguard-go wireguard4netns'];
+/** Whose tunnels: the test user's (rootless) by default, or real root's (rootful). */
+export interface Owner {
+  uid: number;
+  base: string;
+}
+export const TEST_USER: Owner = { uid: UID, base: STATE_BASE };
+export const ROOT_USER: Owner = { uid: 0, base: '/run/wireguard4netns' };
 
-export async function daemons(): Promise<string[]> {
-  const r = await execa('pgrep', ['-a', ...DAEMON], { reject: false });
+// Daemons of one user only: a run under another WG4NS_TEST_USER (or
+// root's own tunnels) is not ours to see or kill.
+const daemonPattern = (o: Owner) => ['-u', String(o.uid), '-f', '^/\\S*wireguard-go wireguard4netns'];
+
+export async function daemons(o = TEST_USER): Promise<string[]> {
+  const r = await execa('pgrep', ['-a', ...daemonPattern(o)], { reject: false });
   return r.stdout.split('\n').filter(Boolean);
 }
 
-export function stateEntries(): string[] {
+export function stateEntries(o = TEST_USER): string[] {
   try {
-    return readdirSync(STATE_BASE);
+    return readdirSync(o.base);
   } catch {
     return [];
   }
 }
 
 /** Waits (bounded) until no daemon and no state is left, then asserts it. */
-export async function assertNothingLeft(what: string, timeoutMs = 5000): Promise<void> {
+export async function assertNothingLeft(what: string, timeoutMs = 5000, o = TEST_USER): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && ((await daemons()).length > 0 || stateEntries().length > 0)) {
+  while (Date.now() < deadline && ((await daemons(o)).length > 0 || stateEntries(o).length > 0)) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.equal(await daemons(), [], `${what}: daemons left`);
-  assert.equal(stateEntries(), [], `${what}: state left in ${STATE_BASE}`);
+  assert.equal(await daemons(o), [], `${what}: daemons left`);
+  assert.equal(stateEntries(o), [], `${what}: state left in ${o.base}`);
   const hostLinks = (await execa('ip', ['-o', 'link', 'show'])).stdout;
   assert.not.match(hostLinks, /: wg0[:@]/, `${what}: wg0 in the host namespace`);
 }
 
 /** A suite starts from nothing: no daemon and no tunnel folder that an earlier, interrupted run left. */
-export async function cleanSlate(): Promise<void> {
-  await execa('pkill', ['-KILL', ...DAEMON], { reject: false });
-  rmSync(STATE_BASE, { recursive: true, force: true });
+export async function cleanSlate(o = TEST_USER): Promise<void> {
+  await execa('pkill', ['-KILL', ...daemonPattern(o)], { reject: false });
+  rmSync(o.base, { recursive: true, force: true });
 }

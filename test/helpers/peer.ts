@@ -1,7 +1,7 @@
 // An independent WireGuard peer (Debian's wireguard-go, configured with wg)
 // with a backend HTTP server, in a network namespace of its own:
 // test/env/peer.sh does the work.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { generatePrivateKey, publicKeyOf } from '../../src/keys.js';
@@ -23,12 +23,32 @@ export interface Peer {
   down(): Promise<void>;
 }
 
-export async function startPeer(name: string, index = 0): Promise<Peer> {
+/**
+ * Runs under different test users at once need peers of their own: with
+ * WG4NS_PEER_PREFIX=w4nb a peer "w4nX" is "w4nbX", and with
+ * WG4NS_PEER_INDEXES=13-19 its index (its veth addresses) is moved into
+ * 13..19. Suites run one after the other and each takes its peer down.
+ */
+export function peerSlot(name: string, index: number, env = process.env): [string, number] {
+  const prefix = env.WG4NS_PEER_PREFIX;
+  const renamed = prefix && !name.startsWith(prefix) ? `${prefix}${name.replace(/^w4n/, '')}` : name;
+  const range = /^(\d+)-(\d+)$/.exec(env.WG4NS_PEER_INDEXES ?? '');
+  if (!range) return [renamed, index];
+  const [low, high] = [Number(range[1]), Number(range[2])];
+  return [renamed, index >= low && index <= high ? index : low + (index % (high - low + 1))];
+}
+
+export async function startPeer(wantedName: string, wantedIndex = 0): Promise<Peer> {
+  const [name, index] = peerSlot(wantedName, wantedIndex);
   const peerKey = generatePrivateKey();
   const clientKey = generatePrivateKey();
   const keyFile = join('/run', `${name}.key`);
   writeFileSync(keyFile, `${peerKey.toString('base64')}\n`, { mode: 0o600 });
-  await execa(PEER_SH, ['up', name, keyFile, publicKeyOf(clientKey).toString('base64'), String(index)]);
+  try {
+    await execa(PEER_SH, ['up', name, keyFile, publicKeyOf(clientKey).toString('base64'), String(index)]);
+  } finally {
+    rmSync(keyFile, { force: true }); // wg has read it; no private key stays behind in /run
+  }
   const info = (await execa(PEER_SH, ['info', name, String(index)])).stdout;
   const nsV4 = /^PEER_NS_V4=(.*)$/m.exec(info)![1];
   const peer: Peer = {

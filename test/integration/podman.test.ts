@@ -1,12 +1,14 @@
-// The hook end to end: rootless podman (runc) runs it at createRuntime, the
-// container reaches the backend behind a real, independent peer, and
-// nothing is left once the container is gone.
+// The hook end to end: rootless podman runs it at createRuntime, under
+// every OCI runtime that starts containers here (runc, and crun where it
+// can: RUNTIMES in test/helpers/env.ts). The container reaches the backend
+// behind a real, independent peer, and nothing is left once it is gone.
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUNDLE, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
+import { hookLogPath } from '../../src/hooklog.js';
+import { asUser, BUNDLE, HOME, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, RUNTIMES, STATE_BASE, UID, userFile } from '../helpers/env.js';
 import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -35,25 +37,69 @@ test('should install a hook that runs without core dumps', () => {
   assert.equal(hook.when, { annotations: { '^wireguard4netns\\.conf$': '.+' } });
 });
 
-test('should start the container with wg0 reaching the backend over IPv4 and IPv6', async (ctx) => {
-  const conf = userFile('podman.conf', ctx.peer.config());
-  const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH]);
-  assert.is(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, 'inet 198.51.100.2/32');
-  assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
-  assert.not.match(r.stdout, 'FAILED');
-  assert.is(r.stdout.split(PAGE).length - 1, 2, r.stdout);
-  await assertNothingLeft('after podman run --rm');
-});
+for (const runtime of RUNTIMES) {
+  const run = (...args: string[]) => podman(['--runtime', runtime, 'run', '--rm', '--network', 'none', ...args]);
 
-test('should not start a container whose config is bad, and leave nothing', async (ctx) => {
-  const conf = userFile('bad.conf', ctx.peer.config().replace(/PublicKey = .*/, 'PublicKey = not-a-key'));
-  const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'echo', 'STARTED']);
-  assert.is.not(r.exitCode, 0);
-  assert.not.match(r.stdout, 'STARTED');
-  assert.match(r.stderr, `wireguard4netns: ${conf}:6: PublicKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)`);
-  await assertNothingLeft('after a refused container', 0);
-});
+  test(`should start the container with wg0 reaching the backend over IPv4 and IPv6 (${runtime})`, async (ctx) => {
+    const conf = userFile('podman.conf', ctx.peer.config());
+    const r = await run('--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH);
+    assert.is(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, 'inet 198.51.100.2/32');
+    assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
+    assert.not.match(r.stdout, 'FAILED');
+    assert.is(r.stdout.split(PAGE).length - 1, 2, r.stdout);
+    await assertNothingLeft('after podman run --rm');
+  });
+
+  test(`should not start a container whose config is bad, say why, log it, and leave nothing (${runtime})`, async (ctx) => {
+    const conf = userFile('bad.conf', ctx.peer.config().replace(/PublicKey = .*/, 'PublicKey = not-a-key'));
+    const message = `wireguard4netns: ${conf}:6: PublicKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)`;
+    // crun discards hook stderr unless this annotation names a file for it.
+    const hookStderr = join(HOME, `wg4ns-test/hook-stderr-${runtime}`);
+    const cidFile = join(HOME, `wg4ns-test/bad-${runtime}.cid`);
+    rmSync(hookStderr, { force: true });
+    rmSync(cidFile, { force: true });
+    const r = await run('--cidfile', cidFile, '--annotation', `run.oci.hooks.stderr=${hookStderr}`, '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'echo', 'STARTED');
+    assert.is.not(r.exitCode, 0);
+    assert.not.match(r.stdout, 'STARTED');
+    if (runtime === 'crun') assert.is(readFileSync(hookStderr, 'utf8'), `${message}\n`);
+    else assert.match(r.stderr, message);
+    // The hook's log keeps the line, whatever the runtime did with stderr.
+    const id = readFileSync(cidFile, 'utf8').trim();
+    const logged = readFileSync(hookLogPath(STATE_BASE), 'utf8').split('\n').filter((l) => l.includes(id));
+    assert.equal(logged.map((l) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /, 'TIME ')), [`TIME container ${id}: ${message}`]);
+    await assertNothingLeft('after a refused container', 0);
+  });
+
+  test(`should write DNS= into the container resolv.conf (${runtime})`, async (ctx) => {
+    const conf = userFile('dns.conf', ctx.peer.config('DNS = 198.51.100.53, tunnel.test'));
+    const r = await run('--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'cat', '/etc/resolv.conf');
+    assert.is(r.exitCode, 0, r.stderr);
+    assert.is(r.stdout, `# written by wireguard4netns from ${conf}\nnameserver 198.51.100.53\nsearch tunnel.test`);
+    await assertNothingLeft('after the DNS container');
+  });
+
+  test(`should give a --userns=keep-id container wg0 reaching the backend, reload it, and leave nothing (${runtime})`, async (ctx) => {
+    // keep-id: the container has a user namespace of its own, a child of podman's, where the user is itself.
+    const conf = userFile('keepid.conf', ctx.peer.config());
+    const name = `w4n-keepid-${runtime}`;
+    const start = await podman(['--runtime', runtime, 'run', '-d', '--name', name, '--userns=keep-id', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'sleep', '300']);
+    try {
+      assert.is(start.exitCode, 0, start.stderr);
+      const exec = await podman(['exec', name, 'sh', '-c', `id -u; ${FETCH}`]);
+      assert.is(exec.stdout.split('\n')[0], String(UID), 'the container runs as the user, not as root');
+      assert.not.match(exec.stdout, 'FAILED');
+      assert.is(exec.stdout.split(PAGE).length - 1, 2, exec.stdout);
+      const reload = await asUser([process.execPath, BUNDLE, 'reload', start.stdout.trim().slice(0, 12), userFile('keepid2.conf', ctx.peer.config('MTU = 1380'))]);
+      assert.is(reload.stderr, '');
+      assert.match((await podman(['exec', name, 'ip', '-o', 'link', 'show', 'dev', 'wg0'])).stdout, 'mtu 1380');
+    } finally {
+      const rm = await podman(['rm', '-f', '-t', '0', name]);
+      assert.is(rm.exitCode, 0, rm.stderr);
+    }
+    await assertNothingLeft('after a keep-id container');
+  });
+}
 
 test('should undo a started daemon when a later step fails :: ListenPort in use', async (ctx) => {
   const taken = createSocket('udp4');
@@ -81,14 +127,6 @@ test('should keep the tunnel for a detached container until it is stopped', asyn
   const stop = await podman(['rm', '-f', '-t', '0', 'w4n-detached']);
   assert.is(stop.exitCode, 0, stop.stderr);
   await assertNothingLeft('after podman rm -f');
-});
-
-test('should write DNS= into the container resolv.conf', async (ctx) => {
-  const conf = userFile('dns.conf', ctx.peer.config('DNS = 198.51.100.53, tunnel.test'));
-  const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'cat', '/etc/resolv.conf']);
-  assert.is(r.exitCode, 0, r.stderr);
-  assert.is(r.stdout, `# written by wireguard4netns from ${conf}\nnameserver 198.51.100.53\nsearch tunnel.test`);
-  await assertNothingLeft('after the DNS container');
 });
 
 test('should give every container of a kube pod the pod tunnel', async (ctx) => {

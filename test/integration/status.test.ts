@@ -2,7 +2,7 @@
 // then on the same tunnel after its daemon was killed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { STATE_BASE, userFile } from '../helpers/env.js';
+import { HOME, STATE_BASE, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, killSandboxes, startSandbox } from '../helpers/sandbox.js';
@@ -58,7 +58,7 @@ test('should list the live tunnel with its daemon, addresses and peer', async (c
     `wg0 in /proc/${ctx.pid}/ns/net
   containers:      none (command line)
   daemon:          pid ${ctx.daemonPid}
-  config:          /home/wg4ns/wg4ns-test/status.conf
+  config:          ${HOME}/wg4ns-test/status.conf
   addresses:       198.51.100.2/32, fd5a:7b1e:c0de::2/128
 `,
   );
