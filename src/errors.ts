@@ -1,6 +1,6 @@
 // One error type for everything we expect to go wrong. Its message is one
 // line, "<what failed>: <why>", and never holds key material; the single
-// boundary of each executable (main.ts) prints it as "wireguard4netns: ...".
+// boundary of each executable (exitWith) prints it as "wireguard4netns: ...".
 
 export class Failure extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -30,4 +30,20 @@ export function describe(err: unknown): string {
   if (err instanceof Failure) return err.message;
   if (err instanceof Error) return `internal error: ${err.message}`;
   return `internal error: ${String(err)}`;
+}
+
+/**
+ * The one error boundary of an executable: exit 0 when done, or print the
+ * error as one line and exit 1. Exits explicitly: a DNS lookup that timed
+ * out cannot be cancelled and would keep the process, and so the container
+ * start, waiting.
+ */
+export function exitWith(done: Promise<void>): void {
+  done.then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`wireguard4netns: ${describe(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

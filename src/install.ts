@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import template from '../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
 import { describe } from './errors.js';
-import { systemTool, wireguardGo } from './tools.js';
+import { distDir, systemTool, wireguardGo } from './tools.js';
 
 export function defaultHooksDir(): string {
   return process.geteuid!() === 0 ? '/etc/containers/oci/hooks.d' : join(homedir(), '.config/containers/oci/hooks.d');
@@ -16,9 +16,12 @@ function containersConf(): string {
   return process.geteuid!() === 0 ? '/etc/containers/containers.conf' : '~/.config/containers/containers.conf';
 }
 
+/** The bundle the hook JSON runs: the hook alone, without the command line's code (see hooks/main.ts). */
+export const HOOK_BUNDLE = 'wireguard4netns-hook';
+
 /** The hook runs under prlimit --core=0: it holds key material, and Node cannot set rlimits itself. */
-export function hookJson(prlimitPath: string, nodePath: string, bundlePath: string): string {
-  const args = ['prlimit', '--core=0', '--', nodePath, bundlePath, 'hook'];
+export function hookJson(prlimitPath: string, nodePath: string, hookBundlePath: string): string {
+  const args = ['prlimit', '--core=0', '--', nodePath, hookBundlePath];
   const hook = { ...template, hook: { ...template.hook, path: prlimitPath, args } };
   return `${JSON.stringify(hook, null, 2)}\n`;
 }
@@ -27,7 +30,7 @@ export function hookJson(prlimitPath: string, nodePath: string, bundlePath: stri
 export function installHook(dir: string): { file: string; advice: string } {
   const file = join(dir, 'wireguard4netns.json');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${file}.tmp`, hookJson(systemTool('prlimit'), process.execPath, resolve(process.argv[1])));
+  writeFileSync(`${file}.tmp`, hookJson(systemTool('prlimit'), process.execPath, join(distDir(), HOOK_BUNDLE)));
   renameSync(`${file}.tmp`, file);
   // npm hides what its install script printed: a missing wireguard-go is said again here.
   try {

@@ -18,9 +18,14 @@ export function systemTool(name: string): string {
   throw new Failure(`${name} not found in ${SYSTEM_DIRS.join(':')}; install ${PACKAGES[name] ?? name}`);
 }
 
-/** Our patched wireguard-go: beside this bundle (not beside npm's bin symlink to it), unless the environment says otherwise. */
+/** Where this bundle and its siblings are (not where npm's bin symlink to it is). */
+export function distDir(): string {
+  return dirname(realpathSync(process.argv[1] ?? '.'));
+}
+
+/** Our patched wireguard-go: beside this bundle, unless the environment says otherwise. */
 export function wireguardGo(): string {
-  const path = process.env.WIREGUARD4NETNS_WIREGUARD_GO ?? join(dirname(realpathSync(process.argv[1] ?? '.')), 'wireguard-go');
+  const path = process.env.WIREGUARD4NETNS_WIREGUARD_GO ?? join(distDir(), 'wireguard-go');
   try {
     accessSync(path, constants.X_OK);
   } catch {

@@ -9,6 +9,8 @@ import { execa } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const BUNDLE = join(ROOT, 'dist/wireguard4netns');
+/** What the hook JSON runs: the hook's own bundle. */
+export const HOOK_BUNDLE = join(ROOT, 'dist/wireguard4netns-hook');
 export const USER = process.env.WG4NS_TEST_USER ?? 'wg4ns';
 export const ROOTFS = `${process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test'}/rootfs`;
 export const IMAGE = process.env.WG4NS_TEST_IMAGE ?? 'localhost/wg4ns-busybox';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hookLogPath } from '../../src/hooklog.js';
-import { asUser, BUNDLE, HOME, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, RUNTIMES, STATE_BASE, UID, userFile } from '../helpers/env.js';
+import { asUser, BUNDLE, HOME, HOOK_BUNDLE, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, RUNTIMES, STATE_BASE, UID, userFile } from '../helpers/env.js';
 import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -32,7 +32,7 @@ test.after(async (ctx) => {
 test('should install a hook that runs without core dumps', () => {
   const hook = JSON.parse(readFileSync(join(HOOKS_DIR, 'wireguard4netns.json'), 'utf8'));
   assert.equal(hook.hook.args.slice(0, 3), ['prlimit', '--core=0', '--']);
-  assert.equal(hook.hook.args.slice(-2), [BUNDLE, 'hook']);
+  assert.equal(hook.hook.args.slice(3), [process.execPath, HOOK_BUNDLE]);
   assert.equal(hook.stages, ['createRuntime']);
   assert.equal(hook.when, { annotations: { '^wireguard4netns\\.conf$': '.+' } });
 });
