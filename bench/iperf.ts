@@ -38,8 +38,8 @@ interface IperfJson {
   end: {
     sum_sent: { bits_per_second: number; retransmits?: number };
     sum_received: { bits_per_second: number; lost_percent?: number };
-    streams: { sender: { mean_rtt?: number; min_rtt?: number } }[];
   };
+  intervals: { streams: { rtt?: number }[] }[];
 }
 
 async function iperf(run: Runner, args: string[], seconds: number): Promise<IperfJson> {
@@ -76,10 +76,13 @@ export async function udp(run: Runner, host: string, port: number, seconds: numb
   return { bps: j.end.sum_received.bits_per_second, sentBps: j.end.sum_sent.bits_per_second, lossPercent: j.end.sum_received.lost_percent ?? NaN };
 }
 
-/** The kernel's smoothed TCP RTT (ms) of a 1 Mbit/s stream in 1 KiB writes: latency without queueing. */
-export async function tcpRtt(run: Runner, host: string, port: number, seconds: number): Promise<number> {
+/**
+ * The kernel's smoothed TCP RTT (ms) of a 1 Mbit/s stream in 1 KiB writes,
+ * latency without queueing: one sample per second (iperf3's intervals).
+ */
+export async function tcpRtt(run: Runner, host: string, port: number, seconds: number): Promise<number[]> {
   const j = await iperf(run, ['-c', host, '-p', String(port), '-b', '1M', '-l', '1K'], seconds);
-  return (j.end.streams[0].sender.mean_rtt ?? NaN) / 1000;
+  return j.intervals.map((i) => (i.streams[0]?.rtt ?? NaN) / 1000).filter(Number.isFinite);
 }
 
 export interface Ping {

@@ -4,7 +4,7 @@ import type { Key } from './contenders.js';
 import type { Machine } from './machine.js';
 import type { MemoryResult } from './memory.js';
 import type { StartResult } from './start.js';
-import { gbit, mib, ms, ratio } from './stats.js';
+import { gbit, mib, ms, ratio, rttMs } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
 export interface Results {
@@ -63,6 +63,7 @@ export function targets(r: Results): Target[] {
   return out;
 }
 
+const signed = (x: number) => (x >= 0 ? `+${ms(x)}` : ms(x));
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 const head = (cells: string[]) => [row(cells), row(cells.map(() => '---'))];
 
@@ -78,7 +79,7 @@ export function table(r: Results, verdicts: Target[]): string {
     lines.push('', `Throughput: medians of ${tp.rounds} alternated rounds (TCP ${tp.seconds} s; UDP ${tp.udpSeconds} s and latency: ${tp.udpRounds} rounds)`, '');
     lines.push(...head(['contender', 'TCP', 'UDP received (loss)', 'TCP RTT, 1 Mbit/s', 'ping RTT']));
     for (const [key, c] of Object.entries(tp.contenders)) {
-      lines.push(row([`${key}: ${c.what}`, gbit(c.tcpBps), `${gbit(c.udpBps)} (${c.udpLossPercent.toFixed(0)}%)`, ms(c.tcpRttMedianMs), c.pingMedianMs === undefined ? 'n/a' : ms(c.pingMedianMs)]));
+      lines.push(row([`${key}: ${c.what}`, gbit(c.tcpBps), `${gbit(c.udpBps)} (${c.udpLossPercent.toFixed(0)}%)`, rttMs(c.tcpRttMedianMs), c.pingMedianMs === undefined ? 'n/a' : rttMs(c.pingMedianMs)]));
     }
     lines.push('', ...tp.notes.map((n) => `- ${n}`));
   }
@@ -88,15 +89,20 @@ export function table(r: Results, verdicts: Target[]): string {
     lines.push('', `Start cost: medians of ${st.runs} alternated runs (podman as the bench user, --rootfs busybox)`, '');
     lines.push(...head(['run', 'median', 'vs --network none']));
     lines.push(row(['`podman run --rm --network none ... true`', ms(md.none), '']));
-    lines.push(row(['same, with the hook (annotation)', ms(md.hook), `+${ms(st.hookAddsMs)}`]));
-    lines.push(row(['same, `--network slirp4netns`', ms(md.slirp4netns), `+${ms(st.slirpAddsMs)}`]));
+    lines.push(row(['same, with the hook (annotation)', ms(md.hook), signed(st.hookAddsMs)]));
+    lines.push(row(['same, `--network slirp4netns`', ms(md.slirp4netns), signed(st.slirpAddsMs)]));
     lines.push(row(['`node -e 0`', ms(md.node), '']));
     lines.push(row(['no-op hook: `node dist/wireguard4netns hook`, no annotation', ms(md.noop), '']));
     if (st.breakdown.length > 0) {
-      lines.push('', `Where the hook's +${ms(st.hookAddsMs)} go (medians; steps from daemon.log and hook wall times of separate probe runs):`, '');
+      lines.push('', `Where the hook's ${signed(st.hookAddsMs)} go (medians):`, '');
       lines.push(...head(['part', 'ms']));
       for (const p of st.breakdown) lines.push(row([p.part, ms(p.ms)]));
     }
+    lines.push(
+      '',
+      '- `node -e 0` and the no-op hook are timed in a shell, as the bench user with a clean environment, as runc runs the hook (root\'s environment here has NODE_EXTRA_CA_CERTS, which adds 60-150 ms to a node start).',
+      `- The split comes from ${st.probes.length} probe containers interleaved with the timed runs: the hook run through /usr/bin/time from a second hooks dir (wall time, peak RSS), its step times from the tunnel's daemon.log. Its rows are medians of different runs; the last row is what remains.`,
+    );
   }
   const mem = r.memory;
   if (mem) {

@@ -12,6 +12,8 @@ export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 1
 
 /** "1.23 Gbit/s" from bits per second. */
 export const gbit = (bps: number) => (Number.isFinite(bps) ? `${(bps / 1e9).toFixed(2)} Gbit/s` : 'n/a');
-export const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(Math.abs(x) < 1 ? 3 : Math.abs(x) < 10 ? 1 : 0)} ms` : 'n/a');
+export const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(Math.abs(x) < 10 ? 1 : 0)} ms` : 'n/a');
+/** Round trips: sub-millisecond, so three decimals. */
+export const rttMs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x < 1 ? 3 : 2)} ms` : 'n/a');
 export const mib = (kb: number) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : 'n/a');
 export const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');

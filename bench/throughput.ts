@@ -5,12 +5,13 @@ import type { Cleanup } from '../src/cleanup.js';
 import type { Bench } from './context.js';
 import { type Contender, type Key, setupContenders } from './contenders.js';
 import { type Ping, ping, type Tcp, tcp, tcpRtt, type Udp, udp } from './iperf.js';
-import { gbit, median, ms } from './stats.js';
+import { gbit, median, rttMs } from './stats.js';
 
 export interface ContenderResult {
   what: string;
   tcp: Tcp[];
   udp: Udp[];
+  /** one sample per second of the low-rate runs */
   tcpRttMs: number[];
   ping?: Ping[];
   /** medians */
@@ -69,7 +70,7 @@ export async function throughput(b: Bench, scope: Cleanup): Promise<ThroughputRe
     notes: [
       'TCP: iperf3, one stream, contender -> server, received bits/s.',
       'UDP: iperf3 -u -b 10G -l 1380 (fits a 1420 MTU), received bits/s and loss.',
-      'TCP RTT: the kernel smoothed RTT (iperf3 mean_rtt) of a 1 Mbit/s stream in 1 KiB writes.',
+      'TCP RTT: the kernel smoothed RTT of a 1 Mbit/s stream in 1 KiB writes (iperf3, each second), median of all samples.',
       'ping: busybox, 20 pings 0.2 s apart; the rootless container gets --cap-add NET_RAW for it. slirp4netns and pasta would answer ICMP to the host only through unprivileged ping sockets (net.ipv4.ping_group_range, "1 0" here, a host-wide setting the bench leaves alone).',
       'pasta: podman 4.3 has no --network pasta (came with 4.4), so pasta drives an `unshare -rn` netns of the bench user and the host iperf3 runs in it.',
     ],
@@ -79,13 +80,13 @@ export async function throughput(b: Bench, scope: Cleanup): Promise<ThroughputRe
 async function udpAndLatency(c: Contender, res: ContenderResult, seconds: number, quick: boolean, round: string): Promise<void> {
   const u = await udp(c.run, c.host, c.port, seconds);
   res.udp.push(u);
-  const rtt = await tcpRtt(c.run, c.host, c.port, quick ? 1 : 3);
-  res.tcpRttMs.push(rtt);
+  const rtts = await tcpRtt(c.run, c.host, c.port, quick ? 1 : 3);
+  res.tcpRttMs.push(...rtts);
   let pinged = '';
   if (res.ping) {
     const p = await ping(c.run, c.host, quick ? 5 : 20);
     res.ping.push(p);
-    pinged = `, ping ${ms(p.medianMs)}`;
+    pinged = `, ping ${rttMs(p.medianMs)}`;
   }
-  log(`${round} UDP ${c.key}: ${gbit(u.bps)} received of ${gbit(u.sentBps)} sent (${u.lossPercent.toFixed(1)}% loss); TCP RTT ${ms(rtt)}${pinged}`);
+  log(`${round} UDP ${c.key}: ${gbit(u.bps)} received of ${gbit(u.sentBps)} sent (${u.lossPercent.toFixed(1)}% loss); TCP RTT ${rttMs(median(rtts))}${pinged}`);
 }
