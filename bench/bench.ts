@@ -89,15 +89,23 @@ async function main(): Promise<void> {
     durationS: 0,
     machine: machine(),
   };
-  const interrupted = (signal: string) => async () => {
-    process.stderr.write(`bench: ${signal}: cleaning up\n`);
-    await b.cleanup.run();
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted('SIGINT'));
-  process.once('SIGTERM', interrupted('SIGTERM'));
+  // A signal ends the run through this same boundary: the work stops at its
+  // next step (b.check), and the undo runs below. Ctrl-C also stops the
+  // running command, which is in our process group. The listeners stay (not
+  // once): execa's signal-exit kills the process when it is the last one.
+  let signals = 0;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (++signals > 1) process.exit(130);
+      process.stderr.write(`bench: ${signal}: stopping after this step, then cleaning up (again: stop at once, leaving things behind)\n`);
+      b.stop(signal);
+    });
+  }
   try {
     await run(b, r);
+  } catch (err) {
+    b.check(); // a command killed by Ctrl-C: report the interruption, not its exit
+    throw err;
   } finally {
     await b.cleanup.run();
   }

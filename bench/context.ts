@@ -46,10 +46,23 @@ export class Bench {
   readonly cleanup = new Cleanup();
   private readonly made = new Map<string, Promise<unknown>>();
 
+  private stoppedBy?: string;
+
   constructor(readonly o: Options) {}
+
+  /** A signal asked the run to stop. */
+  stop(signal: string): void {
+    this.stoppedBy = signal;
+  }
+
+  /** Throws once the run was asked to stop: called between steps. */
+  check(): void {
+    if (this.stoppedBy) throw new Error(`interrupted by ${this.stoppedBy}`);
+  }
 
   /** fn's result, made once; its undo goes to the bench's cleanup. */
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    this.check();
     if (!this.made.has(key)) this.made.set(key, fn());
     return this.made.get(key) as Promise<T>;
   }
@@ -96,6 +109,7 @@ export class Bench {
    * own default client.
    */
   async client(peer: Peer, name: string, n: number, privateKey?: string): Promise<Client> {
+    this.check();
     const key = privateKey ?? generatePrivateKey().toString('base64');
     const publicKey = publicKeyOf(Buffer.from(key, 'base64')).toString('base64');
     const address = `198.51.100.${n}`;

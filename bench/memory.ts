@@ -70,6 +70,7 @@ export async function memory(b: Bench, scope: Cleanup, probes: Probe[]): Promise
 
   const failures = (
     await inBatches(names, 5, async (name) => {
+      b.check();
       try {
         const out = (await pod(['exec', name, 'timeout', '10', 'wget', '-q', '-O-', BACKEND], 30_000)).stdout;
         return out.includes(PAGE) ? undefined : `${name}: unexpected page: ${out.slice(0, 80)}`;

@@ -92,6 +92,7 @@ export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promis
   const { dir, log, stages } = installProbe(scope);
   let i = 0;
   return async () => {
+    b.check();
     rmSync(log, { force: true });
     const name = `${PREFIX}-probe-${++i}`;
     scope.add(() => pod(['rm', '-f', '-t', '0', name]).catch(() => undefined));

@@ -67,6 +67,7 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
   const probeEvery = Math.max(1, Math.floor(b.o.startRuns / b.o.probeRuns));
   for (const k of KINDS) await measure[k](); // warm-up, not counted
   for (let r = 1; r <= b.o.startRuns; r++) {
+    b.check();
     for (const k of KINDS) samples[k].push((await measure[k]()).ms);
     process.stderr.write(`bench: start run ${r}/${b.o.startRuns}: ${KINDS.map((k) => `${k} ${ms(samples[k][r - 1])}`).join(', ')}\n`);
     if (r % probeEvery === 0 && probes.length < b.o.probeRuns) probes.push(await probe());

@@ -46,13 +46,17 @@ export async function throughput(b: Bench, scope: Cleanup): Promise<ThroughputRe
 
   for (let r = 1; r <= rounds; r++) {
     for (const c of contenders) {
+      b.check();
       const t = await tcp(c.run, c.host, c.port, seconds);
       results[c.key].tcp.push(t);
       log(`round ${r}/${rounds} TCP ${c.key}: ${gbit(t.bps)} (${t.retransmits} retransmits)`);
     }
   }
   for (let r = 1; r <= udpRounds; r++) {
-    for (const c of contenders) await udpAndLatency(c, results[c.key], udpSeconds, b.o.quick, `round ${r}/${udpRounds}`);
+    for (const c of contenders) {
+      b.check();
+      await udpAndLatency(c, results[c.key], udpSeconds, b.o.quick, `round ${r}/${udpRounds}`);
+    }
   }
   for (const res of Object.values(results)) {
     res.tcpBps = median(res.tcp.map((t) => t.bps));
