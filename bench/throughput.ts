@@ -81,16 +81,17 @@ export async function throughput(b: Bench, scope: Cleanup): Promise<ThroughputRe
   };
 }
 
+/** Latency first, on a quiet path (after a UDP flood, queues can still be draining), then UDP. */
 async function udpAndLatency(c: Contender, res: ContenderResult, seconds: number, quick: boolean, round: string): Promise<void> {
-  const u = await udp(c.run, c.host, c.port, seconds);
-  res.udp.push(u);
-  const rtts = await tcpRtt(c.run, c.host, c.port, quick ? 1 : 3);
-  res.tcpRttMs.push(...rtts);
   let pinged = '';
   if (res.ping) {
     const p = await ping(c.run, c.host, quick ? 5 : 20);
     res.ping.push(p);
     pinged = `, ping ${rttMs(p.medianMs)}`;
   }
-  log(`${round} UDP ${c.key}: ${gbit(u.bps)} received of ${gbit(u.sentBps)} sent (${u.lossPercent.toFixed(1)}% loss); TCP RTT ${rttMs(median(rtts))}${pinged}`);
+  const rtts = await tcpRtt(c.run, c.host, c.port, quick ? 1 : 5);
+  res.tcpRttMs.push(...rtts);
+  const u = await udp(c.run, c.host, c.port, seconds);
+  res.udp.push(u);
+  log(`${round} ${c.key}: TCP RTT ${rttMs(median(rtts))}${pinged}; UDP ${gbit(u.bps)} received of ${gbit(u.sentBps)} sent (${u.lossPercent.toFixed(1)}% loss)`);
 }
