@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { Cleanup } from '../src/cleanup.js';
 import { generatePrivateKey, publicKeyOf } from '../src/keys.js';
 import { HOME, installHook, ROOT, userFile } from '../test/helpers/env.js';
-import { type Peer, startPeer } from '../test/helpers/peer.js';
+import { type Peer, peerSlot, startPeer } from '../test/helpers/peer.js';
 import { pod } from './sh.js';
 
 /** Netns, peers and containers of the bench: w4nc*. Peer indexes 20..40 (their /30s in 198.18.0.0/15) are the bench's. */
@@ -90,8 +90,9 @@ export class Bench {
    */
   private peer(name: string, index: number, wireguardGo: string): Promise<Peer> {
     const next = this.peers.then(async () => {
-      this.cleanup.add(() => rmSync(`/run/${name}.key`, { force: true }));
-      this.cleanup.add(() => peerDown(name)); // peer.sh takes a half-made peer down too
+      const [actual] = peerSlot(name, index); // WG4NS_PEER_PREFIX may rename it
+      this.cleanup.add(() => rmSync(`/run/${actual}.key`, { force: true }));
+      this.cleanup.add(() => peerDown(actual)); // peer.sh takes a half-made peer down too
       process.env.WG4NS_PEER_WIREGUARD_GO = wireguardGo;
       try {
         return await startPeer(name, index);

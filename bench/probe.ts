@@ -10,7 +10,7 @@ import type { Cleanup } from '../src/cleanup.js';
 import { GID, HOOKS_DIR, ROOTFS, UID } from '../test/helpers/env.js';
 import { ANNOTATION, type Bench, PREFIX, USER_DIR } from './context.js';
 import { pod, sleep } from './sh.js';
-import { type Mem, memOf, stepTimes, tunnelOf } from './tunnels.js';
+import { type Mem, memOf, type Step, stepTimes, tunnelOf } from './tunnels.js';
 
 export interface StageRun {
   stage: string;
@@ -21,17 +21,22 @@ export interface StageRun {
 
 export interface Probe {
   stages: StageRun[];
-  /** the hook's step times from daemon.log, by label */
-  steps: Record<string, number>;
+  /** the hook's step times from daemon.log */
+  steps: Step[];
   /** the daemon, IDLE_MS after the container started, no traffic */
   daemon: Mem;
 }
 
 const IDLE_MS = 1000;
 
-interface HookJson {
+export interface HookJson {
   hook: { path: string; args: string[] };
   stages: string[];
+}
+
+/** The hook JSON that install wrote for the bench user. */
+export function installedHook(): HookJson {
+  return JSON.parse(readFileSync(join(HOOKS_DIR, 'wireguard4netns.json'), 'utf8')) as HookJson;
 }
 
 function userOwned(path: string, content: string, mode: number): void {
@@ -63,7 +68,7 @@ exit $rc
 `,
     0o755,
   );
-  const installed = JSON.parse(readFileSync(join(HOOKS_DIR, 'wireguard4netns.json'), 'utf8')) as HookJson;
+  const installed = installedHook();
   const probe = { ...installed, hook: { ...installed.hook, path: wrapper, args: [wrapper, installed.hook.path, ...installed.hook.args.slice(1)] } };
   userOwned(join(dir, 'hooks.d', 'wireguard4netns.json'), `${JSON.stringify(probe, null, 2)}\n`, 0o644);
   return { dir: join(dir, 'hooks.d'), log, stages: installed.stages };
@@ -110,7 +115,7 @@ export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promis
     const failed = runs.find((r) => r.exit !== 0);
     if (failed) throw new Error(`probe ${name}: hook stage ${failed.stage} exited ${failed.exit}`);
     process.stderr.write(
-      `bench: probe ${i}: ${runs.map((r) => `${r.stage} ${r.wallMs.toFixed(0)} ms ${r.maxRssKb} kB`).join(', ')}; steps ${JSON.stringify(steps)}; daemon RSS ${daemon.rssKb} kB\n`,
+      `bench: probe ${i}: ${runs.map((r) => `${r.stage} ${r.wallMs.toFixed(0)} ms ${r.maxRssKb} kB`).join(', ')}; steps ${steps.map((st) => `${st.partOf ? `${st.partOf}/` : ''}${st.label} ${st.ms}`).join(', ')}; daemon RSS ${daemon.rssKb} kB\n`,
     );
     return { stages: runs, steps, daemon };
   };

@@ -92,7 +92,7 @@ export function table(r: Results, verdicts: Target[]): string {
     lines.push(row(['same, with the hook (annotation)', ms(md.hook), signed(st.hookAddsMs)]));
     lines.push(row(['same, `--network slirp4netns`', ms(md.slirp4netns), signed(st.slirpAddsMs)]));
     lines.push(row(['`node -e 0`', ms(md.node), '']));
-    lines.push(row(['no-op hook: `node dist/wireguard4netns hook`, no annotation', ms(md.noop), '']));
+    lines.push(row(['no-op hook: the hook JSON\'s command, a state without the annotation', ms(md.noop), '']));
     if (st.breakdown.length > 0) {
       lines.push('', `Where the hook's ${signed(st.hookAddsMs)} go (medians):`, '');
       lines.push(...head(['part', 'ms']));

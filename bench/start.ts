@@ -1,11 +1,12 @@
 // Phase 2: what the hook adds to a container start. Alternates, run by run:
 // no network, the hook, slirp4netns, a bare `node -e 0`, and a no-op run of
-// the hook (its bundle loaded, a state without the annotation on stdin).
+// the hook (the installed hook JSON's command, a state without the
+// annotation on stdin: node start plus loading the hook's bundle).
 // Hook probes (probe.ts), spread over the same rounds, split the hook's own
 // time into steps.
-import { BUNDLE, ROOTFS } from '../test/helpers/env.js';
+import { ROOTFS } from '../test/helpers/env.js';
 import { ANNOTATION, type Bench, PREFIX } from './context.js';
-import type { Probe } from './probe.js';
+import { installedHook, type Probe } from './probe.js';
 import { pod, type Ran, user } from './sh.js';
 import { median, ms } from './stats.js';
 
@@ -45,6 +46,8 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
   await b.hook();
   const peer = await b.ourPeer();
   const client = await b.client(peer, 'start', 5);
+  const { hook } = installedHook();
+  const hookCommand = [hook.path, ...hook.args.slice(1)];
   let n = 0;
   const run = async (args: string[]): Promise<Ran> => {
     const name = `${PREFIX}-start-${++n}`;
@@ -60,7 +63,7 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
     hook: () => run(['--network', 'none', '--annotation', `${ANNOTATION}=${client.file}`]),
     slirp4netns: () => run(['--network', 'slirp4netns']),
     node: () => shellTimed([process.execPath, '-e', '0']),
-    noop: () => shellTimed([process.execPath, BUNDLE, 'hook'], NOOP_STATE),
+    noop: () => shellTimed(hookCommand, NOOP_STATE),
   };
   const samples = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
   const probes: Probe[] = [];
@@ -96,17 +99,22 @@ function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[
   if (probes.length === 0) return [];
   const stageWall = (stage: string) => median(probes.map((p) => p.stages.find((s) => s.stage === stage)?.wallMs ?? NaN).filter(Number.isFinite));
   const stages = probes[0].stages.map((s) => s.stage);
-  const labels = [...new Set(probes.flatMap((p) => Object.keys(p.steps)))];
-  const steps = labels.map((l) => ({ part: `createRuntime: ${l} (daemon.log)`, ms: median(probes.map((p) => p.steps[l] ?? 0)) }));
+  const keys = [...new Set(probes.flatMap((p) => p.steps.map((s) => JSON.stringify([s.partOf ?? '', s.label]))))].map((k) => JSON.parse(k) as [string, string]);
+  const stepMedian = (partOf: string, label: string) => median(probes.map((p) => p.steps.find((s) => (s.partOf ?? '') === partOf && s.label === label)?.ms ?? 0));
+  const steps = keys.map(([partOf, label]) => ({
+    part: partOf ? `createRuntime: ${partOf}, of which ${label}` : `createRuntime: ${label} (daemon.log)`,
+    ms: stepMedian(partOf, label),
+    top: !partOf,
+  }));
   const create = stageWall('createRuntime');
-  const stepSum = steps.reduce((a, s) => a + s.ms, 0);
+  const stepSum = steps.filter((s) => s.top).reduce((a, s) => a + s.ms, 0);
   const others = stages.filter((s) => s !== 'createRuntime').map((s) => ({ part: `${s} hook, whole (node start included)`, ms: stageWall(s) }));
   const hooksTotal = create + others.reduce((a, s) => a + s.ms, 0);
   return [
     { part: 'createRuntime: node start (node -e 0)', ms: med.node },
     { part: 'createRuntime: module loading (no-op hook - node -e 0)', ms: med.noop - med.node },
-    ...steps,
-    { part: 'createRuntime: the rest (config, checks, resolve, state, spawn waits)', ms: create - med.noop - stepSum },
+    ...steps.map(({ part, ms }) => ({ part, ms })),
+    { part: 'createRuntime: the rest (not in the log: config, checks, state)', ms: create - med.noop - stepSum },
     ...others,
     { part: 'podman and runtime around the hooks (the rest)', ms: hookAddsMs - hooksTotal },
   ];

@@ -36,20 +36,35 @@ export function memOf(pid: number): Mem {
   return { rssKb: kb(status, 'VmRSS'), hwmKb: kb(status, 'VmHWM'), pssKb: kb(rollup, 'Pss') };
 }
 
+export interface Step {
+  label: string;
+  ms: number;
+  /** the step this one is part of ("daemon, of which in wireguard-go: tun 0.7 ms, ...") */
+  partOf?: string;
+}
+
 /**
  * The step times of the hook's line for containerId in the tunnel's log:
  * any "(label N ms, label N ms, ...)" list at the end of the line, whatever
- * the labels are.
+ * the labels are. "of which WHAT: a N ms, b N ms" starts the parts of the
+ * step before it; they are not added to the total a second time.
  */
-export function stepTimes(dir: string, containerId: string): Record<string, number> {
+export function stepTimes(dir: string, containerId: string): Step[] {
   const log = readFileSync(join(dir, LOG_FILE), 'utf8');
   const line = log.split('\n').find((l) => l.includes(containerId) && /\(([^()]*\d+ ms)\)\s*$/.test(l));
   if (!line) throw new Error(`${join(dir, LOG_FILE)}: no line with step times for container ${containerId}`);
   const list = /\(([^()]*)\)\s*$/.exec(line)![1];
-  const steps: Record<string, number> = {};
-  for (const item of list.split(/,\s*/)) {
+  const steps: Step[] = [];
+  let partOf: string | undefined;
+  for (let item of list.split(/,\s*/)) {
+    const ofWhich = /^of which[^:]*:\s*(.*)$/.exec(item.trim());
+    if (ofWhich) {
+      partOf = steps.filter((s) => !s.partOf).at(-1)?.label;
+      item = ofWhich[1];
+    }
     const m = /^(.+?)\s+(\d+(?:\.\d+)?)\s*ms$/.exec(item.trim());
-    if (m) steps[m[1]] = Number(m[2]);
+    if (!m) continue;
+    steps.push(partOf ? { label: m[1], ms: Number(m[2]), partOf } : { label: m[1], ms: Number(m[2]) });
   }
   return steps;
 }
