@@ -11,8 +11,14 @@ import { HOME, installHook, ROOT, userFile } from '../test/helpers/env.js';
 import { type Peer, peerSlot, startPeer } from '../test/helpers/peer.js';
 import { pod } from './sh.js';
 
-/** Netns, peers and containers of the bench: w4nc*. Peer indexes 20..40 (their /30s in 198.18.0.0/15) are the bench's. */
-export const PREFIX = 'w4nc';
+/**
+ * Netns, peers and containers of the bench: w4nc*, or moved like the test
+ * peers by WG4NS_PEER_PREFIX (w4nb: w4nbc*), so that runs under different
+ * test users at once keep apart. Peer indexes 20, 21 (moved by
+ * WG4NS_PEER_INDEXES too); the client netns' veths use the /30s of 22, 23
+ * inside the netns only.
+ */
+export const PREFIX = peerSlot('w4nc', 0)[0];
 export const OUR_WIREGUARD_GO = join(ROOT, 'dist/wireguard-go');
 export const DEBIAN_WIREGUARD_GO = '/usr/bin/wireguard-go';
 /** The tunnel network every peer serves: the peer is .1; clients get /32s in it. */
