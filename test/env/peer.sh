@@ -12,7 +12,8 @@
 #     default 0) picks the /30 198.18.0.0/15 + 4*INDEX: host .1, peer .2
 #     (INDEX 0: 198.18.0.1/30 <-> 198.18.0.2/30), and the /64
 #     fd5a:7b1e:c0de:<1000+INDEX hex>::/64: host ::1, peer ::2.
-#   - Debian's userspace wireguard-go on wgp, listen-port 51820, one peer
+#   - Debian's userspace wireguard-go (or $WG4NS_PEER_WIREGUARD_GO, below)
+#     on wgp, listen-port 51820, one peer
 #     CLIENT_PUBKEY with allowed-ips 198.51.100.2/32,fd5a:7b1e:c0de::2/128;
 #     wgp has 198.51.100.1/24 and fd5a:7b1e:c0de::1/64.
 #   - busybox httpd on [::]:8080 (dual stack: also 0.0.0.0:8080) serving a
@@ -28,10 +29,17 @@
 # peer's wireguard-go runs in a private mount namespace where
 # /run/wireguard is a bind mount of /run/wg4ns-peer/NAME; `peer.sh exec`
 # sets up the same view for wg.
+#
+# WG4NS_PEER_WIREGUARD_GO=PATH (for `up`) runs that wireguard-go instead of
+# Debian's, e.g. this project's dist/wireguard-go (the benchmark's peer, so
+# that the peer is not the bottleneck). That build keeps its socket in
+# /run/wireguard4netns (its -X ipc.socketDirectory), so the private mount
+# namespace binds the peer's socket dir there too.
 set -euo pipefail
 
 STATE_ROOT=/run/wg4ns-peer
 LISTEN_PORT=51820
+WIREGUARD_GO=${WG4NS_PEER_WIREGUARD_GO:-wireguard-go}
 PEER_PAGE="wireguard4netns test peer says hello"
 
 die() { printf 'peer.sh: %s\n' "$*" >&2; exit 1; }
@@ -72,11 +80,12 @@ info() {
     "PEER_STATE=$STATE_ROOT/$name"
 }
 
-# Run "$@" in netns NAME with /run/wireguard -> the peer's socket dir.
+# Run "$@" in netns NAME with /run/wireguard (and /run/wireguard4netns, if
+# it exists) -> the peer's socket dir.
 in_peer() {
   local name=$1; shift
   ip netns exec "$name" unshare --mount --propagation private \
-    sh -c 'mount --bind "$1" /run/wireguard && shift && exec "$@"' \
+    sh -c 'mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"' \
     sh "$STATE_ROOT/$name/wireguard" "$@"
 }
 
@@ -109,7 +118,7 @@ up() {
   local vars
   vars=$(info "$name" "$idx")
   eval "$vars"
-  for cmd in wireguard-go wg busybox ip unshare; do
+  for cmd in "$WIREGUARD_GO" wg busybox ip unshare; do
     command -v "$cmd" >/dev/null || die "$cmd not found (run test/env/provision.sh)"
   done
   # Refuse to shadow an address that is already on this host, unless it is
@@ -125,6 +134,8 @@ up() {
   printf '%s\n' "$PEER_PAGE" >"$st/www/index.html"
   printf '%s\n' "$vars" >"$st/info"
   mkdir -p /run/wireguard            # mount point for in_peer's bind mount
+  # ... and for another wireguard-go's socket dir (see the header)
+  [ -z "${WG4NS_PEER_WIREGUARD_GO:-}" ] || mkdir -p -m 0700 /run/wireguard4netns
 
   ip netns add "$name"
   ip link add "$PEER_HOST_IF" type veth peer name veth0 netns "$name"
@@ -137,7 +148,7 @@ up() {
   ip -n "$name" link set veth0 up
 
   # wireguard-go daemonizes; its log goes to the state dir.
-  in_peer "$name" env LOG_LEVEL=verbose wireguard-go wgp </dev/null >"$st/wireguard-go.log" 2>&1 \
+  in_peer "$name" env LOG_LEVEL=verbose "$WIREGUARD_GO" wgp </dev/null >"$st/wireguard-go.log" 2>&1 \
     || { cat "$st/wireguard-go.log" >&2; die "wireguard-go failed"; }
   local i
   for i in $(seq 50); do [ -S "$st/wireguard/wgp.sock" ] && break; sleep 0.1; done

@@ -7,7 +7,8 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
+/** The checkout: this is bundled into dist/test/unit, dist/test/integration or dist/bench. */
+export const ROOT = resolve(import.meta.dirname.replace(/\/dist\/(test\/[^/]+|bench)$/, ''));
 export const BUNDLE = join(ROOT, 'dist/wireguard4netns');
 /** What the hook JSON runs: the hook's own bundle. */
 export const HOOK_BUNDLE = join(ROOT, 'dist/wireguard4netns-hook');

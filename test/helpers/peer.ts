@@ -15,6 +15,8 @@ export const PAGE = 'wireguard4netns test peer says hello';
 export interface Peer {
   name: string;
   endpoint: string;
+  /** the host end of the veth to the peer's netns */
+  hostV4: string;
   publicKey: string;
   clientPrivateKey: string;
   /** a complete client config for this peer */
@@ -51,9 +53,11 @@ export async function startPeer(wantedName: string, wantedIndex = 0): Promise<Pe
   }
   const info = (await execa(PEER_SH, ['info', name, String(index)])).stdout;
   const nsV4 = /^PEER_NS_V4=(.*)$/m.exec(info)![1];
+  const hostV4 = /^PEER_HOST_V4=(.*)$/m.exec(info)![1];
   const peer: Peer = {
     name,
     endpoint: `${nsV4}:51820`,
+    hostV4,
     publicKey: publicKeyOf(peerKey).toString('base64'),
     clientPrivateKey: clientKey.toString('base64'),
     config: (extra = '') => `[Interface]

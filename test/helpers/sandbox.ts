@@ -1,9 +1,9 @@
 // Unprivileged namespaces of the test user (unshare -rn), and acting in them.
 import { asUser, BUNDLE } from './env.js';
 
-/** Starts a process of the test user in a new user and network namespace; records and returns its pid. */
-export async function startSandbox(pids: number[]): Promise<number> {
-  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', 'echo $$; exec sleep 120'], 150_000);
+/** Starts a process of the test user in a new user and network namespace, living seconds; records and returns its pid. */
+export async function startSandbox(pids: number[], seconds = 120): Promise<number> {
+  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', `echo $$; exec sleep ${seconds}`], (seconds + 30) * 1000);
   const pid = await new Promise<number>((resolve, reject) => {
     proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     proc.once('exit', () => reject(new Error('sandbox exited')));

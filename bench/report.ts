@@ -1,0 +1,127 @@
+// The bench's verdicts (each target with PASS/FAIL) and its human table,
+// in Markdown so that it can go into the README as printed.
+import type { Key } from './contenders.js';
+import type { Machine } from './machine.js';
+import type { MemoryResult } from './memory.js';
+import type { StartResult } from './start.js';
+import { gbit, mib, ms, ratio, rttMs } from './stats.js';
+import type { ThroughputResult } from './throughput.js';
+
+export interface Results {
+  command: string;
+  startedAt: string;
+  durationS: number;
+  machine: Machine;
+  throughput?: ThroughputResult;
+  start?: StartResult;
+  memory?: MemoryResult;
+}
+
+export interface Target {
+  name: string;
+  measured: string;
+  goal: string;
+  pass: boolean;
+  value: number;
+}
+
+/** The issue's targets, for whichever phases ran. */
+export function targets(r: Results): Target[] {
+  const out: Target[] = [];
+  if (r.throughput) {
+    const tcp = (k: Key) => r.throughput!.contenders[k].tcpBps;
+    const vs = (k: Key, goal: number, name: string) => {
+      const v = tcp('ours') / tcp(k);
+      out.push({ name, value: v, measured: `${ratio(v)} (${gbit(tcp('ours'))} / ${gbit(tcp(k))})`, goal: `>= ${goal}x`, pass: v >= goal });
+    };
+    vs('rootful', 0.95, 'TCP: ours / rootful wireguard-go (same binary, same peer)');
+    vs('original', 3, "TCP: ours / the original's datapath (wireguard-go 0.0.20220316 both ends)");
+    vs('slirp4netns', 1, 'TCP: ours (encrypted) / slirp4netns mtu 65520 (unencrypted)');
+  }
+  if (r.start) {
+    const s = r.start;
+    out.push({
+      name: 'start: what the hook adds beyond a bare node start (medians)',
+      value: s.hookBeyondNodeMs,
+      measured: `${ms(s.hookBeyondNodeMs)} (hook adds ${ms(s.hookAddsMs)}, node -e 0 ${ms(s.medianMs.node)})`,
+      goal: '<= 25 ms',
+      pass: s.hookBeyondNodeMs <= 25,
+    });
+  }
+  if (r.memory) {
+    const t = r.memory.tunnels;
+    out.push({ name: `${t.count} tunnels at once: each reaches the backend`, value: t.working, measured: `${t.working}/${t.count}`, goal: `${t.count}/${t.count}`, pass: t.working === t.count && t.daemonsAlive === t.count });
+    const v = t.lastStartsMs / t.firstStartsMs;
+    out.push({
+      name: `${t.count} tunnels: start of the last vs the first (medians of 5)`,
+      value: v,
+      measured: `${ratio(v)} (${ms(t.lastStartsMs)} / ${ms(t.firstStartsMs)})`,
+      goal: '<= 1.25x',
+      pass: v <= 1.25,
+    });
+  }
+  return out;
+}
+
+const signed = (x: number) => (x >= 0 ? `+${ms(x)}` : ms(x));
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const head = (cells: string[]) => [row(cells), row(cells.map(() => '---'))];
+
+export function table(r: Results, verdicts: Target[]): string {
+  const m = r.machine;
+  const lines: string[] = [
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB (${m.hypervisor === 'none' ? 'bare metal' : `${m.hypervisor} guest`}); ${m.os}, kernel ${m.kernel}`,
+    `Software: podman ${m.podman}, runc ${m.runc}, slirp4netns ${m.slirp4netns}, passt ${m.passt}, iperf3 ${m.iperf3}, node ${m.node}; ours ${m.ourWireguardGo}, Debian ${m.debianWireguardGo}; commit ${m.commit}`,
+    `Command: ${r.command} (${r.startedAt}, took ${Math.round(r.durationS)} s)`,
+  ];
+  const tp = r.throughput;
+  if (tp) {
+    lines.push('', `Throughput: medians of ${tp.rounds} alternated rounds (TCP ${tp.seconds} s; UDP ${tp.udpSeconds} s and latency: ${tp.udpRounds} rounds)`, '');
+    lines.push(...head(['contender', 'TCP', 'UDP received (loss)', 'TCP RTT, 1 Mbit/s', 'ping RTT']));
+    for (const [key, c] of Object.entries(tp.contenders)) {
+      lines.push(row([`${key}: ${c.what}`, gbit(c.tcpBps), `${gbit(c.udpBps)} (${c.udpLossPercent.toFixed(0)}%)`, rttMs(c.tcpRttMedianMs), c.pingMedianMs === undefined ? 'n/a' : rttMs(c.pingMedianMs)]));
+    }
+    lines.push('', ...tp.notes.map((n) => `- ${n}`));
+  }
+  const st = r.start;
+  if (st) {
+    const md = st.medianMs;
+    lines.push('', `Start cost: medians of ${st.runs} alternated runs (podman as the bench user, --rootfs busybox)`, '');
+    lines.push(...head(['run', 'median', 'vs --network none']));
+    lines.push(row(['`podman run --rm --network none ... true`', ms(md.none), '']));
+    lines.push(row(['same, with the hook (annotation)', ms(md.hook), signed(st.hookAddsMs)]));
+    lines.push(row(['same, `--network slirp4netns`', ms(md.slirp4netns), signed(st.slirpAddsMs)]));
+    lines.push(row(['`node -e 0`', ms(md.node), '']));
+    lines.push(row(['no-op hook: the hook JSON\'s command, a state without the annotation', ms(md.noop), '']));
+    if (st.breakdown.length > 0) {
+      lines.push('', `Where the hook's ${signed(st.hookAddsMs)} go (medians):`, '');
+      lines.push(...head(['part', 'ms']));
+      for (const p of st.breakdown) lines.push(row([p.part, ms(p.ms)]));
+    }
+    lines.push(
+      '',
+      '- `node -e 0` and the no-op hook are timed in a shell, as the bench user with a clean environment, as runc runs the hook (root\'s environment here has NODE_EXTRA_CA_CERTS, which adds 60-150 ms to a node start).',
+      `- The split comes from ${st.probes.length} probe containers interleaved with the timed runs: the hook run through /usr/bin/time from a second hooks dir (wall time, peak RSS), its step times from the tunnel's daemon.log. Its rows are medians of different runs; the last row is what remains.`,
+    );
+  }
+  const mem = r.memory;
+  if (mem) {
+    const t = mem.tunnels;
+    lines.push('', 'Memory', '');
+    lines.push(...head(['what', 'value']));
+    for (const [stage, kb] of Object.entries(mem.hookPeakRssKb)) lines.push(row([`hook peak RSS, ${stage} (median / max)`, `${mib(kb.median)} / ${mib(kb.max)}`]));
+    lines.push(row(['one idle daemon: RSS / PSS', `${mib(mem.idleDaemon.rssKb)} / ${mib(mem.idleDaemon.pssKb)}`]));
+    lines.push(row([`${t.count} tunnels at once: reach the backend`, `${t.working}/${t.count} (daemons alive ${t.daemonsAlive})`]));
+    lines.push(row([`${t.count} tunnels: daemons' total RSS / PSS`, `${mib(t.totalRssKb)} / ${mib(t.totalPssKb)}`]));
+    lines.push(row([`${t.count} tunnels: per tunnel RSS / PSS`, `${mib(t.perTunnelRssKb)} / ${mib(t.perTunnelPssKb)}`]));
+    lines.push(row([`start of tunnel 1 / ${t.count} (podman run -d)`, `${ms(t.startMs[0])} / ${ms(t.startMs[t.count - 1])}`]));
+    lines.push(row(['start, median of the first 5 / the last 5', `${ms(t.firstStartsMs)} / ${ms(t.lastStartsMs)}`]));
+    for (const f of t.failures) lines.push(`- failed: ${f}`);
+  }
+  if (verdicts.length > 0) {
+    lines.push('', 'Targets', '');
+    lines.push(...head(['target', 'measured', 'goal', 'result']));
+    for (const v of verdicts) lines.push(row([v.name, v.measured, v.goal, v.pass ? 'PASS' : 'FAIL']));
+  }
+  return `${lines.join('\n')}\n`;
+}

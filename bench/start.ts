@@ -1,0 +1,121 @@
+// Phase 2: what the hook adds to a container start. Alternates, run by run:
+// no network, the hook, slirp4netns, a bare `node -e 0`, and a no-op run of
+// the hook (the installed hook JSON's command, a state without the
+// annotation on stdin: node start plus loading the hook's bundle).
+// Hook probes (probe.ts), spread over the same rounds, split the hook's own
+// time into steps.
+import { ROOTFS } from '../test/helpers/env.js';
+import { ANNOTATION, type Bench, PREFIX } from './context.js';
+import { installedHook, type Probe } from './probe.js';
+import { pod, type Ran, user } from './sh.js';
+import { median, ms } from './stats.js';
+
+export const KINDS = ['none', 'hook', 'slirp4netns', 'node', 'noop'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface StartResult {
+  runs: number;
+  samplesMs: Record<Kind, number[]>;
+  medianMs: Record<Kind, number>;
+  /** median(hook) - median(none) */
+  hookAddsMs: number;
+  /** hookAddsMs - median(node): the target's measure */
+  hookBeyondNodeMs: number;
+  slirpAddsMs: number;
+  /** where hookAddsMs goes; the parts add up to it */
+  breakdown: { part: string; ms: number }[];
+  probes: Probe[];
+}
+
+/**
+ * Times argv the way the hook probe times the hook: in a shell, from just
+ * before its exec to its exit, without the bench's own spawn overhead. As
+ * the bench user with a clean environment, as podman and the hook run:
+ * root's environment here has NODE_EXTRA_CA_CERTS, which alone made a node
+ * start 60-150 ms slower.
+ */
+async function shellTimed(argv: string[], input = ''): Promise<Ran> {
+  const script = 't0=$(/usr/bin/date +%s%N); "$@" >/dev/null || exit; t1=$(/usr/bin/date +%s%N); echo $((t1 - t0))';
+  const r = await user(['sh', '-c', script, 'sh', ...argv], 60_000, input);
+  return { ...r, ms: Number(r.stdout.trim()) / 1e6 };
+}
+
+const NOOP_STATE = JSON.stringify({ ociVersion: '1.0.2', id: 'bench-noop', status: 'creating', pid: 1, bundle: '/', annotations: {} });
+
+export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<StartResult> {
+  await b.hook();
+  const peer = await b.ourPeer();
+  const client = await b.client(peer, 'start', 5);
+  const { hook } = installedHook();
+  const hookCommand = [hook.path, ...hook.args.slice(1)];
+  let n = 0;
+  const run = async (args: string[]): Promise<Ran> => {
+    const name = `${PREFIX}-start-${++n}`;
+    try {
+      return await pod(['run', '--rm', '--name', name, ...args, '--rootfs', ROOTFS, 'true']);
+    } catch (err) {
+      await pod(['rm', '-f', '-t', '0', name]).catch(() => undefined);
+      throw err;
+    }
+  };
+  const measure: Record<Kind, () => Promise<Ran>> = {
+    none: () => run(['--network', 'none']),
+    hook: () => run(['--network', 'none', '--annotation', `${ANNOTATION}=${client.file}`]),
+    slirp4netns: () => run(['--network', 'slirp4netns']),
+    node: () => shellTimed([process.execPath, '-e', '0']),
+    noop: () => shellTimed(hookCommand, NOOP_STATE),
+  };
+  const samples = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  const probes: Probe[] = [];
+  const probeEvery = Math.max(1, Math.floor(b.o.startRuns / b.o.probeRuns));
+  for (const k of KINDS) await measure[k](); // warm-up, not counted
+  for (let r = 1; r <= b.o.startRuns; r++) {
+    b.check();
+    for (const k of KINDS) samples[k].push((await measure[k]()).ms);
+    process.stderr.write(`bench: start run ${r}/${b.o.startRuns}: ${KINDS.map((k) => `${k} ${ms(samples[k][r - 1])}`).join(', ')}\n`);
+    if (r % probeEvery === 0 && probes.length < b.o.probeRuns) probes.push(await probe());
+  }
+  while (probes.length < b.o.probeRuns) probes.push(await probe());
+  const med = Object.fromEntries(KINDS.map((k) => [k, median(samples[k])])) as Record<Kind, number>;
+  const hookAddsMs = med.hook - med.none;
+  return {
+    runs: b.o.startRuns,
+    samplesMs: samples,
+    medianMs: med,
+    hookAddsMs,
+    hookBeyondNodeMs: hookAddsMs - med.node,
+    slirpAddsMs: med.slirp4netns - med.none,
+    breakdown: breakdown(hookAddsMs, med, probes),
+    probes,
+  };
+}
+
+/**
+ * node start, module loading (no-op hook - node), each logged step, the
+ * rest of createRuntime, the other stages (poststop), and what is left:
+ * podman and the runtime around the hooks.
+ */
+function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[]): { part: string; ms: number }[] {
+  if (probes.length === 0) return [];
+  const stageWall = (stage: string) => median(probes.map((p) => p.stages.find((s) => s.stage === stage)?.wallMs ?? NaN).filter(Number.isFinite));
+  const stages = probes[0].stages.map((s) => s.stage);
+  const keys = [...new Set(probes.flatMap((p) => p.steps.map((s) => JSON.stringify([s.partOf ?? '', s.label]))))].map((k) => JSON.parse(k) as [string, string]);
+  const stepMedian = (partOf: string, label: string) => median(probes.map((p) => p.steps.find((s) => (s.partOf ?? '') === partOf && s.label === label)?.ms ?? 0));
+  const steps = keys.map(([partOf, label]) => ({
+    part: partOf ? `createRuntime: ${partOf}, of which ${label}` : `createRuntime: ${label} (daemon.log)`,
+    ms: stepMedian(partOf, label),
+    top: !partOf,
+  }));
+  const create = stageWall('createRuntime');
+  const stepSum = steps.filter((s) => s.top).reduce((a, s) => a + s.ms, 0);
+  const others = stages.filter((s) => s !== 'createRuntime').map((s) => ({ part: `${s} hook, whole (node start included)`, ms: stageWall(s) }));
+  const hooksTotal = create + others.reduce((a, s) => a + s.ms, 0);
+  return [
+    { part: 'createRuntime: node start (node -e 0)', ms: med.node },
+    { part: 'createRuntime: module loading (no-op hook - node -e 0)', ms: med.noop - med.node },
+    ...steps.map(({ part, ms }) => ({ part, ms })),
+    { part: 'createRuntime: the rest (not in the log: config, checks, state)', ms: create - med.noop - stepSum },
+    ...others,
+    { part: 'podman and runtime around the hooks (the rest)', ms: hookAddsMs - hooksTotal },
+  ];
+}

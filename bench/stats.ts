@@ -1,0 +1,19 @@
+// Small statistics and number formatting for the bench's table.
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export const min = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
+export const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** "1.23 Gbit/s" from bits per second. */
+export const gbit = (bps: number) => (Number.isFinite(bps) ? `${(bps / 1e9).toFixed(2)} Gbit/s` : 'n/a');
+export const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(Math.abs(x) < 10 ? 1 : 0)} ms` : 'n/a');
+/** Round trips: sub-millisecond, so three decimals. */
+export const rttMs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x < 1 ? 3 : 2)} ms` : 'n/a');
+export const mib = (kb: number) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : 'n/a');
+export const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');

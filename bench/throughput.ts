@@ -1,0 +1,97 @@
+// Phase 1: throughput and latency of the contenders, alternated round by
+// round (A B C D E A B C D E ...) so that the noise of this shared machine
+// falls on all of them alike. Medians are compared within this one run.
+import type { Cleanup } from '../src/cleanup.js';
+import type { Bench } from './context.js';
+import { type Contender, type Key, setupContenders } from './contenders.js';
+import { type Ping, ping, type Tcp, tcp, tcpRtt, type Udp, udp } from './iperf.js';
+import { gbit, median, rttMs } from './stats.js';
+
+export interface ContenderResult {
+  what: string;
+  tcp: Tcp[];
+  udp: Udp[];
+  /** one sample per second of the low-rate runs */
+  tcpRttMs: number[];
+  ping?: Ping[];
+  /** medians */
+  tcpBps: number;
+  udpBps: number;
+  udpLossPercent: number;
+  tcpRttMedianMs: number;
+  pingMedianMs?: number;
+}
+
+export interface ThroughputResult {
+  rounds: number;
+  seconds: number;
+  udpRounds: number;
+  udpSeconds: number;
+  contenders: Record<Key, ContenderResult>;
+  notes: string[];
+}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+export async function throughput(b: Bench, scope: Cleanup): Promise<ThroughputResult> {
+  log('throughput: setting up peers, servers and contenders');
+  const contenders = await setupContenders(b, scope);
+  const rounds = b.o.rounds;
+  const seconds = b.o.seconds;
+  const udpRounds = Math.max(1, Math.ceil(rounds / 2));
+  const udpSeconds = Math.max(2, Math.round(seconds / 2));
+  const results = Object.fromEntries(
+    contenders.map((c) => [c.key, { what: c.what, tcp: [], udp: [], tcpRttMs: [], ping: c.pings ? [] : undefined }]),
+  ) as unknown as Record<Key, ContenderResult>;
+
+  for (let r = 1; r <= rounds; r++) {
+    for (const c of contenders) {
+      b.check();
+      const t = await tcp(c.run, c.host, c.port, seconds);
+      results[c.key].tcp.push(t);
+      log(`round ${r}/${rounds} TCP ${c.key}: ${gbit(t.bps)} (${t.retransmits} retransmits)`);
+    }
+  }
+  for (let r = 1; r <= udpRounds; r++) {
+    for (const c of contenders) {
+      b.check();
+      await udpAndLatency(c, results[c.key], udpSeconds, b.o.quick, `round ${r}/${udpRounds}`);
+    }
+  }
+  for (const res of Object.values(results)) {
+    res.tcpBps = median(res.tcp.map((t) => t.bps));
+    res.udpBps = median(res.udp.map((u) => u.bps));
+    res.udpLossPercent = median(res.udp.map((u) => u.lossPercent));
+    res.tcpRttMedianMs = median(res.tcpRttMs);
+    if (res.ping) res.pingMedianMs = median(res.ping.map((p) => p.medianMs));
+  }
+  return {
+    rounds,
+    seconds,
+    udpRounds,
+    udpSeconds,
+    contenders: results,
+    notes: [
+      'TCP: iperf3, one stream, contender -> server, received bits/s.',
+      'UDP: iperf3 -u -b 10G -l 1380 (fits a 1420 MTU), received bits/s and loss.',
+      'TCP RTT: the kernel smoothed RTT of a 1 Mbit/s stream in 1 KiB writes (iperf3, each second), median of all samples.',
+      'ping: busybox, 20 pings 0.2 s apart; the rootless container gets --cap-add NET_RAW for it. slirp4netns and pasta would answer ICMP to the host only through unprivileged ping sockets (net.ipv4.ping_group_range, "1 0" here, a host-wide setting the bench leaves alone).',
+      'pasta: podman 4.3 has no --network pasta (came with 4.4), so pasta drives an `unshare -rn` netns of the bench user and the host iperf3 runs in it.',
+    ],
+  };
+}
+
+/** Latency first, on a quiet path (after a UDP flood, queues can still be draining), then UDP. */
+async function udpAndLatency(c: Contender, res: ContenderResult, seconds: number, quick: boolean, round: string): Promise<void> {
+  let pinged = '';
+  if (res.ping) {
+    const p = await ping(c.run, c.host, quick ? 5 : 20);
+    res.ping.push(p);
+    pinged = `, ping ${rttMs(p.medianMs)}`;
+  }
+  const rtts = await tcpRtt(c.run, c.host, c.port, quick ? 1 : 5);
+  res.tcpRttMs.push(...rtts);
+  const u = await udp(c.run, c.host, c.port, seconds);
+  res.udp.push(u);
+  log(`${round} ${c.key}: TCP RTT ${rttMs(median(rtts))}${pinged}; UDP ${gbit(u.bps)} received of ${gbit(u.sentBps)} sent (${u.lossPercent.toFixed(1)}% loss)`);
+}

@@ -1,0 +1,47 @@
+// A smoke check of the benchmark (npm run bench): its quick mode (about
+// 45 s) runs every phase end to end through its real entry point, writes a
+// complete JSON, and leaves no netns, container, daemon or process behind.
+// Its targets are not asserted: a quick run's numbers mean little.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { PREFIX } from '../../bench/context.js';
+import type { Results, Target } from '../../bench/report.js';
+import { podman, ROOT } from '../helpers/env.js';
+import { assertNothingLeft } from '../helpers/leaks.js';
+
+const test = suite('bench: npm run bench -- --quick');
+
+test('should measure every contender and phase, and leave nothing behind', async () => {
+  await execa('npm', ['run', '--silent', 'build:bench'], { cwd: ROOT });
+  const dir = mkdtempSync(join(tmpdir(), 'wg4ns-bench-'));
+  try {
+    const out = join(dir, 'result.json');
+    const r = await execa(process.execPath, [join(ROOT, 'dist/bench/bench.mjs'), '--quick', '--json', out], { cwd: ROOT, reject: false, timeout: 240_000 });
+    assert.is(r.exitCode, 0, `bench failed: ${r.stderr.split('\n').slice(-5).join('\n')}`);
+    assert.match(r.stdout, /\| target \| measured \| goal \| result \|/);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as Results & { targets: Target[] };
+    for (const [key, c] of Object.entries(json.throughput!.contenders)) {
+      assert.ok(c.tcpBps > 0 && c.udpBps > 0 && c.tcpRttMedianMs > 0, `${key}: ${JSON.stringify(c)}`);
+    }
+    assert.ok(json.start!.medianMs.hook > json.start!.medianMs.none, 'a start with the hook takes longer than one without');
+    assert.ok(json.start!.breakdown.some((p) => p.part.includes('(daemon.log)')), 'step times from daemon.log');
+    assert.is(json.memory!.tunnels.working, json.memory!.tunnels.count);
+    assert.ok(json.memory!.idleDaemon.rssKb > 0);
+    assert.is(json.targets.length, 6);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const netns = (await execa('ip', ['netns', 'list'])).stdout;
+  for (const name of ['p', 'd', 'r', 'o']) assert.not.match(netns, new RegExp(`^${PREFIX}${name}\\b`, 'm'), `netns ${PREFIX}${name} left`);
+  const containers = (await podman(['ps', '-a', '--format', '{{.Names}}'])).stdout;
+  assert.not.match(containers, new RegExp(`^${PREFIX}-`, 'm'), 'bench containers left');
+  const servers = await execa('pgrep', ['-f', '^iperf3 -s -B \S+ -p 530[12] --forceflush'], { reject: false });
+  assert.is(servers.stdout, '', 'iperf3 servers left');
+  await assertNothingLeft('after the bench');
+});
+
+test.run();
