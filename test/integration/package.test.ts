@@ -121,7 +121,8 @@ test('should install without Go, say what to install, and have "install" and "up
   const hooks = join(ctx.tmp, 'hooks');
   const inst = await execa(cmd, ['install', '--hooks-dir', hooks], { reject: false, env: NO_GO });
   assert.is(inst.exitCode, 0, inst.stderr);
-  assert.match(readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8'), `"${cmd}"`, 'the hook runs npm\'s link, which survives an upgrade');
+  const hookBundle = join(installed(prefix), 'dist/wireguard4netns-hook');
+  assert.match(readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8'), `"${hookBundle}"`, "the hook runs the installed package's hook bundle, a path an upgrade keeps");
   assert.match(inst.stderr, new RegExp(`^wireguard4netns: warning: ${escape(advice)}[^\n]*$`), inst.stderr);
 
   ctx.sandbox = await sandbox();
