@@ -73,12 +73,12 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
 
   return new Promise((resolve, reject) => {
     let text = '';
-    const finish = (err?: Failure) => {
+    const finish = (err?: Failure, phases = '') => {
       clearTimeout(timer);
       ready.destroy();
       child.removeAllListeners();
       child.unref();
-      if (!err) return resolve({ pid: child.pid!, phases: text.split('\n')[0].slice('ready '.length) });
+      if (!err) return resolve({ pid: child.pid!, phases });
       if (child.exitCode === null) child.kill('SIGKILL');
       reject(err);
     };
@@ -89,9 +89,10 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
     child.on('error', (err) => finish(new Failure(`cannot run ${cmd}: ${err.message}`)));
     ready.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      const line = text.split('\n')[0];
       if (!text.includes('\n')) return;
-      if (line === 'ready' || line.startsWith('ready ')) finish();
+      const line = text.split('\n')[0];
+      const done = /^ready(?: (.*))?$/.exec(line);
+      if (done) finish(undefined, done[1]);
       else finish(new Failure(line.replace(/^error: /, '')));
     });
     const exited = (code: number | null, signal: NodeJS.Signals | null) =>

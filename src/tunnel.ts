@@ -151,9 +151,10 @@ function modifiedAt(dir: string): number {
 
 /**
  * A container has ended: poststop, when the hook JSON lists that stage
- * (the default JSON does not: the daemon ends by itself, see prune). Its tunnels end too unless another
- * process still lives in their namespace (the next container of a pod);
- * a tunnel whose daemon died is cleaned up either way.
+ * (the default JSON does not: the daemon ends by itself, see prune). Its
+ * tunnels end too unless another process still lives in their namespace
+ * (the next container of a pod); a tunnel whose daemon died is cleaned up
+ * either way.
  */
 export async function release(containerId: string): Promise<void> {
   for (const dir of tunnelDirs()) {
