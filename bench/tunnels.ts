@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_FILE } from '../src/daemon.js';
-import { readState, type TunnelState, tunnelDirs } from '../src/state.js';
+import { liveContainers, readState, type TunnelState, tunnelDirs } from '../src/state.js';
 import { STATE_BASE } from '../test/helpers/env.js';
 
 export interface Tunnel {
@@ -15,7 +15,7 @@ export interface Tunnel {
 export function tunnelOf(containerId: string): Tunnel | undefined {
   for (const dir of tunnelDirs(STATE_BASE)) {
     const state = readState(dir);
-    if (state?.containers.includes(containerId)) return { dir, state };
+    if (state && liveContainers(dir, state.netnsInode).some((c) => c.id === containerId)) return { dir, state };
   }
   return undefined;
 }

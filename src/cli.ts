@@ -11,7 +11,8 @@ import { resolveTarget } from './namespaces.js';
 import { readFileSync } from 'node:fs';
 import { reload } from './reload.js';
 import { status } from './status.js';
-import { down, findTunnel, prune, up } from './tunnel.js';
+import { sweep } from './daemon.js';
+import { down, findTunnel, up } from './tunnel.js';
 
 declare const VERSION: string;
 
@@ -74,10 +75,10 @@ export async function runCli(argv: string[]): Promise<void> {
     )
     .command(
       'prune',
-      'remove what killed daemons left: tunnel folders whose daemon is dead (a daemon that ends normally removes its own)',
+      'remove what killed daemons left: tunnel folders no daemon holds (a daemon that ends removes its own, and the poststop hook sweeps when a container is removed)',
       {},
-      () => {
-        for (const dir of prune()) console.log(`removed ${dir}`);
+      async () => {
+        for (const dir of await sweep()) console.log(`removed ${dir}`);
       },
     )
     .command(

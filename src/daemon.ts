@@ -2,20 +2,26 @@
 // setup: the daemon creates the TUN in the target namespace, gives it its
 // addresses, MTU and routes (rtnetlink, from its thread in that namespace),
 // applies the configuration it reads from a pipe, brings the device up and
-// only then reports ready. It gets its own session and its own stdout and
-// stderr (the tunnel's log file): a child that kept the hook's would hold
-// the container start until it exited.
+// only then reports ready. It gets its own session, and stdout and stderr
+// of its own (/dev/null, then the tunnel's log, which it opens): a child
+// that kept the hook's would hold the container start until it exited.
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Failure } from './errors.js';
 import type { Applied } from './link.js';
+import type { TunnelState } from './state.js';
 import { userPrefix, type Target } from './namespaces.js';
+import { runtimeBase } from './paths.js';
+import { run } from './run.js';
 import { wireguardGo } from './tools.js';
 
 export const LOG_FILE = 'daemon.log';
+/** How long the daemon may take to set up once it owns the tunnel folder. */
 const READY_TIMEOUT_MS = 3000;
+/** How long it waits for another start of the same tunnel (whose own setup is bounded as above). */
+const JOIN_TIMEOUT_MS = 4000;
 
 export interface DaemonOptions {
   iface: string;
@@ -24,6 +30,8 @@ export interface DaemonOptions {
   /** the device's configuration (uapi.ts encodeConfig): it holds keys, so it goes through a pipe */
   config: string;
   dir: string;
+  /** what the daemon writes to state.json once ready (TunnelState without daemonPid) */
+  state: Omit<TunnelState, 'daemonPid'>;
   verbose?: boolean;
   /** "PUBKEYHEX=HOST:PORT" of peers whose endpoint is a hostname, re-resolved by the daemon */
   reresolve?: string[];
@@ -45,13 +53,32 @@ function lastLogLine(dir: string): string {
   }
 }
 
-export interface Daemon {
-  pid: number;
-  /** where the daemon's setup time went, as it reported it ("netns 0.3 ms, tun 0.2 ms, ...") */
-  phases: string;
+/** What the daemon reports on fd 3, a line each (wireguard-go/wireguard4netns.go). */
+export type Report =
+  | { kind: 'owner' }
+  | { kind: 'ready'; phases: string }
+  | { kind: 'joined' }
+  | { kind: 'error'; message: string };
+
+export function parseReport(line: string): Report {
+  if (line === 'owner' || line === 'joined') return { kind: line };
+  const ready = /^ready(?: (.*))?$/.exec(line);
+  if (ready) return { kind: 'ready', phases: ready[1] ?? '' };
+  return { kind: 'error', message: line.replace(/^error: /, '') };
 }
 
-/** Starts the daemon and resolves once it reports ready on fd 3. */
+/**
+ * started: this daemon serves the tunnel (pid, and where its setup time
+ * went); joined: another start of the same tunnel finished first, and
+ * serves it (its state.json says how).
+ */
+export type Daemon = { joined: false; pid: number; phases: string } | { joined: true };
+
+/**
+ * Starts the daemon and resolves once it reports ready, or joined. Its
+ * setup is bounded once it owns the tunnel folder; before that, by how
+ * long it waits for another start of the same tunnel.
+ */
 export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
   const args = ['wireguard4netns', '-netns', t.netns, '-interface', o.iface, '-mtu', String(o.link.mtu), '-dir', o.dir, '-config-fd', '0'];
   for (const a of o.link.addresses) args.push('-address', a);
@@ -59,46 +86,56 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
   if (t.watchPid) args.push('-watch-pid', String(t.watchPid));
   if (o.verbose) args.push('-verbose');
   for (const r of o.reresolve ?? []) args.push('-reresolve', r);
-  // The daemon gets no environment: the interval override (for tests) is an argument.
+  args.push('-state', JSON.stringify(o.state), '-join-timeout', `${JOIN_TIMEOUT_MS}ms`);
+  // The daemon gets no environment: what tests override is an argument.
   const interval = process.env.WIREGUARD4NETNS_RERESOLVE_INTERVAL;
   if (o.reresolve?.length && interval) args.push('-reresolve-interval', interval);
+  if (process.env.WIREGUARD4NETNS_LOG_MAX) args.push('-log-max', process.env.WIREGUARD4NETNS_LOG_MAX);
   const [cmd, ...argv] = [...userPrefix(t), wireguardGo(), ...args];
-  const log = openSync(join(o.dir, LOG_FILE), 'a', 0o600);
-  const child = spawn(cmd, argv, { detached: true, stdio: ['pipe', log, log, 'pipe'], env: {} });
-  closeSync(log);
-  const ready = child.stdio[3] as Readable;
-  // A daemon that fails early may not read its configuration: its exit is what is reported.
+  // It opens its own log once it owns the folder.
+  const child = spawn(cmd, argv, { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env: {} });
+  const reports = child.stdio[3] as Readable;
+  // A daemon that fails early, or joins, does not read its configuration.
   child.stdin!.on('error', () => {});
-  child.stdin!.end(o.config);
+  child.stdin!.end(`${o.config}\n`);
 
   return new Promise((resolve, reject) => {
     let text = '';
-    const finish = (err?: Failure, phases = '') => {
+    let timer: NodeJS.Timeout;
+    const finish = (result: Daemon | Failure) => {
       clearTimeout(timer);
-      ready.destroy();
+      reports.destroy();
       child.removeAllListeners();
-      child.unref();
-      if (!err) return resolve({ pid: child.pid!, phases });
-      if (child.exitCode === null) child.kill('SIGKILL');
-      reject(err);
+      if (!(result instanceof Failure)) {
+        child.unref();
+        return resolve(result);
+      }
+      // A daemon killed here leaves its folder: once it is gone, its lock is free and the sweep takes it.
+      const removeLeftovers = () => sweep().then(() => reject(result), () => reject(result));
+      if (child.exitCode !== null || child.signalCode !== null) return void removeLeftovers();
+      child.once('exit', removeLeftovers);
+      child.kill('SIGKILL');
     };
-    const timer = setTimeout(
-      () => finish(new Failure(`wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`)),
-      READY_TIMEOUT_MS,
-    );
+    const bound = (ms: number, why: () => string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(new Failure(why())), ms);
+    };
+    bound(JOIN_TIMEOUT_MS + 1000, () => `wireguard-go did not take the tunnel folder ${o.dir} within ${JOIN_TIMEOUT_MS / 1000 + 1} s`);
     child.on('error', (err) => finish(new Failure(`cannot run ${cmd}: ${err.message}`)));
-    ready.on('data', (chunk: Buffer) => {
+    reports.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      if (!text.includes('\n')) return;
-      const line = text.split('\n')[0];
-      const done = /^ready(?: (.*))?$/.exec(line);
-      if (done) finish(undefined, done[1]);
-      else finish(new Failure(line.replace(/^error: /, '')));
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+        const report = parseReport(text.slice(0, nl));
+        text = text.slice(nl + 1);
+        if (report.kind === 'owner') bound(READY_TIMEOUT_MS, () => `wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`);
+        else if (report.kind === 'ready') return finish({ joined: false, pid: child.pid!, phases: report.phases });
+        else if (report.kind === 'joined') return finish({ joined: true });
+        else return finish(new Failure(report.message));
+      }
     });
     const exited = (code: number | null, signal: NodeJS.Signals | null) =>
       finish(new Failure(`wireguard-go exited during setup (${signal ?? `exit code ${code}`}): ${lastLogLine(o.dir) || 'no log'}`));
-    ready.on('end', () => {
-      if (text.includes('\n')) return;
+    reports.on('end', () => {
       // The child may have exited before its pipe ended: then 'exit' has fired already.
       if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode, child.signalCode);
       else child.once('exit', exited);
@@ -128,4 +165,15 @@ export async function stopDaemon(pid: number, timeoutMs = 2000): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Removes the tunnel folders of this user that no daemon holds (the lock
+ * tells: wireguard-go/folder.go); returns them. The same program is the
+ * poststop hook.
+ */
+export async function sweep(): Promise<string[]> {
+  const r = await run([wireguardGo(), 'wireguard4netns-sweep', '-base', runtimeBase()], '', 5000);
+  if (r.code !== 0) throw new Failure(`removing what killed daemons left: ${r.stderr.trim() || (r.timedOut ? 'timed out' : `exit code ${r.code}`)}`);
+  return r.stdout.split('\n').filter(Boolean);
 }

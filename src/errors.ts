@@ -25,6 +25,15 @@ export function wrap(what: string, err: unknown): Failure {
   return new Failure(`${what}: ${why}`, { cause: err });
 }
 
+/** Runs one step of a setup; its error is wrapped once with what the step was doing. */
+export async function step<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw wrap(what, err);
+  }
+}
+
 /** The one-line text to print for any error. */
 export function describe(err: unknown): string {
   if (err instanceof Failure) return err.message;

@@ -3,7 +3,7 @@
 // goes to the hook's log (hooklog.ts), since crun discards hook stderr.
 import { readFileSync } from 'node:fs';
 import { createRuntime } from '../hooks/createRuntime.js';
-import { poststop } from '../hooks/poststop.js';
+import { sweep } from './daemon.js';
 import { describe, Failure } from './errors.js';
 import { logHookError } from './hooklog.js';
 import { CONFIG_ANNOTATION, type OciState, parseOciState } from './oci.js';
@@ -25,8 +25,8 @@ function runStage(state: OciState): Promise<void> {
     case 'creating': // runc
     case 'created': // crun
       return createRuntime(state);
-    case 'stopped':
-      return poststop(state);
+    case 'stopped': // a hook JSON that runs this at poststop: the sweep does that job
+      return sweep().then(() => undefined);
     default:
       throw new Failure(`OCI state on stdin: status ${JSON.stringify(state.status)}: expected "creating" or "created" (createRuntime) or "stopped" (poststop)`);
   }

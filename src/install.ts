@@ -4,6 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import template from '../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
+import poststopTemplate from '../oci-hooks.d/wireguard4netns-poststop.json' with { type: 'json' };
 import { describe } from './errors.js';
 import { distDir, systemTool, wireguardGo } from './tools.js';
 
@@ -22,22 +23,36 @@ export const HOOK_BUNDLE = 'wireguard4netns-hook';
 /** The hook runs under prlimit --core=0: it holds key material, and Node cannot set rlimits itself. */
 export function hookJson(prlimitPath: string, nodePath: string, hookBundlePath: string): string {
   const args = ['prlimit', '--core=0', '--', nodePath, hookBundlePath];
-  const hook = { ...template, hook: { ...template.hook, path: prlimitPath, args } };
-  return `${JSON.stringify(hook, null, 2)}\n`;
+  return `${JSON.stringify({ ...template, hook: { ...template.hook, path: prlimitPath, args } }, null, 2)}\n`;
 }
 
-/** Writes DIR/wireguard4netns.json and returns its path and how podman is made to read it. */
+/**
+ * The poststop hook removes what a killed daemon left once its container
+ * is gone. It is our wireguard-go, which starts in a few milliseconds: a
+ * Node start on every container stop would cost far more.
+ */
+export function poststopJson(wireguardGoPath: string): string {
+  return `${JSON.stringify({ ...poststopTemplate, hook: { ...poststopTemplate.hook, path: wireguardGoPath } }, null, 2)}\n`;
+}
+
+function writeAtomically(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Writes DIR/wireguard4netns.json and DIR/wireguard4netns-poststop.json; returns the first's path and how podman is made to read them. */
 export function installHook(dir: string): { file: string; advice: string } {
   const file = join(dir, 'wireguard4netns.json');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${file}.tmp`, hookJson(systemTool('prlimit'), process.execPath, join(distDir(), HOOK_BUNDLE)));
-  renameSync(`${file}.tmp`, file);
+  writeAtomically(file, hookJson(systemTool('prlimit'), process.execPath, join(distDir(), HOOK_BUNDLE)));
   // npm hides what its install script printed: a missing wireguard-go is said again here.
+  let wgGo = join(distDir(), 'wireguard-go');
   try {
-    wireguardGo();
+    wgGo = wireguardGo();
   } catch (err) {
     process.stderr.write(`wireguard4netns: warning: ${describe(err)}\n`);
   }
+  writeAtomically(join(dir, 'wireguard4netns-poststop.json'), poststopJson(wgGo));
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault
     ? 'podman reads this directory by default'

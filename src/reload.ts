@@ -6,24 +6,27 @@
 import { defaultOwners, loadConfig } from './config/read.js';
 import { isAlive } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
-import { Failure, wrap } from './errors.js';
+import { Failure, step, wrap } from './errors.js';
 import { appliedOf, ipBatch, reloadCommands } from './link.js';
 import { processInNetns, resolveTarget } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
-import { netnsInodeOfPid, readState, selectTunnels, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
+import { type ContainerEntry, liveContainers, netnsInodeOfPid, readState, selectTunnels, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
 import { parseDevice } from './status.js';
-import { reresolveList } from './tunnel.js';
+import { configIdentity, reresolveList } from './tunnel.js';
 import { encodeSync, uapiRequest } from './uapi.js';
 
-function findOne(filter: string): { dir: string; state: TunnelState } {
+function findOne(filter: string): { dir: string; state: TunnelState; containers: ContainerEntry[] } {
   const all = tunnelDirs().flatMap((dir) => {
     const state = readState(dir);
-    return state ? [{ dir, state, containers: state.containers, netnsInode: state.netnsInode }] : [];
+    if (!state) return [];
+    const live = liveContainers(dir, state.netnsInode);
+    return [{ dir, state, live, containers: live.map((c) => c.id), netnsInode: state.netnsInode }];
   });
   const found = selectTunnels(all, filter, netnsInodeOfPid(filter));
   if (found.length === 0) throw new Failure(`no tunnel matches ${filter}`);
   if (found.length > 1) throw new Failure(`${filter} matches ${found.length} tunnels; expected a longer container id prefix`);
-  return found[0];
+  const { dir, state, live } = found[0];
+  return { dir, state, containers: live };
 }
 
 function fail(message: string): never {
@@ -32,7 +35,7 @@ function fail(message: string): never {
 
 export async function reload(filter: string, file: string): Promise<string> {
   const config = loadConfig(file, { owners: defaultOwners() });
-  const { dir, state } = findOne(filter);
+  const { dir, state, containers } = findOne(filter);
   if (!isAlive(state.daemonPid)) throw new Failure(`the daemon of that tunnel (pid ${state.daemonPid}) is not running; restart the container`);
   if (!state.applied) throw new Failure(`that tunnel was started by an older wireguard4netns; restart the container`);
   // Act in the namespace through a process still in it (a pod's first container may be gone),
@@ -57,7 +60,9 @@ export async function reload(filter: string, file: string): Promise<string> {
   const { remove, add } = reloadCommands(state.iface, state.applied, applied);
   await ipBatch(target, state.iface, remove, true);
   await ipBatch(target, state.iface, add);
-  if (state.resolvConf && config.dns.length > 0) writeResolvConf(state.resolvConf, config);
-  writeState(dir, { ...state, config: file, applied });
+  if (config.dns.length > 0) {
+    for (const c of containers) if (c.resolvConf) await step(`writing DNS into ${c.resolvConf}`, () => writeResolvConf(c.resolvConf!, config));
+  }
+  writeState(dir, { ...state, config: file, configIdentity: configIdentity(config), applied });
   return `${state.iface} in ${state.netns} reloaded from ${file}`;
 }

@@ -1,41 +1,43 @@
-// A tunnel's state.json, beside its socket and log in the tunnel folder.
+// A tunnel's folder (its socket, log and state) as the rest of us read it.
+// The daemon owns the folder: it creates it, locks it for its life, writes
+// state.json once ready and removes it all when it ends
+// (wireguard-go/folder.go). Beside that, each container using the tunnel
+// has an entry in containers/, written by its hook.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Applied } from './link.js';
 import { runtimeBase } from './paths.js';
 
 export interface TunnelState {
+  /** added by the daemon */
   daemonPid: number;
   iface: string;
   netns: string;
   netnsInode: number;
   config: string;
-  /** the containers (OCI ids) that use this tunnel; empty for the command line */
-  containers: string[];
+  /** what the config makes the tunnel (configIdentity): another container may join only with the same */
+  configIdentity: string;
   /** addresses, routes and MTU set on the interface, for reload */
   applied: Applied;
   /** the daemon's -reresolve list, fixed at its start */
   reresolve?: string[];
-  /** /etc/resolv.conf source we wrote, if any */
-  resolvConf?: string;
   created: number;
 }
 
+/** A container using a tunnel: its init process, and where its DNS went. */
+export interface ContainerEntry {
+  id: string;
+  pid: number;
+  /** the process's start time (/proc/PID/stat), which tells a reused pid */
+  start: number;
+  resolvConf?: string;
+}
+
 export const STATE_FILE = 'state.json';
+const CONTAINERS = 'containers';
 
 export function socketPath(dir: string, iface: string): string {
   return join(dir, `${iface}.sock`);
-}
-
-export function makeTunnelDir(dir: string): void {
-  mkdirSync(join(dir, '..'), { recursive: true, mode: 0o700 });
-  mkdirSync(dir, { mode: 0o700 });
-}
-
-export function writeState(dir: string, state: TunnelState): void {
-  const tmp = join(dir, `.${STATE_FILE}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, join(dir, STATE_FILE));
 }
 
 export function readState(dir: string): TunnelState | undefined {
@@ -44,6 +46,13 @@ export function readState(dir: string): TunnelState | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Rewrites state.json (reload), atomically: a reader sees the old or the new. */
+export function writeState(dir: string, state: TunnelState): void {
+  const tmp = join(dir, `.${STATE_FILE}.${process.pid}`);
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, join(dir, STATE_FILE));
 }
 
 /** Every tunnel folder of this user. */
@@ -57,11 +66,66 @@ export function tunnelDirs(base = runtimeBase()): string[] {
   }
 }
 
-export function removeTunnelDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+/** The start time of process pid (field 22 of /proc/PID/stat), or undefined when it is gone. */
+export function processStart(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return undefined;
+  }
 }
 
-/** Tunnels of a container whose id starts with filter, or of the namespace of process filter. */
+/** The network namespace inode of a process, or undefined when it is gone. */
+export function netnsInodeOf(pid: number | string): number | undefined {
+  try {
+    return statSync(`/proc/${pid}/ns/net`).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records a container as using the tunnel; returns the undo. Fails when the
+ * folder is gone: its daemon ended meanwhile.
+ */
+export function registerContainer(dir: string, entry: ContainerEntry): () => void {
+  try {
+    mkdirSync(join(dir, CONTAINERS), { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const file = join(dir, CONTAINERS, `${entry.id}.json`);
+  writeFileSync(file, JSON.stringify(entry), { mode: 0o600 });
+  return () => rmSync(file, { force: true });
+}
+
+/** Whether a container's init still runs in the namespace netnsInode. */
+export function isLive(c: ContainerEntry, netnsInode: number): boolean {
+  return processStart(c.pid) === c.start && netnsInodeOf(c.pid) === netnsInode;
+}
+
+/** The containers of a tunnel whose process still runs in its namespace, oldest first. */
+export function liveContainers(dir: string, netnsInode: number): ContainerEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(dir, CONTAINERS));
+  } catch {
+    return [];
+  }
+  return names
+    .flatMap((name) => {
+      try {
+        return [JSON.parse(readFileSync(join(dir, CONTAINERS, name), 'utf8')) as ContainerEntry];
+      } catch {
+        return [];
+      }
+    })
+    .filter((c) => isLive(c, netnsInode))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** Tunnels of a container whose id starts with filter, or of the namespace of process filter (pidNetnsInode). */
 export function selectTunnels<T extends { containers: string[]; netnsInode: number }>(tunnels: T[], filter: string, pidNetnsInode?: number): T[] {
   return tunnels.filter(
     (t) => t.containers.some((id) => id.startsWith(filter)) || (pidNetnsInode !== undefined && t.netnsInode === pidNetnsInode),
@@ -70,10 +134,5 @@ export function selectTunnels<T extends { containers: string[]; netnsInode: numb
 
 /** The network namespace inode of process filter, when filter is a live pid. */
 export function netnsInodeOfPid(filter: string): number | undefined {
-  if (!/^\d+$/.test(filter)) return undefined;
-  try {
-    return statSync(`/proc/${filter}/ns/net`).ino;
-  } catch {
-    return undefined;
-  }
+  return /^\d+$/.test(filter) ? netnsInodeOf(filter) : undefined;
 }

@@ -10,7 +10,9 @@ import { isAlive, LOG_FILE } from './daemon.js';
 import { Failure } from './errors.js';
 import { publicKeyOf } from './keys.js';
 import { runtimeBase } from './paths.js';
-import { netnsInodeOfPid, readState, selectTunnels, socketPath, tunnelDirs } from './state.js';
+import { existsSync } from 'node:fs';
+import { processInNetns } from './namespaces.js';
+import { liveContainers, netnsInodeOf, netnsInodeOfPid, readState, selectTunnels, socketPath, type TunnelState, tunnelDirs } from './state.js';
 import { uapiRequest } from './uapi.js';
 
 export interface PeerStatus {
@@ -123,7 +125,7 @@ function block(pairs: [string, string][], indent: string): string[] {
 
 function daemonText(t: TunnelStatus): string {
   if (t.daemon === 'dead') {
-    return `pid ${t.daemonPid} dead; leftovers in ${t.dir}, removed by "wireguard4netns prune"`;
+    return `pid ${t.daemonPid} dead, so ${t.iface} is gone and its containers have no network; leftovers in ${t.dir} go when they are removed, or with "wireguard4netns prune"`;
   }
   if (t.daemon === 'not-answering') return `pid ${t.daemonPid}, socket not answering (${t.error})`;
   return `pid ${t.daemonPid}`;
@@ -146,7 +148,8 @@ function tunnelText(t: TunnelStatus, now: number): string[] {
     pairs.push(['public key', t.publicKey ?? '(none)'], ['listening port', t.listenPort === null ? '?' : String(t.listenPort)]);
   }
   pairs.push(['log', t.log]);
-  const lines = [`${t.iface} in ${t.netns}`, ...block(pairs, '  ')];
+  const where = t.netns ?? `the network namespace with inode ${t.netnsInode} (no process left in it)`;
+  const lines = [`${t.iface} in ${where}`, ...block(pairs, '  ')];
   if (t.daemon === 'running' && t.peers.length === 0) lines.push('', '  no peers');
   for (const p of t.peers) {
     lines.push(
@@ -205,17 +208,31 @@ export function formatJson(tunnels: TunnelStatus[]): string {
 
 // ---- I/O ----
 
+/**
+ * The path to show for a tunnel's namespace: the one it was started with
+ * while it still leads there, else that of a process still in it (a pod's
+ * first container may be gone), else none.
+ */
+function netnsPath(state: TunnelState): string | null {
+  const pid = /^\/proc\/(\d+)\/ns\/net$/.exec(state.netns)?.[1];
+  if (pid === undefined) return existsSync(state.netns) ? state.netns : null;
+  if (netnsInodeOf(pid) === state.netnsInode) return state.netns;
+  const other = processInNetns(state.netnsInode);
+  return other === undefined ? null : `/proc/${other}/ns/net`;
+}
+
 /** A tunnel as its folder and state.json say, before asking the daemon. */
 function readTunnel(dir: string): TunnelStatus {
   const name = basename(dir);
   const dash = name.indexOf('-');
   const state = readState(dir);
+  const netnsInode = state?.netnsInode ?? Number(name.slice(0, dash));
   return {
     dir,
     iface: state?.iface ?? name.slice(dash + 1),
-    netns: state?.netns ?? null,
-    netnsInode: state?.netnsInode ?? Number(name.slice(0, dash)),
-    containers: state?.containers ?? [],
+    netns: state ? netnsPath(state) : null,
+    netnsInode,
+    containers: liveContainers(dir, netnsInode).map((c) => c.id),
     daemonPid: state?.daemonPid ?? null,
     daemon: state ? 'running' : 'no-state',
     error: null,

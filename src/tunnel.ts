@@ -1,21 +1,27 @@
 // Bringing a tunnel up in a network namespace and taking it down again.
-// Every step is bounded (resolve 3 s, daemon ready 3 s, and the optional
-// wait for a handshake), so a hook finishes in time and its error names the
-// step that hung.
-// Each step registers its undo, so a failure at any point leaves nothing:
-// no daemon, no socket, no interface, no state.
-import { statSync } from 'node:fs';
+// Every step is bounded (resolve 3 s, daemon ready 3 s once it owns the
+// tunnel, and the optional wait for a handshake), so a hook finishes in
+// time and its error names the step that hung. Each step returns or
+// registers its undo, so a failure at any point leaves nothing: no daemon,
+// no socket, no interface, no state.
+//
+// One daemon serves a namespace and interface; the daemon's lock on the
+// tunnel folder decides who starts it (wireguard-go/folder.go). Every
+// other caller joins it: a pod's next container, or a start that raced
+// with the first.
+import { createHash } from 'node:crypto';
 import { isIPAddress } from './cidr.js';
 import { Cleanup } from './cleanup.js';
 import type { Config } from './config/validate.js';
-import { appendLog, isAlive, startDaemon, stopDaemon } from './daemon.js';
+import { appendLog, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
-import { wrap } from './errors.js';
+import { Failure, step } from './errors.js';
 import { appliedOf } from './link.js';
-import { processInNetns, type Target } from './namespaces.js';
+import type { Target } from './namespaces.js';
 import { tunnelDir } from './paths.js';
 import { writeResolvConf } from './resolvconf.js';
-import { makeTunnelDir, readState, removeTunnelDir, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
+import { liveContainers, processStart, readState, registerContainer, type TunnelState } from './state.js';
+import { stopHereForTests } from './teststop.js';
 import { encodeConfig } from './uapi.js';
 import { awaitHandshake } from './wait.js';
 
@@ -32,16 +38,8 @@ export interface UpOptions {
 export interface UpResult {
   dir: string;
   state: TunnelState;
-  /** true when the namespace already had this tunnel (a pod's next container) */
+  /** true when another start serves the tunnel (a pod's next container) */
   joined: boolean;
-}
-
-async function step<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw wrap(what, err);
-  }
 }
 
 /** Runs fn and notes how long it took, for the tunnel's log. */
@@ -54,7 +52,7 @@ async function timed<T>(times: string[], label: string, fn: () => Promise<T>): P
   }
 }
 
-/** A tunnel already serving this namespace and interface, if its daemon lives. */
+/** The tunnel serving this folder, if its daemon lives. */
 function liveTunnel(dir: string): TunnelState | undefined {
   const state = readState(dir);
   return state && isAlive(state.daemonPid) ? state : undefined;
@@ -67,107 +65,92 @@ export function reresolveList(config: Config): string[] {
   );
 }
 
-export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
-  const dir = tunnelDir(t.inode, o.iface);
-  const existing = liveTunnel(dir);
-  if (existing) {
-    if (o.containerId && !existing.containers.includes(o.containerId)) existing.containers.push(o.containerId);
-    writeState(dir, existing);
-    appendLog(dir, `${o.iface}: container ${o.containerId ?? '(command line)'} joined`);
-    return { dir, state: existing, joined: true };
-  }
-  const times: string[] = [];
+/**
+ * What a config makes of a tunnel, as a digest: its keys, addresses, peers
+ * and settings, not its comments or layout. Two containers of a namespace
+ * share a tunnel only when theirs are the same.
+ */
+export function configIdentity(config: Config): string {
+  const { file: _file, ...rest } = config;
+  return createHash('sha256')
+    .update(JSON.stringify(rest, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** A container may join a tunnel only with the config that tunnel runs. */
+function checkSameConfig(state: TunnelState, config: Config, where: string): void {
+  if (state.configIdentity === configIdentity(config)) return;
+  const mine = config.file === state.config ? `${config.file} (changed since the tunnel started)` : config.file;
+  throw new Failure(
+    `${where} already runs ${state.iface} from ${state.config}, and this start names ${mine}; expected the same config for every container of a namespace (apply a new one with "wireguard4netns reload")`,
+  );
+}
+
+/** Starts the daemon, or finds the one another start made: the tunnel, and whether this call started it. */
+async function serve(t: Target, config: Config, o: UpOptions, dir: string, times: string[]): Promise<{ state: TunnelState; pid?: number }> {
+  const running = liveTunnel(dir);
+  if (running) return { state: running };
   // Nothing is touched before every endpoint has an address.
   const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
-  const reresolve = reresolveList(config);
-
-  const resolvConf = config.dns.length > 0 ? o.resolvConf : undefined;
   const applied = appliedOf(config);
+  const reresolve = reresolveList(config);
+  const state = {
+    iface: o.iface,
+    netns: t.netns,
+    netnsInode: t.inode,
+    config: config.file,
+    configIdentity: configIdentity(config),
+    applied,
+    reresolve,
+    created: Math.floor(Date.now() / 1000),
+  };
+  stopHereForTests('spawn');
+  const daemon = await timed(times, 'daemon', () =>
+    step('starting wireguard-go', () =>
+      startDaemon(t, { iface: o.iface, link: applied, config: encodeConfig(config, endpoints), dir, state, verbose: o.verbose, reresolve }),
+    ),
+  );
+  if (!daemon.joined) {
+    times.push(`of which in wireguard-go: ${daemon.phases}`);
+    return { state: { ...state, daemonPid: daemon.pid }, pid: daemon.pid };
+  }
+  const joined = liveTunnel(dir);
+  if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
+  return { state: joined };
+}
+
+export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
+  const dir = tunnelDir(t.inode, o.iface);
+  const times: string[] = [];
   const cleanup = new Cleanup();
   try {
-    removeTunnelDir(dir); // leftovers of a daemon that was killed
-    await step(`creating ${dir}`, () => makeTunnelDir(dir));
-    cleanup.add(() => removeTunnelDir(dir));
-    const daemon = await timed(times, 'daemon', () =>
-      step('starting wireguard-go', () =>
-        startDaemon(t, { iface: o.iface, link: applied, config: encodeConfig(config, endpoints), dir, verbose: o.verbose, reresolve }),
-      ),
-    );
-    times.push(`of which in wireguard-go: ${daemon.phases}`);
-    const daemonPid = daemon.pid;
-    cleanup.add(() => stopDaemon(daemonPid));
-    if (o.waitSeconds) await timed(times, 'handshake', () => awaitHandshake(socketPath(dir, o.iface), config, endpoints, o.waitSeconds!));
+    const { state, pid } = await serve(t, config, o, dir, times);
+    stopHereForTests('ready');
+    // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
+    if (pid) cleanup.add(() => liveContainers(dir, t.inode).length === 0 && stopDaemon(pid));
+    checkSameConfig(state, config, t.netns);
+    if (o.containerId && t.watchPid) {
+      const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: o.resolvConf };
+      cleanup.add(await step(`registering container ${o.containerId} with the tunnel in ${dir}`, () => registerContainer(dir, entry)));
+    }
+    if (o.waitSeconds) await timed(times, 'handshake', () => awaitHandshake(dir, state.iface, config, o.waitSeconds!));
+    const resolvConf = config.dns.length > 0 ? o.resolvConf : undefined;
     if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
-    const state: TunnelState = {
-      daemonPid,
-      iface: o.iface,
-      netns: t.netns,
-      netnsInode: t.inode,
-      config: config.file,
-      containers: o.containerId ? [o.containerId] : [],
-      applied,
-      reresolve,
-      resolvConf,
-      created: Math.floor(Date.now() / 1000),
-    };
-    writeState(dir, state);
-    appendLog(dir, `${o.iface} up for ${o.containerId ? `container ${o.containerId}` : 'the command line'} from ${config.file} (${times.join(', ')})`);
-    return { dir, state, joined: false };
+    const who = o.containerId ? `container ${o.containerId}` : 'the command line';
+    appendLog(dir, pid ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);
+    return { dir, state, joined: !pid };
   } catch (err) {
     await cleanup.run();
     throw err;
   }
 }
 
-/** Stops a tunnel's daemon and removes its folder. */
+/** Stops a tunnel's daemon, which removes its folder; a folder a dead daemon left goes too. */
 export async function down(dir: string): Promise<void> {
   const state = readState(dir);
   if (state) await stopDaemon(state.daemonPid);
-  removeTunnelDir(dir);
-}
-
-/**
- * Removes what killed daemons left: the folders of tunnels whose daemon is
- * dead, and folders without state (a start that crashed) older than a
- * minute, so that a start in progress is never touched. A daemon that ends
- * normally removes its folder itself. Returns the folders removed.
- */
-export function prune(now = Date.now()): string[] {
-  return tunnelDirs().filter((dir) => {
-    const state = readState(dir);
-    const stale = state ? !isAlive(state.daemonPid) : now - modifiedAt(dir) > 60_000;
-    if (stale) removeTunnelDir(dir);
-    return stale;
-  });
-}
-
-function modifiedAt(dir: string): number {
-  try {
-    return statSync(dir).mtimeMs;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
-}
-
-/**
- * A container has ended: poststop, when the hook JSON lists that stage
- * (the default JSON does not: the daemon ends by itself, see prune). Its
- * tunnels end too unless another process still lives in their namespace
- * (the next container of a pod); a tunnel whose daemon died is cleaned up
- * either way.
- */
-export async function release(containerId: string): Promise<void> {
-  for (const dir of tunnelDirs()) {
-    const state = readState(dir);
-    // No state yet: another hook is still setting this tunnel up.
-    if (!state?.containers.includes(containerId)) continue;
-    if (isAlive(state.daemonPid) && processInNetns(state.netnsInode) !== undefined) {
-      state.containers = state.containers.filter((id) => id !== containerId);
-      writeState(dir, state);
-      continue;
-    }
-    await down(dir);
-  }
+  await sweep();
 }
 
 /** The folder of the tunnel serving target and iface, if there is one. */

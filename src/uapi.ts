@@ -61,12 +61,23 @@ export function parseReply(text: string): { errno: number; entries: [string, str
   return { errno, entries };
 }
 
-/** Sends one request and returns the reply's entries; fails on errno != 0. */
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens on it (its daemon is dead)',
+  ENOENT: 'no such socket (its daemon has ended)',
+  EACCES: 'permission denied',
+};
+
+/** Sends one request and returns the reply's entries; fails on errno != 0. Every failure names the socket. */
 export function uapiRequest(socket: string, request: string, timeoutMs = 2000): Promise<[string, string][]> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const conn = connect(socket);
-    const timer = setTimeout(() => conn.destroy(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      conn.destroy();
+      reject(new Failure(`${socket}: ${why}; see "wireguard4netns status"`));
+    };
+    const timer = setTimeout(() => fail(`the daemon did not answer within ${timeoutMs} ms`), timeoutMs);
     conn.on('data', (chunk) => {
       chunks.push(chunk);
       const text = Buffer.concat(chunks).toString();
@@ -79,14 +90,8 @@ export function uapiRequest(socket: string, request: string, timeoutMs = 2000): 
         reject(new Failure(`wireguard-go refused the configuration (errno=${reply.errno}${reply.errno === -98 ? ': listen port in use' : ''}); see its log`));
       } else resolve(reply.entries);
     });
-    conn.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    conn.on('end', () => {
-      clearTimeout(timer);
-      reject(new Error('connection closed before the reply ended'));
-    });
+    conn.on('error', (err: NodeJS.ErrnoException) => fail(SOCKET_ERRORS[err.code ?? ''] ?? err.message));
+    conn.on('end', () => fail('the daemon closed the connection before its reply ended'));
     conn.write(request);
   });
 }

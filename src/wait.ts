@@ -5,7 +5,9 @@
 import type { Config } from './config/validate.js';
 import { Failure, quote } from './errors.js';
 import { parseDevice } from './status.js';
-import { formatEndpoint, type ResolvedEndpoint, uapiRequest } from './uapi.js';
+import { socketPath } from './state.js';
+import { stopHereForTests } from './teststop.js';
+import { formatEndpoint, uapiRequest } from './uapi.js';
 
 export const WAIT_ANNOTATION = 'wireguard4netns.wait';
 /** The hook JSON's timeout (60 s) must cover the 10 s of setup plus the wait. */
@@ -20,18 +22,20 @@ export function parseWait(value: string | undefined): number | undefined {
   return n;
 }
 
-export async function awaitHandshake(socket: string, config: Config, endpoints: (ResolvedEndpoint | undefined)[], seconds: number): Promise<void> {
-  const peers = config.peers.filter((_, i) => endpoints[i]);
+export async function awaitHandshake(dir: string, iface: string, config: Config, seconds: number): Promise<void> {
+  const socket = socketPath(dir, iface);
+  const peers = config.peers.filter((p) => p.endpoint);
   if (peers.length === 0) throw new Failure(`annotation ${WAIT_ANNOTATION}: no peer has an Endpoint, so no handshake can start`);
   const silent = peers.filter((p) => !p.persistentKeepalive).map((p) => p.publicKey.toString('hex'));
   const keepalive = (secs: number) =>
     uapiRequest(socket, `set=1\n${silent.map((k) => `public_key=${k}\nupdate_only=true\npersistent_keepalive_interval=${secs}\n`).join('')}\n`);
   if (silent.length > 0) await keepalive(25);
   const deadline = Date.now() + seconds * 1000;
+  stopHereForTests('wait');
   for (;;) {
     if (parseDevice(await uapiRequest(socket, 'get=1\n\n')).peers.some((p) => p.latestHandshake > 0)) break;
     if (Date.now() >= deadline) {
-      const where = endpoints.flatMap((e) => (e ? [formatEndpoint(e)] : [])).join(', ');
+      const where = peers.map((p) => formatEndpoint({ address: p.endpoint!.host, port: p.endpoint!.port })).join(', ');
       throw new Failure(`no handshake with ${where} within ${seconds} s (annotation ${WAIT_ANNOTATION})`);
     }
     await new Promise((r) => setTimeout(r, 50));

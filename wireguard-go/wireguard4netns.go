@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,29 +29,40 @@ import (
 )
 
 // wireguard4netnsMain runs the daemon. Its contract with the caller:
+//   - it creates <dir> and holds its lock for life (folder.go): one daemon
+//     per namespace and interface. If another start holds it, it waits
+//     (-join-timeout) and reports "joined" once that one is ready, or takes
+//     over if that one dies.
 //   - -config-fd (the caller passes 0, a pipe) carries the device's UAPI
-//     configuration, the body of a "set=1" request, up to EOF: keys travel
-//     through a pipe or the UAPI socket, never argv or the environment.
-//   - fd 3 (-ready-fd) receives "ready\n" once the TUN exists in the target
-//     namespace with its MTU, -address and -route, the configuration is
-//     applied, the device is up (its UDP port bound) and the UAPI socket
-//     accepts connections; or "error: <why>\n" if any of it failed; then it
-//     is closed. One spawn and one pipe: nothing to poll, nothing to retry.
-//   - the UAPI socket is <dir>/<interface>.sock.
+//     configuration, the body of a "set=1" request ending with a blank
+//     line: keys travel through a pipe or the UAPI socket, never argv or
+//     the environment.
+//   - fd 3 (-ready-fd) receives "ready <phases>" once the TUN exists in the
+//     target namespace with its MTU, -address and -route, the configuration
+//     is applied, the device is up (its UDP port bound), the UAPI socket
+//     <dir>/<interface>.sock accepts connections and <dir>/state.json is
+//     written; or "joined"; or "error: <why>" if any of it failed; then it
+//     is closed. Before that, "owner" once it holds the folder: from then
+//     on its setup is bounded. One spawn and one pipe: nothing to poll.
+//   - it logs to <dir>/daemon.log, bounded by -log-max (logfile.go).
 //   - every -reresolve-interval, it re-resolves the hosts of -reresolve
 //     peers that had no handshake for a while (see reresolve.go).
 //   - it exits when no process is left in the target namespace (when
 //     -watch-pid is given), on SIGTERM/SIGINT, or when its socket is
-//     deleted, and removes <dir> on the way out.
+//     deleted, and removes <dir> on the way out. Killed, it leaves <dir>
+//     unlocked, for the next start or the sweep (poststop) to remove.
 func wireguard4netnsMain(args []string) int {
 	flags := flag.NewFlagSet("wireguard-go wireguard4netns", flag.ContinueOnError)
 	netnsPath := flags.String("netns", "", "network namespace to create the TUN in (e.g. /proc/PID/ns/net)")
 	ifname := flags.String("interface", "wg0", "name of the TUN interface")
 	mtu := flags.Int("mtu", device.DefaultMTU, "MTU of the TUN interface")
-	dir := flags.String("dir", "", "directory of the UAPI socket; removed on exit")
+	dir := flags.String("dir", "", "the tunnel folder: lock, UAPI socket, state and log; removed on exit")
 	watchPid := flags.Int("watch-pid", 0, "exit when this process and every other process of the namespace are gone")
 	readyFd := flags.Int("ready-fd", 3, "file descriptor to report readiness on")
-	configFd := flags.Int("config-fd", -1, "file descriptor to read the UAPI configuration from, up to EOF")
+	configFd := flags.Int("config-fd", -1, "file descriptor to read the UAPI configuration from, up to a blank line")
+	state := flags.String("state", "", "JSON object written to <dir>/state.json, with daemonPid added, once ready")
+	logMax := flags.Int64("log-max", 1<<20, "bytes of <dir>/daemon.log before it moves to daemon.log.1")
+	joinTimeout := flags.Duration("join-timeout", 5*time.Second, "how long to wait for another start of the same tunnel to finish")
 	var addresses, routes prefixFlag
 	flags.Var(&addresses, "address", "CIDR: an address of the interface (repeatable)")
 	flags.Var(&routes, "route", "CIDR: a route through the interface (repeatable)")
@@ -68,26 +80,62 @@ func wireguard4netnsMain(args []string) int {
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 	ready := os.NewFile(uintptr(*readyFd), "ready")
+	say := func(line string) { fmt.Fprintln(ready, line) }
+	report := func(line string) {
+		say(line)
+		ready.Close()
+	}
+	// Until the folder is ours, nothing in it may be touched.
+	refuse := func(format string, a ...any) int {
+		report("error: " + fmt.Sprintf(format, a...))
+		return 1
+	}
+	if *netnsPath == "" || *dir == "" {
+		return refuse("-netns and -dir are required")
+	}
+	if *reresolveInterval <= 0 || *logMax <= 0 {
+		return refuse("-reresolve-interval and -log-max must be positive")
+	}
+
+	// One daemon per namespace and interface. Another start that holds the
+	// folder finishes (state.json appears: report "joined", the caller uses
+	// that tunnel) or dies (its lock is free: this one takes over).
+	lock, err := claim(*dir)
+	for deadline := time.Now().Add(*joinTimeout); errors.Is(err, errBusy); lock, err = claim(*dir) {
+		if servedBy(*dir) != 0 {
+			report("joined")
+			return 0
+		}
+		if time.Now().After(deadline) {
+			return refuse("another start of %s in this namespace did not finish within %v", *ifname, *joinTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		return refuse("failed to take the tunnel folder %s: %v", *dir, err)
+	}
+	defer lock.Close()
+	say("owner")
+	if err := emptyDir(*dir); err != nil {
+		os.RemoveAll(*dir)
+		return refuse("failed to clear what a dead daemon left in %s: %v", *dir, err)
+	}
 	level := device.LogLevelError
 	if *verbose {
 		level = device.LogLevelVerbose
 	}
-	logger := device.NewLogger(level, fmt.Sprintf("(%s) ", *ifname))
+	log, err := openLog(filepath.Join(*dir, "daemon.log"), *logMax)
+	if err != nil {
+		os.RemoveAll(*dir)
+		return refuse("failed to open the log: %v", err)
+	}
+	logger := log.logger(level, *ifname)
 	fail := func(format string, a ...any) int {
 		msg := fmt.Sprintf(format, a...)
 		logger.Errorf("%s", msg)
-		fmt.Fprintf(ready, "error: %s\n", msg)
-		ready.Close()
-		if *dir != "" {
-			os.RemoveAll(*dir)
-		}
+		report("error: " + msg)
+		os.RemoveAll(*dir)
 		return 1
-	}
-	if *netnsPath == "" || *dir == "" {
-		return fail("-netns and -dir are required")
-	}
-	if *reresolveInterval <= 0 {
-		return fail("-reresolve-interval must be positive")
 	}
 
 	// Create the TUN inside the target network namespace, with its link up,
@@ -173,11 +221,18 @@ func wireguard4netnsMain(args []string) int {
 			go dev.IpcHandle(c)
 		}
 	}()
+	// Ready for others to join: a start that raced with this one reads it.
+	if *state != "" {
+		if err := writeState(*dir, []byte(*state)); err != nil {
+			uapi.Close()
+			dev.Close()
+			return fail("failed to write the state: %v", err)
+		}
+	}
 
 	clock.mark("uapi")
 	// The caller logs where the time went: "ready tun 0.7 ms, device 0.5 ms, ...".
-	fmt.Fprintf(ready, "ready %s\n", clock)
-	ready.Close()
+	report(fmt.Sprintf("ready %s", clock))
 	logger.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", *ifname, *netnsPath, *watchPid)
 
 	done := make(chan struct{})
@@ -204,6 +259,8 @@ func wireguard4netnsMain(args []string) int {
 	case <-emptied:
 		logger.Verbosef("wireguard4netns: no process left in the namespace")
 	}
+	// No one may join from here on; the folder goes while the lock is held.
+	os.Remove(filepath.Join(*dir, stateFile))
 	close(done)
 	uapi.Close()
 	dev.Close()
@@ -212,6 +269,8 @@ func wireguard4netnsMain(args []string) int {
 }
 
 // readConfig reads the UAPI configuration from fd up to EOF (at most 1 MiB).
+// It must end with a blank line, as a UAPI request does: a caller killed
+// while writing it leaves it cut short, and a part is never applied.
 func readConfig(fd int) (string, error) {
 	if fd < 0 {
 		return "", nil
@@ -219,6 +278,9 @@ func readConfig(fd int) (string, error) {
 	f := os.NewFile(uintptr(fd), "config")
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err == nil && !strings.HasSuffix(string(b), "\n\n") {
+		err = errors.New("it ended before its closing blank line")
+	}
 	return strings.TrimSpace(string(b)), err
 }
 

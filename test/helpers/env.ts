@@ -56,12 +56,23 @@ export function asUser(cmd: string[], timeout = 60_000, input = '') {
   );
 }
 
+/**
+ * The test user's folder for the tests' files, HOME/wg4ns-test, or a folder
+ * below it: made here whatever ran before, each part owned by the test user
+ * (test/env/reset.sh removes it at the start of a run).
+ */
+export function testDir(sub?: string): string {
+  const dir = join(HOME, 'wg4ns-test');
+  for (const d of sub ? [dir, join(dir, sub)] : [dir]) {
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    chownSync(d, UID, GID);
+  }
+  return sub ? join(dir, sub) : dir;
+}
+
 /** Writes a file the test user owns, mode 0600 (configs hold private keys). */
 export function userFile(name: string, content: string): string {
-  const dir = join(HOME, 'wg4ns-test');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chownSync(dir, UID, GID);
-  const path = join(dir, name);
+  const path = join(testDir(), name);
   writeFileSync(path, content, { mode: 0o600 });
   chownSync(path, UID, GID);
   return path;

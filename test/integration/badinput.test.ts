@@ -4,17 +4,20 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asUser, BUNDLE, GID, HOME, UID } from '../helpers/env.js';
+import { asUser, BUNDLE, GID, HOME, ROOT, testDir, UID } from '../helpers/env.js';
 import { configText, KEYS } from '../helpers/config.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
 const DIR = join(HOME, `wg4ns-test/bad-${process.pid}`);
+/** The real daemon, for the fake ones' sweep (the poststop program is the same binary). */
+const REAL_WG_GO = join(ROOT, 'dist/wireguard-go');
+const fakeDaemon = (body: string) => `#!/bin/sh\n[ "$1" = wireguard4netns-sweep ] && exec ${REAL_WG_GO} "$@"\n${body}\n`;
 const GOOD = configText();
 const HOOK_JSON = '/etc/wireguard4netns/hook.json';
 
@@ -111,8 +114,7 @@ const test = suite<{ sandbox: number; dead: number }>('bad input to the hook');
 setup(test, async (ctx) => {
   await cleanSlate();
   rmSync(DIR, { recursive: true, force: true });
-  mkdirSync(DIR, { recursive: true, mode: 0o700 });
-  chownSync(DIR, UID, GID);
+  testDir(basename(DIR));
   writeFileSync(goodFile(), GOOD, { mode: 0o600 });
   chownSync(goodFile(), UID, GID);
   symlinkSync(DIR, `${DIR}/link-dir`);
@@ -175,7 +177,7 @@ test('should give up on an endpoint whose DNS never answers, naming the step, wi
 
 test('should give up on a daemon that never reports ready, naming the step, and kill it', async (ctx) => {
   const fake = `${DIR}/silent-daemon`;
-  writeFileSync(fake, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+  writeFileSync(fake, fakeDaemon('echo owner >&3\nexec sleep 60'), { mode: 0o755 });
   const r = await asUser(['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()], 20_000);
   assert.match(r.stderr, /^wireguard4netns: starting wireguard-go: wireguard-go did not report ready within 3 s; /);
   assert.is(r.exitCode, 1);
@@ -186,7 +188,9 @@ test('should give up on a daemon that never reports ready, naming the step, and 
 
 test('should report a daemon that dies during setup at once, with its last word', async (ctx) => {
   const fake = `${DIR}/dying-daemon`;
-  writeFileSync(fake, '#!/bin/sh\necho "cannot start"\nexit 3\n', { mode: 0o755 });
+  // It takes the folder as the real one does, and dies with a word in its log.
+  const body = 'while [ $# -gt 0 ]; do [ "$1" = -dir ] && dir=$2; shift; done\nmkdir -p "$dir"\necho "cannot start" >>"$dir/daemon.log"\necho owner >&3\nexit 3';
+  writeFileSync(fake, fakeDaemon(body), { mode: 0o755 });
   const started = Date.now();
   const r = await asUser(['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()], 20_000);
   assert.is(r.stderr, 'wireguard4netns: starting wireguard-go: wireguard-go exited during setup (exit code 3): cannot start');

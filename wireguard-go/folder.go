@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * wireguard4netns: the tunnel folder and its lock. One folder per network
+ * namespace and interface holds the UAPI socket, state.json, the log and
+ * the containers using the tunnel. The daemon that owns the tunnel holds
+ * an exclusive flock on the folder for as long as it lives; the kernel
+ * drops it when the daemon dies, however it dies. So at most one daemon
+ * serves a namespace and interface, and a folder whose lock is free is
+ * provably abandoned. Copied into the patched wireguard-go tree at build
+ * time.
+ */
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+const stateFile = "state.json"
+
+// errBusy: another live process holds the folder's lock.
+var errBusy = errors.New("held by another process")
+
+// claim makes dir (and its parent, 0700, which must be ours) and takes its
+// lock. It returns errBusy while another process holds it.
+func claim(dir string) (*os.File, error) {
+	if err := ensurePrivateDir(filepath.Dir(dir)); err != nil {
+		return nil, err
+	}
+	for {
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		f, err := lockDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed by its previous owner meanwhile: make it anew
+		}
+		return f, err
+	}
+}
+
+// lockDir takes the lock of an existing folder, without waiting. The folder
+// still being at its path once locked is checked: a previous owner removes
+// it while holding the lock, so an open that raced with that sees another
+// folder (fs.ErrNotExist then).
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, errBusy
+		}
+		return nil, err
+	}
+	var held, now unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &held) != nil || unix.Lstat(dir, &now) != nil || held.Dev != now.Dev || held.Ino != now.Ino {
+		f.Close()
+		return nil, fs.ErrNotExist
+	}
+	return f, nil
+}
+
+// ensurePrivateDir makes base (mode 0700) if needed and refuses one that is
+// not a real folder of ours that nobody else may write: it can be in a
+// shared tmp.
+func ensurePrivateDir(base string) error {
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return err
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(base, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() || st.Mode&0o022 != 0 {
+		return fmt.Errorf("%s: expected a folder of uid %d that only it may write", base, os.Geteuid())
+	}
+	return nil
+}
+
+// emptyDir removes what a dead owner left in dir.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeState writes dir/state.json: the caller's JSON object with our pid
+// added, atomically, so that a reader sees all of it or nothing.
+func writeState(dir string, state []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(state, &fields); err != nil || fields == nil {
+		return fmt.Errorf("-state: expected a JSON object: %v", err)
+	}
+	fields["daemonPid"] = json.RawMessage(strconv.Itoa(os.Getpid()))
+	data, err := json.MarshalIndent(fields, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "."+stateFile+".tmp")
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, stateFile))
+}
+
+// servedBy returns the pid of the live daemon whose state.json is in dir, or 0.
+func servedBy(dir string) int {
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return 0
+	}
+	var state struct {
+		DaemonPid int `json:"daemonPid"`
+	}
+	if json.Unmarshal(data, &state) != nil || !isDaemon(state.DaemonPid) {
+		return 0
+	}
+	return state.DaemonPid
+}
+
+// isDaemon tells whether pid is a live wireguard4netns daemon.
+func isDaemon(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil || strings.Contains(string(stat), ") Z ") {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return err == nil && strings.Contains(string(cmdline), "\x00wireguard4netns\x00")
+}
+
+var tunnelName = regexp.MustCompile(`^\d+-[^/]+$`)
+
+// sweep removes the tunnel folders under base that no daemon holds, and
+// returns them. A folder being set up or served is locked, so it is never
+// touched.
+func sweep(base string) []string {
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.IsDir() || !tunnelName.MatchString(e.Name()) {
+			continue
+		}
+		dir := filepath.Join(base, e.Name())
+		f, err := lockDir(dir)
+		if err != nil {
+			continue
+		}
+		if os.RemoveAll(dir) == nil {
+			removed = append(removed, dir)
+		}
+		f.Close()
+	}
+	return removed
+}
+
+// runtimeBase is where this user's tunnel folders are: the same rule as
+// src/paths.ts, since an OCI hook's environment says nothing reliable.
+func runtimeBase() string {
+	if dir := os.Getenv("WIREGUARD4NETNS_RUNTIME_DIR"); dir != "" {
+		return dir
+	}
+	uid := os.Geteuid()
+	if text, err := os.ReadFile("/proc/self/uid_map"); err == nil {
+		uid = mapToParent(uid, string(text))
+	}
+	if uid == 0 {
+		return "/run/wireguard4netns"
+	}
+	run := fmt.Sprintf("/run/user/%d", uid)
+	if st, err := os.Stat(run); err == nil && st.IsDir() {
+		return filepath.Join(run, "wireguard4netns")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("wireguard4netns-%d", uid))
+}
+
+// mapToParent maps id through a /proc/PID/uid_map text to the parent namespace.
+func mapToParent(id int, mapText string) int {
+	for _, line := range strings.Split(strings.TrimSpace(mapText), "\n") {
+		var inside, outside, count int
+		if n, _ := fmt.Sscan(line, &inside, &outside, &count); n == 3 && id >= inside && id < inside+count {
+			return outside + (id - inside)
+		}
+	}
+	return id
+}
+
+// sweepMain is `wireguard-go wireguard4netns-sweep`: the poststop hook (OCI
+// state on stdin, which it does not need) and "wireguard4netns prune". It
+// removes what killed daemons left, with one process start of a few
+// milliseconds, and prints each folder it removed.
+func sweepMain(args []string) int {
+	base := runtimeBase()
+	if len(args) == 2 && args[0] == "-base" {
+		base = args[1]
+	} else if len(args) != 0 {
+		fmt.Fprintln(os.Stderr, "usage: wireguard-go wireguard4netns-sweep [-base DIR]")
+		return 2
+	}
+	// A runtime writes the OCI state to a hook's stdin: take it, so that the
+	// write never fails because we did not.
+	io.Copy(io.Discard, io.LimitReader(os.Stdin, 1<<20))
+	for _, dir := range sweep(base) {
+		fmt.Println(dir)
+	}
+	return 0
+}
