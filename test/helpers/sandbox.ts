@@ -1,9 +1,14 @@
 // Unprivileged namespaces of the test user (unshare -rn), and acting in them.
-import { asUser, BUNDLE } from './env.js';
+import { asUser, BUNDLE, HOOK_BUNDLE } from './env.js';
 
-/** Starts a process of the test user in a new user and network namespace, living seconds; records and returns its pid. */
-export async function startSandbox(pids: number[], seconds = 120): Promise<number> {
-  const proc = asUser(['unshare', '-rn', '--', 'sh', '-c', `echo $$; exec sleep ${seconds}`], (seconds + 30) * 1000);
+/**
+ * Starts a process of the test user in a new user and network namespace,
+ * living seconds, or, with of, in the namespaces of sandbox of (a pod's
+ * next container); records and returns its pid.
+ */
+export async function startSandbox(pids: number[], seconds = 120, of?: number): Promise<number> {
+  const enter = of ? ['nsenter', '-t', String(of), '--user', '--net', '--preserve-credentials'] : ['unshare', '-rn'];
+  const proc = asUser([...enter, '--', 'sh', '-c', `echo $$; exec sleep ${seconds}`], (seconds + 30) * 1000);
   const pid = await new Promise<number>((resolve, reject) => {
     proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     proc.once('exit', () => reject(new Error('sandbox exited')));
@@ -24,3 +29,20 @@ export function killSandboxes(pids: number[]): void {
 export const inSandbox = (pid: number, cmd: string[]) => asUser(['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', ...cmd]);
 export const fetchIn = (pid: number, url: string) => inSandbox(pid, ['timeout', '10', 'busybox', 'wget', '-q', '-O-', url]);
 export const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...args]);
+
+/**
+ * Runs the hook as a rootless runtime would: as root of the user namespace
+ * of the state's process (the test user's, unmapped), with the state on stdin.
+ */
+export const hook = (state: { pid: number }, env: string[] = []) =>
+  asUser(['nsenter', '-t', String(state.pid), '--user', '--preserve-credentials', '--', 'env', ...env, process.execPath, HOOK_BUNDLE], 60_000, JSON.stringify(state));
+
+/** An OCI state at createRuntime for process pid, with these annotations. */
+export const ociState = (id: string, pid: number, annotations: Record<string, string>) => ({
+  ociVersion: '1.0.2',
+  id,
+  status: 'creating',
+  pid,
+  bundle: '/nonexistent',
+  annotations,
+});
