@@ -5,7 +5,7 @@
 // only then reports ready. It gets its own session, and stdout and stderr
 // of its own (/dev/null, then the tunnel's log, which it opens): a child
 // that kept the hook's would hold the container start until it exited.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -72,7 +72,21 @@ export function parseReport(line: string): Report {
  * went); joined: another start of the same tunnel finished first, and
  * serves it (its state.json says how).
  */
-export type Daemon = { joined: false; pid: number; phases: string } | { joined: true };
+export type Daemon = { joined: false; pid: number; phases: string; stop: () => Promise<void> } | { joined: true };
+
+/** Ends a daemon we started: SIGTERM, SIGKILL after a bound; resolves once it has exited (so its lock is free). */
+function stopper(child: ChildProcess, timeoutMs = 2000): () => Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return async () => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  };
+}
 
 /**
  * Starts the daemon and resolves once it reports ready, or joined. Its
@@ -102,13 +116,13 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
   return new Promise((resolve, reject) => {
     let text = '';
     let timer: NodeJS.Timeout;
-    const finish = (result: Daemon | Failure) => {
+    const finish = (result: Report | Failure) => {
       clearTimeout(timer);
       reports.destroy();
       child.removeAllListeners();
       if (!(result instanceof Failure)) {
         child.unref();
-        return resolve(result);
+        return resolve(result.kind === 'ready' ? { joined: false, pid: child.pid!, phases: result.phases, stop: stopper(child) } : { joined: true });
       }
       // A daemon killed here leaves its folder: once it is gone, its lock is free and the sweep takes it.
       const removeLeftovers = () => sweep().then(() => reject(result), () => reject(result));
@@ -128,9 +142,8 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
         const report = parseReport(text.slice(0, nl));
         text = text.slice(nl + 1);
         if (report.kind === 'owner') bound(READY_TIMEOUT_MS, () => `wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`);
-        else if (report.kind === 'ready') return finish({ joined: false, pid: child.pid!, phases: report.phases });
-        else if (report.kind === 'joined') return finish({ joined: true });
-        else return finish(new Failure(report.message));
+        else if (report.kind === 'error') return finish(new Failure(report.message));
+        else return finish(report);
       }
     });
     const exited = (code: number | null, signal: NodeJS.Signals | null) =>

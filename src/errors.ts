@@ -48,6 +48,12 @@ export function describe(err: unknown): string {
  * start, waiting.
  */
 export function exitWith(done: Promise<void>): void {
+  // Node ends a process whose event loop ran dry with exit code 0, even if
+  // its work never finished: that would tell a runtime the tunnel is up.
+  process.once('beforeExit', () => {
+    process.stderr.write('wireguard4netns: internal error: the work ended without a result\n');
+    process.exit(1);
+  });
   done.then(
     () => process.exit(0),
     (err: unknown) => {

@@ -87,8 +87,8 @@ function checkSameConfig(state: TunnelState, config: Config, where: string): voi
   );
 }
 
-/** Starts the daemon, or finds the one another start made: the tunnel, and whether this call started it. */
-async function serve(t: Target, config: Config, o: UpOptions, dir: string, times: string[]): Promise<{ state: TunnelState; pid?: number }> {
+/** Starts the daemon, or finds the one another start made: the tunnel, and how to stop the daemon when this call started it. */
+async function serve(t: Target, config: Config, o: UpOptions, dir: string, times: string[]): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
   const running = liveTunnel(dir);
   if (running) return { state: running };
   // Nothing is touched before every endpoint has an address.
@@ -113,7 +113,7 @@ async function serve(t: Target, config: Config, o: UpOptions, dir: string, times
   );
   if (!daemon.joined) {
     times.push(`of which in wireguard-go: ${daemon.phases}`);
-    return { state: { ...state, daemonPid: daemon.pid }, pid: daemon.pid };
+    return { state: { ...state, daemonPid: daemon.pid }, stop: daemon.stop };
   }
   const joined = liveTunnel(dir);
   if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
@@ -125,10 +125,11 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
   const times: string[] = [];
   const cleanup = new Cleanup();
   try {
-    const { state, pid } = await serve(t, config, o, dir, times);
+    const { state, stop } = await serve(t, config, o, dir, times);
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
-    if (pid) cleanup.add(() => liveContainers(dir, t.inode).length === 0 && stopDaemon(pid));
+    // Killed (or dead already), it leaves its folder: the sweep takes that.
+    if (stop) cleanup.add(async () => liveContainers(dir, t.inode).length === 0 && (await stop(), await sweep()));
     checkSameConfig(state, config, t.netns);
     if (o.containerId && t.watchPid) {
       const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: o.resolvConf };
@@ -138,8 +139,8 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
     const resolvConf = config.dns.length > 0 ? o.resolvConf : undefined;
     if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
     const who = o.containerId ? `container ${o.containerId}` : 'the command line';
-    appendLog(dir, pid ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);
-    return { dir, state, joined: !pid };
+    appendLog(dir, stop ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);
+    return { dir, state, joined: !stop };
   } catch (err) {
     await cleanup.run();
     throw err;
