@@ -63,6 +63,9 @@ if [ $session = 1 ]; then
 fi
 [ $# -gt 0 ] || set -- /bin/bash -l
 
+# A shared lock for the session's life: trixie.sh removes no root in use.
+exec 8<"$R/.w4n-stamp"
+flock -s 8
 exec unshare --mount --propagation private --pid --fork --kill-child -- /bin/bash -c '
   set -e
   R=$1 DIST=$2 LAB_UID=$3 PATH_IN=$4; shift 4
@@ -91,7 +94,7 @@ exec unshare --mount --propagation private --pid --fork --kill-child -- /bin/bas
   mount --make-rshared /
   export W4N_SESSION_PID
   rc=0
-  env -i PATH="$PATH_IN" TERM=dumb W4N_SESSION_PID="$W4N_SESSION_PID" "$@" || rc=$?
+  env -i PATH="$PATH_IN" TERM=dumb W4N_SESSION_PID="$W4N_SESSION_PID" "$@" 8<&- || rc=$?
   # Leftovers (the pause process, conmon, daemons) get a TERM, then the
   # end of pid 1 kills whatever is left.
   kill -TERM -1 2>/dev/null || true

@@ -76,7 +76,19 @@ step "mirror $mirror (stamp $STAMP)"
 
 # ---------------------------------------------------------------- cached?
 ROOT=$TRIXIE_DIR/root-$STAMP
+# Older roots go, except one a session still runs in (a later run removes
+# it): trixie-enter.sh holds a shared lock on the root's .w4n-stamp.
+in_use() { [ -f "$1/.w4n-stamp" ] && ! flock -n -x "$1/.w4n-stamp" true; }
+prune_old_roots() {
+  local old
+  for old in "$TRIXIE_DIR"/root-*; do
+    [ -d "$old" ] && [ "$old" != "$ROOT" ] || continue
+    if in_use "$old"; then step "kept $old: a session runs in it"; else rm -rf "$old"; fi
+  done
+}
+
 if [ "$(readlink "$TRIXIE_DIR/root" 2>/dev/null)" = "root-$STAMP" ] && [ -f "$ROOT/.w4n-stamp" ]; then
+  prune_old_roots
   step "root up to date at $TRIXIE_DIR/root ($(du -sh "$ROOT" 2>/dev/null | cut -f1))"
   exit 0
 fi
@@ -180,7 +192,5 @@ rm -rf "$ROOT"
 mv "$R" "$ROOT"
 ln -sfn "root-$STAMP" "$TRIXIE_DIR/root.link"
 mv -T "$TRIXIE_DIR/root.link" "$TRIXIE_DIR/root"
-for old in "$TRIXIE_DIR"/root-*; do
-  [ "$old" = "$ROOT" ] || rm -rf "$old"
-done
+prune_old_roots
 step "root built at $TRIXIE_DIR/root -> root-$STAMP ($(du -sh "$ROOT" | cut -f1), $((SECONDS - started)) s)"
