@@ -80,6 +80,7 @@ for (const runtime of RUNTIMES) {
         assert.is(r.exitCode, 0, r.stderr);
       }
       assert.is((await daemons(ctx.trixie)).length, 1, 'one tunnel for the pod');
+      assert.ok(ctx.trixie.list(LAB_STATE_BASE).length > 0, `the tunnel's folder is in ${LAB_STATE_BASE}`);
       for (const n of [1, 2]) {
         const exec = await podman(ctx.trixie, ['exec', `${pod}-${n}`, 'sh', '-c', FETCH]);
         assert.match(exec.stdout, 'inet 198.51.100.2/32');
