@@ -56,22 +56,26 @@ else
 fi
 
 # ---------------------------------------------------------------- mirror
-# The first non-security Debian archive in apt's own sources (deb822 files,
-# then one-line sources.list files).
+# The archive apt uses for this Debian release (suite = the host's
+# codename, so neither -security nor a third-party repository): deb822
+# files first, then one-line sources.list files.
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
 mirror=$(
   {
-    cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-      /^[ \t]*$/ { if (uri != "" && suites !~ /-security/ && types ~ /(^| )deb( |$)/) { print uri; exit } uri = ""; suites = ""; types = ""; next }
-      /^URIs:/ { uri = $2 } /^Suites:/ { $1 = ""; suites = $0 } /^Types:/ { $1 = ""; types = $0 " " }
-      END { if (uri != "" && suites !~ /-security/ && types ~ /(^| )deb( |$)/) print uri }'
-    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '
-      $1 == "deb" { i = 2; if ($2 ~ /^\[/) while (i <= NF && $i !~ /\]$/) i++; if ($2 ~ /^\[/) i++; if ($(i + 1) !~ /-security/) print $i }'
+    cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v want="$codename" '
+      function found() { return uri != "" && (" " suites " ") ~ (" " want " ") && (" " types " ") ~ / deb / }
+      /^[ \t]*$/ { if (found()) { print uri; done = 1; exit } uri = suites = types = ""; next }
+      /^URIs:/ { uri = $2 } /^Suites:/ { $1 = ""; suites = $0 } /^Types:/ { $1 = ""; types = $0 }
+      END { if (!done && found()) print uri }'
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed 's/\[[^]]*\]//' | awk -v want="$codename" '
+      $1 == "deb" && $3 == want { print $2 }'
   } | head -1 || true
 )
-[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list.d/*.sources or sources.list"
+[ -n "$mirror" ] || die "no $codename archive found in /etc/apt/sources.list.d/*.sources or sources.list"
 # Host apt settings the root's apt needs too (proxies, Valid-Until on snapshots).
 acquire_files=$(grep -l '^[^#]*Acquire::' /etc/apt/apt.conf.d/* 2>/dev/null || true)
-STAMP=$( { cat "$0"; echo "$mirror"; for f in $acquire_files; do cat "$f"; done; } | sha256sum | cut -c1-16)
+STAMP=$( { cat "${BASH_SOURCE[0]}"; echo "$mirror"; for f in $acquire_files; do cat "$f"; done; } | sha256sum | cut -c1-16)
 step "mirror $mirror (stamp $STAMP)"
 
 # ---------------------------------------------------------------- cached?
