@@ -8,7 +8,7 @@
 // failed start, and cleans what CRI-O leaves outside its folder
 // (/var/lib/cni, cgroups).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
@@ -274,13 +274,13 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
   );
   for (const f of ['crio.conf', 'policy.json', 'cni/10-lo.conflist']) chown(join(lab, f));
 
-  // The CNI library caches results in /var/lib/cni (no setting moves it):
-  // ours go, and the folder too if it was not there before.
-  const cniCacheExisted = existsSync('/var/lib/cni');
+  // The CNI library caches results in /var/lib/cni/results (no setting
+  // moves it): our files go, and the folders too if we made them.
+  const cniDirs = ['/var/lib/cni', '/var/lib/cni/results'].filter((d) => !existsSync(d));
   undo.push(() => {
-    if (!cniCacheExisted) return rmSync('/var/lib/cni', { recursive: true, force: true });
     const results = '/var/lib/cni/results';
     for (const f of existsSync(results) ? readdirSync(results) : []) if (f.startsWith(`${CNI_NETWORK}-`)) rmSync(join(results, f), { force: true });
+    for (const d of cniDirs.reverse()) if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
   });
   // Pods get cgroup parent /<name>/<pod> in every hierarchy.
   if (user) delegateCgroups(name, user, undo);
@@ -392,7 +392,15 @@ async function importImage(lab: string, user: TestUser | undefined, undo: Undo[]
     ...['import', '--quiet', '--change', 'CMD ["/bin/sh"]', '--change', `ENV PATH=${PATH}`, ROOTFS_TAR, IMAGE],
   ];
   if (!user) {
-    await must('podman import', run(podman[0], podman.slice(1), 120_000));
+    // Root's podman also writes /var/lib/containers/cache/blob-info-cache-v1.boltdb
+    // (whatever --root says) and temporary files in /var/tmp: here into
+    // tmpfs mounts of a mount namespace of its own, gone when it ends.
+    const tar = join(lab, 'rootfs.tar');
+    copyFileSync(ROOTFS_TAR, tar);
+    podman[podman.length - 2] = tar;
+    const mask = 'mount -t tmpfs -o mode=0755 tmpfs /var/lib && mount -t tmpfs -o mode=1777 tmpfs /var/tmp && exec "$@"';
+    await must('podman import', run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', mask, 'sh', ...podman], 120_000));
+    rmSync(tar);
     return;
   }
   // Rootless podman maps ids as rootlesskit will (0 = the user, then its subuids).
@@ -429,15 +437,18 @@ function spawnRootful(lab: string, logFd: number): ChildProcess {
  * rootlesskit (as the user) runs CRI-O as root of a user namespace, in a
  * mount namespace where /etc, /run and /var/lib are writable copies
  * (--copy-up), and a network namespace reaching out through slirp4netns.
- * A /var/lib/cni that root made on the host would show up read-only there
- * (CNI then fails: "mkdir /var/lib/cni/results: permission denied"), so
- * that one gets a copy of its own.
+ * CNI writes /var/lib/cni/results, but a copy-up leaves a host folder
+ * there as a link to the host's, which root owns (CNI then fails: "open
+ * /var/lib/cni/results/...: permission denied"): the link is replaced by
+ * an empty folder of its own before CRI-O starts.
  */
 function spawnRootless(lab: string, user: TestUser, logFd: number): ChildProcess {
-  const copyUp = ['/etc', '/run', existsSync('/var/lib/cni') ? '/var/lib/cni' : '/var/lib'].map((d) => `--copy-up=${d}`);
+  const ownCni = 'if [ -L /var/lib/cni ]; then rm /var/lib/cni; fi; exec "$@"';
   const args = [
     '-u', user.name, '--', 'env', '-i', `PATH=${PATH}`, `HOME=${user.home}`, `USER=${user.name}`, `XDG_RUNTIME_DIR=${join(lab, 'xdg')}`,
-    'rootlesskit', `--state-dir=${join(lab, 'rk')}`, '--net=slirp4netns', '--disable-host-loopback', ...copyUp, '--propagation=rslave',
+    'rootlesskit', `--state-dir=${join(lab, 'rk')}`, '--net=slirp4netns', '--disable-host-loopback',
+    '--copy-up=/etc', '--copy-up=/run', '--copy-up=/var/lib', '--propagation=rslave',
+    'sh', '-c', ownCni, 'sh',
     'env', '_CRIO_ROOTLESS=1', join(BIN, 'crio'), '--config', join(lab, 'crio.conf'), '--config-dir', join(lab, 'crio.conf.d'), '--log-level', 'info',
   ]; // prettier-ignore
   return spawn('runuser', args, { cwd: lab, env: { PATH }, stdio: ['ignore', logFd, logFd] });
