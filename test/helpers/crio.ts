@@ -56,8 +56,8 @@ export interface Pod {
 
 type Undo = () => unknown;
 
-function run(cmd: string, args: string[], timeout = 60_000, input?: string) {
-  return execa(cmd, args, { cwd: '/', env: { PATH, HOME: '/root' }, extendEnv: false, reject: false, timeout, input });
+function run(cmd: string, args: string[], timeout = 60_000) {
+  return execa(cmd, args, { cwd: '/', env: { PATH, HOME: '/root' }, extendEnv: false, reject: false, timeout });
 }
 
 async function must(what: string, r: Promise<{ exitCode?: number; stdout: string; stderr: string; timedOut?: boolean }>): Promise<string> {
@@ -71,11 +71,16 @@ export function asTestUser(user: TestUser, cmd: string[], extraEnv: string[] = [
   return run('runuser', ['-u', user.name, '--', 'env', '-i', `PATH=${PATH}`, `HOME=${user.home}`, `USER=${user.name}`, ...extraEnv, ...cmd], timeout);
 }
 
-/** Builds (or finds up to date) CRI-O, pinns and crictl; prints crio.sh's step lines. */
-export async function buildCrio(): Promise<void> {
-  const r = await execa('bash', [CRIO_SH], { reject: false, all: true, env: { PATH: `/usr/local/go/bin:${PATH}` } });
-  if (r.exitCode !== 0) throw new Error(`test/env/crio.sh failed:\n${r.all}`);
-  process.stdout.write(`${r.all}\n`);
+let built: Promise<void> | undefined;
+
+/** Builds (or finds up to date) CRI-O, pinns and crictl, once per test process; prints crio.sh's step lines. */
+export function buildCrio(): Promise<void> {
+  built ??= (async () => {
+    const r = await execa('bash', [CRIO_SH], { reject: false, all: true, env: { PATH: `/usr/local/go/bin:${PATH}` } });
+    if (r.exitCode !== 0) throw new Error(`test/env/crio.sh failed:\n${r.all}`);
+    process.stdout.write(`${r.all}\n`);
+  })();
+  return built;
 }
 
 // ---------------------------------------------------------------- user
@@ -99,7 +104,8 @@ async function removeTestUser(name: string): Promise<void> {
   if (!/^\d+$/.test(uid)) return;
   // Every process of this user is ours: the user exists only for this suite.
   for (let i = 0; i < 50; i++) {
-    const pids = (await run('pgrep', ['-u', uid])).stdout.split('\n').filter(Boolean).map(Number);
+    const ps = (await run('ps', ['-o', 'pid=,stat=', '-u', uid])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+    const pids = ps.filter(([pid, stat]) => pid && !stat.startsWith('Z')).map(([pid]) => Number(pid)); // zombies wait for init
     if (pids.length === 0) break;
     for (const pid of pids) {
       try {
@@ -464,7 +470,10 @@ async function stopProcess(proc: ChildProcess, exited: Promise<void>, lab: strin
     } catch {}
   };
   signal('SIGTERM');
-  if (await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)])) return;
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 20_000)))]);
+  clearTimeout(timer);
+  if (stopped) return;
   signal('SIGKILL');
   await exited;
   throw new Error(`CRI-O (${lab}) did not stop within 20 s of SIGTERM`);
