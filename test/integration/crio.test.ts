@@ -144,5 +144,6 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
   test.run();
 }
 
-crioSuite('rootful', 'w4ncrioroot', 20);
-crioSuite('rootless', 'w4ncriorl', 21);
+// Peer indexes (veth addresses) no other suite and not the bench (20-23) uses.
+crioSuite('rootful', 'w4ncrioroot', 30);
+crioSuite('rootless', 'w4ncriorl', 31);
