@@ -30,7 +30,10 @@ interface Ctx {
   conf: string;
   user?: TestUser;
   owner: Owner;
+  /** host folders CRI-O or podman would make if a path escaped the lab, and whether they were there before */
+  before: Map<string, boolean>;
 }
+const ESCAPES = ['/etc/crio', '/var/lib/containers', '/var/lib/cni', '/var/lib/crio', '/var/log/crio', '/run/crio', '/run/containers'];
 
 interface Tunnel {
   dir: string;
@@ -54,6 +57,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     ctx.undo = [];
     await buildCrio();
     await crioCleanSlate();
+    ctx.before = new Map(ESCAPES.map((p) => [p, existsSync(p)]));
     const hooks = mkdtempSync('/tmp/w4nc-crio-hooks-');
     ctx.undo.push(() => rmSync(hooks, { recursive: true, force: true }));
     ctx.peer = await startPeer(peerName, peerIndex);
@@ -139,6 +143,13 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
       assert.not.ok(existsSync(mine.dir), `tunnel folder ${mine.dir} left`);
       assert.equal(await tunnels(ctx, first.slice(0, 12)), [], 'status still lists the tunnel');
     }
+  });
+
+  test(`should leave nothing outside its folder once CRI-O is stopped (${mode})`, async (ctx) => {
+    await ctx.crio.stop();
+    assert.not.ok(existsSync(ctx.crio.lab), `${ctx.crio.lab} left`);
+    const made = ESCAPES.filter((p) => !ctx.before.get(p) && existsSync(p));
+    assert.equal(made, [], 'host folders made by CRI-O or podman');
   });
 
   test.run();
