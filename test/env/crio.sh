@@ -34,7 +34,12 @@ step() { printf 'crio: %s\n' "$*"; }
 die() { printf 'crio: ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
-command -v go >/dev/null || die "Go >= 1.24 is needed (https://go.dev/dl, or /usr/local/go)"
+# CRI-O 1.34's go.mod says go 1.24.1. An older Go would fetch a newer
+# toolchain, which it checks against sum.golang.org: not reachable here.
+GO_MIN=1.24.1
+command -v go >/dev/null || die "Go >= $GO_MIN is needed (https://go.dev/dl, or /usr/local/go)"
+GO_HAVE=$(go env GOVERSION | sed 's/^go//')
+[ "$(printf '%s\n' "$GO_MIN" "$GO_HAVE" | sort -V | head -1)" = "$GO_MIN" ] || die "Go >= $GO_MIN is needed, found $GO_HAVE"
 
 # ---------------------------------------------------------------- packages
 missing=()
