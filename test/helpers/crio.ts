@@ -92,7 +92,13 @@ export async function addTestUser(name: string, undo: Undo[]): Promise<TestUser>
   undo.push(() => removeTestUser(name));
   const id = async (flag: string) => Number(await must('id', run('id', [flag, name])));
   const user = { name, uid: await id('-u'), gid: await id('-g'), home: `/home/${name}` };
+  // rootlesskit maps the user's subordinate ids (useradd adds them when /etc/subuid exists).
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    const has = existsSync(file) && readFileSync(file, 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
+    if (!has) throw new Error(`useradd gave ${name} no range in ${file} (run "sudo test/env/provision.sh", which makes the file)`);
+  }
   // What logind would make: the hook keeps a user's tunnels in /run/user/UID/wireguard4netns.
+  if (!existsSync('/run/user')) mkdirSync('/run/user', { mode: 0o755 });
   const runDir = `/run/user/${user.uid}`;
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   chownSync(runDir, user.uid, user.gid);
