@@ -46,8 +46,9 @@ interface Tunnel {
 async function tunnels(ctx: Ctx, filter: string): Promise<Tunnel[]> {
   const cmd = [process.execPath, BUNDLE, 'status', filter, '--json'];
   const r = ctx.user ? await asTestUser(ctx.user, cmd) : await execa(cmd[0], cmd.slice(1), { reject: false });
-  if (r.exitCode !== 0) return [];
-  return JSON.parse(r.stdout) as Tunnel[];
+  if (r.exitCode === 0) return JSON.parse(r.stdout) as Tunnel[];
+  if (/no tunnel/.test(r.stderr)) return [];
+  throw new Error(`wireguard4netns status ${filter} failed (exit ${r.exitCode}): ${r.stderr}`);
 }
 
 function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: number): void {
