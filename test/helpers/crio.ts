@@ -136,12 +136,48 @@ function cgroupMounts(): string[] {
     .map((f) => f[4]);
 }
 
-/** Removes cgroup folders (children first); they must hold no process. */
+/** The processes in cgroup `name` and below, in any hierarchy. */
+function cgroupPids(name: string): number[] {
+  const pids = new Set<number>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name === 'cgroup.procs') for (const p of readFileSync(join(dir, e.name), 'utf8').split('\n')) if (p) pids.add(Number(p));
+    }
+  };
+  for (const mount of cgroupMounts()) if (existsSync(join(mount, name))) walk(join(mount, name));
+  return [...pids];
+}
+
+/**
+ * Removes the cgroup `name` (a lab's: pods' cgroup parent), children first.
+ * Whatever still runs in it is ours (conmon, containers, tunnel daemons of
+ * a run that was cut short): TERM, then KILL. A daemon killed that way
+ * leaves its folder (its -dir), removed here too.
+ */
 async function removeCgroups(name: string): Promise<void> {
+  const daemonDirs: string[] = [];
+  for (let round = 0; round < 40; round++) {
+    const pids = cgroupPids(name);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (argv[1] === 'wireguard4netns' && argv.includes('-dir')) daemonDirs.push(argv[argv.indexOf('-dir') + 1]);
+        process.kill(pid, round < 20 ? 'SIGTERM' : 'SIGKILL');
+      } catch {}
+    }
+    await sleep(250);
+  }
+  for (const dir of daemonDirs) rmSync(dir, { recursive: true, force: true });
+  const left: string[] = [];
   for (const mount of cgroupMounts()) {
     const dir = join(mount, name);
-    if (existsSync(dir)) await run('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
+    if (!existsSync(dir)) continue;
+    await run('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
+    if (existsSync(dir)) left.push(dir);
   }
+  if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')} (processes: ${cgroupPids(name).join(', ') || 'none'})`);
 }
 
 /**
@@ -417,10 +453,10 @@ async function importImage(lab: string, user: TestUser | undefined, undo: Undo[]
   }
   // Rootless podman maps ids as rootlesskit will (0 = the user, then its subuids).
   // It leaves a pause process holding its user namespace: ours to stop.
-  const xdg = join(lab, 'xdg');
-  undo.push(() => killPidFile(join(xdg, 'libpod/tmp/pause.pid')));
-  await must('rootless podman import', asTestUser(user, podman, [`XDG_RUNTIME_DIR=${xdg}`], 120_000));
-  await killPidFile(join(xdg, 'libpod/tmp/pause.pid'));
+  const pauseFile = join(lab, 'podman-tmp/pause.pid'); // in its --tmpdir
+  undo.push(() => killPidFile(pauseFile));
+  await must('rootless podman import', asTestUser(user, podman, [`XDG_RUNTIME_DIR=${join(lab, 'xdg')}`], 120_000));
+  await killPidFile(pauseFile);
 }
 
 async function killPidFile(file: string): Promise<void> {
@@ -498,10 +534,11 @@ export async function crioCleanSlate(): Promise<void> {
       process.kill(Number(pid), 'SIGKILL');
     } catch {}
   }
-  for (const entry of readdirSync('/tmp')) {
-    if (!entry.startsWith(PREFIX)) continue;
-    await unmountUnder(join('/tmp', entry));
-    rmSync(join('/tmp', entry), { recursive: true, force: true });
-    await removeCgroups(entry);
+  const labs = new Set(readdirSync('/tmp').filter((e) => e.startsWith(PREFIX)));
+  for (const mount of cgroupMounts()) for (const e of readdirSync(mount)) if (e.startsWith(PREFIX)) labs.add(e);
+  for (const name of labs) {
+    await removeCgroups(name); // first: its processes hold the lab's mounts and files
+    await unmountUnder(join('/tmp', name));
+    rmSync(join('/tmp', name), { recursive: true, force: true });
   }
 }
