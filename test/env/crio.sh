@@ -7,8 +7,8 @@
 # each module against test/env/crio/go.sum; each is then built from a copy
 # with its own go.mod and go.sum (those pin and check every dependency).
 # The binaries land in $WG4NS_TEST_DIR/crio-<hash of the pin, the build
-# recipe and the Go version>/bin, and the symlink $WG4NS_TEST_DIR/crio points at
-# the current one; a build happens only when that hash changes.
+# recipe and the Go version>/bin, and the symlink $WG4NS_TEST_DIR/crio
+# points at the current one; a build happens only when that hash changes.
 # No upstream source is kept: only the three binaries.
 #
 # Environment overrides:
@@ -19,10 +19,10 @@ SCRIPT=$(realpath "$0")
 cd "$(dirname "$SCRIPT")/crio" # the pin: go.mod, go.sum
 TEST_DIR=${WG4NS_TEST_DIR:-/var/lib/wireguard4netns-test}
 export PATH=/usr/local/go/bin:$PATH
-# Build tags as CRI-O's release builds minus what needs extra C libraries:
-# no gpgme (pure Go openpgp), no ostree, btrfs or devicemapper.
 # Bump RECIPE when the build steps below change: it forces a rebuild.
 RECIPE=1
+# Build tags: none that needs an extra C library (gpgme: pure Go openpgp
+# instead; no ostree, btrfs or devicemapper); seccomp needs libseccomp.
 TAGS="containers_image_openpgp containers_image_ostree_stub exclude_graphdriver_btrfs exclude_graphdriver_devicemapper seccomp"
 
 # pkg-config + libseccomp-dev: the seccomp tag (cgo). gcc, make, libc6-dev:
