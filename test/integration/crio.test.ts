@@ -104,7 +104,12 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
         errors.push(err);
       }
     }
-    if (errors.length > 0) throw new AggregateError(errors, `${mode} CRI-O suite cleanup: ${errors.map(String).join('; ')}`);
+    // uvu drops what an after hook throws: say it, then throw.
+    if (errors.length > 0) {
+      const message = `${mode} CRI-O suite cleanup: ${errors.map(String).join('; ')}`;
+      console.error(message);
+      throw new AggregateError(errors, message);
+    }
   });
 
   test(`should give both containers of an annotated pod wg0 reaching the backend, and leave nothing after stopp and rmp (${mode})`, async (ctx) => {
