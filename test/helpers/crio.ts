@@ -198,6 +198,13 @@ function delegateCgroups(name: string, user: TestUser, undo: Undo[]): void {
   }
 }
 
+/** Our CNI results, and the folders given if they are empty. */
+function removeCniCache(made: string[]): void {
+  const results = '/var/lib/cni/results';
+  for (const f of existsSync(results) ? readdirSync(results) : []) if (f.startsWith(`${CNI_NETWORK}-`)) rmSync(join(results, f), { force: true });
+  for (const d of [...made].sort().reverse()) if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
+}
+
 // ---------------------------------------------------------------- mounts
 
 /** Unmounts whatever is mounted at or under dir in our mount namespace (deepest first). */
@@ -324,12 +331,10 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
 
   // The CNI library caches results in /var/lib/cni/results (no setting
   // moves it): our files go, and the folders too if we made them.
+  // The list is kept in the lab too, for crioCleanSlate after a run that was cut short.
   const cniDirs = ['/var/lib/cni', '/var/lib/cni/results'].filter((d) => !existsSync(d));
-  undo.push(() => {
-    const results = '/var/lib/cni/results';
-    for (const f of existsSync(results) ? readdirSync(results) : []) if (f.startsWith(`${CNI_NETWORK}-`)) rmSync(join(results, f), { force: true });
-    for (const d of cniDirs.reverse()) if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
-  });
+  writeFileSync(join(lab, 'host-dirs-made'), cniDirs.join('\n'));
+  undo.push(() => removeCniCache(cniDirs));
   // Pods get cgroup parent /<name>/<pod> in every hierarchy.
   if (user) delegateCgroups(name, user, undo);
   else undo.push(() => removeCgroups(name));
@@ -524,8 +529,9 @@ async function stopProcess(proc: ChildProcess, exited: Promise<void>, lab: strin
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * What an interrupted run left: labs (unmounted, removed) and cgroups. Its
- * CRI-O processes are found by their config path, which names our lab.
+ * What an interrupted run left: labs (unmounted, removed), cgroups and what
+ * runs in them, CNI results (and the CNI folders it made). Its CRI-O
+ * processes are found by their config path, which names our lab.
  */
 export async function crioCleanSlate(): Promise<void> {
   const ps = (await run('pgrep', ['-f', `^${BIN}/crio --config /tmp/${PREFIX}`])).stdout.split('\n').filter(Boolean);
@@ -538,6 +544,11 @@ export async function crioCleanSlate(): Promise<void> {
   for (const mount of cgroupMounts()) for (const e of readdirSync(mount)) if (e.startsWith(PREFIX)) labs.add(e);
   for (const name of labs) {
     await removeCgroups(name); // first: its processes hold the lab's mounts and files
+    let made: string[] = [];
+    try {
+      made = readFileSync(join('/tmp', name, 'host-dirs-made'), 'utf8').split('\n').filter(Boolean);
+    } catch {}
+    removeCniCache(made);
     await unmountUnder(join('/tmp', name));
     rmSync(join('/tmp', name), { recursive: true, force: true });
   }
