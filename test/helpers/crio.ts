@@ -1,0 +1,555 @@
+// CRI-O for tests, driven with crictl the way the kubelet drives it.
+// test/env/crio.sh builds the binaries; startCrio() runs one CRI-O with all
+// its state in a folder of its own (config, storage, runroot, sockets,
+// pinned namespaces, exits, logs), a loopback-only CNI network, the given
+// hooks_dir and a local busybox image (no registry), rootful or rootless
+// (inside rootlesskit as an unprivileged user, _CRIO_ROOTLESS=1). Each step
+// registers its undo; stop() runs them all, last first, even after a
+// failed start, and cleans what CRI-O leaves outside its folder
+// (/var/lib/cni, cgroups).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ROOT, ROOTFS } from './env.js';
+
+const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
+const BIN = join(TEST_DIR, 'crio/bin');
+export const CRIO_SH = join(ROOT, 'test/env/crio.sh');
+const ROOTFS_TAR = `${ROOTFS}.tar`;
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Every folder, cgroup and CNI network of ours starts with this: leftovers of an interrupted run are found by it. */
+const PREFIX = 'w4nc-crio-';
+export const IMAGE = 'localhost/w4nc/busybox:latest';
+const CNI_NETWORK = `${PREFIX}lo`;
+
+/** An unprivileged user of this suite's own, for rootless CRI-O. */
+export interface TestUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export interface Crio {
+  lab: string;
+  rootless: boolean;
+  /** crictl against this CRI-O (as root, from the host) */
+  crictl(args: string[], timeout?: number): ReturnType<typeof run>;
+  /** RunPodSandbox with kubelet-style config, pod annotations on the sandbox only. */
+  runPod(name: string, annotations: Record<string, string>): Promise<Pod>;
+  /** CRI-O's log so far (for failure messages). */
+  log(): string;
+  /** Removes every pod, stops CRI-O and undoes everything startCrio did. */
+  stop(): Promise<void>;
+}
+
+export interface Pod {
+  id: string;
+  /** CreateContainer + StartContainer; returns the container id. */
+  start(name: string, command: string[]): Promise<string>;
+  /** ExecSync (crictl exec -s): streaming exec cannot reach a rootless CRI-O's stream server. */
+  exec(container: string, command: string[], timeoutSeconds?: number): ReturnType<typeof run>;
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+type Undo = () => unknown;
+
+function run(cmd: string, args: string[], timeout = 60_000) {
+  return execa(cmd, args, { cwd: '/', env: { PATH, HOME: '/root' }, extendEnv: false, reject: false, timeout });
+}
+
+async function must(what: string, r: Promise<{ exitCode?: number; stdout: string; stderr: string; timedOut?: boolean }>): Promise<string> {
+  const done = await r;
+  if (done.exitCode !== 0) throw new Error(`${what} failed (${done.timedOut ? 'timed out' : `exit ${done.exitCode}`}): ${done.stderr || done.stdout}`);
+  return done.stdout.trim();
+}
+
+/** Runs a command as the user, with a clean environment (no login session). */
+export function asTestUser(user: TestUser, cmd: string[], extraEnv: string[] = [], timeout = 60_000) {
+  return run('runuser', ['-u', user.name, '--', 'env', '-i', `PATH=${PATH}`, `HOME=${user.home}`, `USER=${user.name}`, ...extraEnv, ...cmd], timeout);
+}
+
+let built: Promise<void> | undefined;
+
+/** Builds (or finds up to date) CRI-O, pinns and crictl, once per test process; prints crio.sh's step lines. */
+export function buildCrio(): Promise<void> {
+  built ??= (async () => {
+    const r = await execa('bash', [CRIO_SH], { reject: false, all: true, env: { PATH: `/usr/local/go/bin:${PATH}` } });
+    if (r.exitCode !== 0) throw new Error(`test/env/crio.sh failed:\n${r.all}`);
+    process.stdout.write(`${r.all}\n`);
+  })();
+  return built;
+}
+
+// ---------------------------------------------------------------- user
+
+/** Creates the user (home, subuids from useradd); the undo kills its processes and removes it. */
+export async function addTestUser(name: string, undo: Undo[]): Promise<TestUser> {
+  await removeTestUser(name); // left by an interrupted run
+  await must(`useradd ${name}`, run('useradd', ['--create-home', '--shell', '/bin/bash', name]));
+  undo.push(() => removeTestUser(name));
+  const id = async (flag: string) => Number(await must('id', run('id', [flag, name])));
+  const user = { name, uid: await id('-u'), gid: await id('-g'), home: `/home/${name}` };
+  // rootlesskit maps the user's subordinate ids (useradd adds them when /etc/subuid exists).
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    const has = existsSync(file) && readFileSync(file, 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
+    if (!has) throw new Error(`useradd gave ${name} no range in ${file} (run "sudo test/env/provision.sh", which makes the file)`);
+  }
+  // What logind would make: the hook keeps a user's tunnels in /run/user/UID/wireguard4netns.
+  if (!existsSync('/run/user')) mkdirSync('/run/user', { mode: 0o755 });
+  const runDir = `/run/user/${user.uid}`;
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  chownSync(runDir, user.uid, user.gid);
+  return user;
+}
+
+async function removeTestUser(name: string): Promise<void> {
+  const uid = (await run('id', ['-u', name])).stdout.trim();
+  if (!/^\d+$/.test(uid)) return;
+  // Every process of this user is ours: the user exists only for this suite.
+  for (let i = 0; i < 50; i++) {
+    const ps = (await run('ps', ['-o', 'pid=,stat=', '-u', uid])).stdout.split('\n').map((l) => l.trim().split(/\s+/));
+    const pids = ps.filter(([pid, stat]) => pid && !stat.startsWith('Z')).map(([pid]) => Number(pid)); // zombies wait for init
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, i < 10 ? 'SIGTERM' : 'SIGKILL');
+      } catch {}
+    }
+    await sleep(100);
+  }
+  rmSync(`/run/user/${uid}`, { recursive: true, force: true });
+  rmSync(join('/tmp', `wireguard4netns-${uid}`), { recursive: true, force: true });
+  await must(`userdel ${name}`, run('userdel', ['--remove', name]));
+}
+
+// ---------------------------------------------------------------- cgroups
+
+/** The cgroup v1 and v2 mount points (cpu, memory, ..., systemd, unified). */
+function cgroupMounts(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f.length > 8 && /^cgroup2?$/.test(f[f.indexOf('-') + 1]))
+    .map((f) => f[4]);
+}
+
+/** The processes in cgroup `name` and below, in any hierarchy. */
+function cgroupPids(name: string): number[] {
+  const pids = new Set<number>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name === 'cgroup.procs') for (const p of readFileSync(join(dir, e.name), 'utf8').split('\n')) if (p) pids.add(Number(p));
+    }
+  };
+  for (const mount of cgroupMounts()) if (existsSync(join(mount, name))) walk(join(mount, name));
+  return [...pids];
+}
+
+/**
+ * Removes the cgroup `name` (a lab's: pods' cgroup parent), children first.
+ * Whatever still runs in it is ours (conmon, containers, tunnel daemons of
+ * a run that was cut short): TERM, then KILL. A daemon killed that way
+ * leaves its folder (its -dir), removed here too.
+ */
+async function removeCgroups(name: string): Promise<void> {
+  const daemonDirs: string[] = [];
+  for (let round = 0; round < 40; round++) {
+    const pids = cgroupPids(name);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (argv[1] === 'wireguard4netns' && argv.includes('-dir')) daemonDirs.push(argv[argv.indexOf('-dir') + 1]);
+        process.kill(pid, round < 20 ? 'SIGTERM' : 'SIGKILL');
+      } catch {}
+    }
+    await sleep(250);
+  }
+  for (const dir of daemonDirs) rmSync(dir, { recursive: true, force: true });
+  const left: string[] = [];
+  for (const mount of cgroupMounts()) {
+    const dir = join(mount, name);
+    if (!existsSync(dir)) continue;
+    await run('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
+    if (existsSync(dir)) left.push(dir);
+  }
+  if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')} (processes: ${cgroupPids(name).join(', ') || 'none'})`);
+}
+
+/**
+ * Crude cgroup v1 delegation: one folder per hierarchy, owned by the user,
+ * for a rootless CRI-O's pods (the user owns no cgroup on a v1 host).
+ */
+function delegateCgroups(name: string, user: TestUser, undo: Undo[]): void {
+  undo.push(() => removeCgroups(name));
+  for (const mount of cgroupMounts()) {
+    const dir = join(mount, name);
+    mkdirSync(dir, { recursive: true });
+    if (existsSync(join(mount, 'cpuset.cpus'))) {
+      // A new cpuset has no cpus and no mems: no task could join it.
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(dir, f), readFileSync(join(mount, f)));
+    }
+    chownSync(dir, user.uid, user.gid);
+    for (const f of readdirSync(dir)) chownSync(join(dir, f), user.uid, user.gid);
+  }
+}
+
+/** Our CNI results, and the folders given if they are empty. */
+function removeCniCache(made: string[]): void {
+  const results = '/var/lib/cni/results';
+  for (const f of existsSync(results) ? readdirSync(results) : []) if (f.startsWith(`${CNI_NETWORK}-`)) rmSync(join(results, f), { force: true });
+  for (const d of [...made].sort().reverse()) if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
+}
+
+// ---------------------------------------------------------------- mounts
+
+/** Unmounts whatever is mounted at or under dir in our mount namespace (deepest first). */
+async function unmountUnder(dir: string): Promise<void> {
+  const targets = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((t) => t && (t === dir || t.startsWith(`${dir}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const t of targets) await run('umount', ['-l', t]);
+}
+
+// ---------------------------------------------------------------- config
+
+function crioConf(lab: string, hooksDir: string): string {
+  return `# Written by test/helpers/crio.ts: every path under ${lab}
+[crio]
+root = "${lab}/storage"
+runroot = "${lab}/runroot"
+storage_driver = "overlay"
+log_dir = "${lab}/logs"
+version_file = "${lab}/run/version"
+version_file_persist = "${lab}/lib/version"
+clean_shutdown_file = "${lab}/lib/clean.shutdown"
+
+[crio.api]
+listen = "${lab}/crio.sock"
+
+[crio.runtime]
+default_runtime = "runc"
+cgroup_manager = "cgroupfs"
+hooks_dir = ["${hooksDir}"]
+pinns_path = "${BIN}/pinns"
+namespaces_dir = "${lab}/ns"
+container_exits_dir = "${lab}/exits"
+container_attach_socket_dir = "${lab}/attach"
+decryption_keys_path = "${lab}/keys"
+cdi_spec_dirs = ["${lab}/cdi"]
+irqbalance_config_file = ""
+irqbalance_config_restore_file = ""
+drop_infra_ctr = true
+
+[crio.runtime.runtimes.runc]
+runtime_path = "/usr/sbin/runc"
+runtime_type = "oci"
+runtime_root = "${lab}/runc"
+monitor_path = "/usr/bin/conmon"
+monitor_cgroup = "pod"
+
+[crio.image]
+pause_image = "${IMAGE}"
+pause_command = "/bin/sleep"
+signature_policy = "${lab}/policy.json"
+signature_policy_dir = "${lab}/policies"
+
+[crio.network]
+network_dir = "${lab}/cni"
+plugin_dirs = ["/usr/lib/cni"]
+
+[crio.metrics]
+enable_metrics = false
+
+[crio.nri]
+enable_nri = false
+`;
+}
+
+// ---------------------------------------------------------------- start
+
+export interface CrioOptions {
+  hooksDir: string;
+  /** run rootless, as this user, inside rootlesskit */
+  user?: TestUser;
+}
+
+export async function startCrio(opts: CrioOptions): Promise<Crio> {
+  const undo: Undo[] = [];
+  try {
+    return await start(opts, undo);
+  } catch (err) {
+    await undoAll(undo);
+    throw err;
+  }
+}
+
+async function undoAll(undo: Undo[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const u of undo.splice(0).reverse()) {
+    try {
+      await u();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, `CRI-O cleanup: ${errors.map(String).join('; ')}`);
+}
+
+async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Crio> {
+  for (const bin of ['crio', 'crictl', 'pinns']) {
+    if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/crio.sh" first`);
+  }
+  const rootless = user !== undefined;
+  const lab = mkdtempSync(join('/tmp', `${PREFIX}${rootless ? 'rootless' : 'rootful'}-`));
+  const name = lab.slice('/tmp/'.length); // cgroup parent and CNI network: unique per run
+  undo.push(async () => {
+    await unmountUnder(lab);
+    rmSync(lab, { recursive: true, force: true });
+  });
+  const chown = (p: string) => user && chownSync(p, user.uid, user.gid);
+  for (const d of ['storage', 'runroot', 'logs', 'run', 'lib', 'ns', 'exits', 'attach', 'keys', 'cdi', 'runc', 'policies', 'cni', 'xdg', 'crio.conf.d']) {
+    mkdirSync(join(lab, d), { mode: 0o700 });
+    chown(join(lab, d));
+  }
+  chown(lab);
+  writeFileSync(join(lab, 'crio.conf'), crioConf(lab, hooksDir));
+  // Images come from our own storage only: no registry, no signatures to check.
+  writeFileSync(join(lab, 'policy.json'), '{"default": [{"type": "insecureAcceptAnything"}]}\n');
+  writeFileSync(join(lab, 'cni/10-lo.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: CNI_NETWORK, plugins: [{ type: 'loopback' }] }));
+  writeFileSync(
+    join(lab, 'crictl.yaml'),
+    `runtime-endpoint: unix://${lab}/crio.sock\nimage-endpoint: unix://${lab}/crio.sock\ntimeout: 60\n`,
+  );
+  for (const f of ['crio.conf', 'policy.json', 'cni/10-lo.conflist']) chown(join(lab, f));
+
+  // The CNI library caches results in /var/lib/cni/results (no setting
+  // moves it): our files go, and the folders too if we made them.
+  // The list is kept in the lab too, for crioCleanSlate after a run that was cut short.
+  const cniDirs = ['/var/lib/cni', '/var/lib/cni/results'].filter((d) => !existsSync(d));
+  writeFileSync(join(lab, 'host-dirs-made'), cniDirs.join('\n'));
+  undo.push(() => removeCniCache(cniDirs));
+  // Pods get cgroup parent /<name>/<pod> in every hierarchy.
+  if (user) delegateCgroups(name, user, undo);
+  else undo.push(() => removeCgroups(name));
+
+  await importImage(lab, user, undo);
+
+  const logFd = openSync(join(lab, 'crio.log'), 'a');
+  let proc: ChildProcess;
+  try {
+    proc = user ? spawnRootless(lab, user, logFd) : spawnRootful(lab, logFd);
+  } finally {
+    closeSync(logFd);
+  }
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  undo.push(() => stopProcess(proc, exited, lab, user));
+
+  const crictl = (args: string[], timeout = 90_000) => run(join(BIN, 'crictl'), ['--config', join(lab, 'crictl.yaml'), ...args], timeout);
+  const log = () => readFileSync(join(lab, 'crio.log'), 'utf8');
+  // Ready once the CRI answers.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`CRI-O exited at start:\n${log().slice(-3000)}`);
+    if ((await crictl(['version'], 5_000)).exitCode === 0) break;
+    if (Date.now() > deadline) throw new Error(`CRI-O did not answer within 60 s:\n${log().slice(-3000)}`);
+    await sleep(200);
+  }
+  // Pods first: stop() removes every pod before CRI-O goes.
+  undo.push(() => crictl(['rmp', '--force', '--all']));
+
+  let pods = 0;
+  const crio: Crio = {
+    lab,
+    rootless,
+    crictl,
+    log,
+    stop: () => undoAll(undo),
+    runPod: async (podName, annotations) => {
+      pods++;
+      const podConfig = join(lab, `pod-${podName}.json`);
+      const logDir = join(lab, 'logs', podName); // the kubelet makes the pod's and each container's log folder
+      mkdirSync(logDir);
+      chown(logDir);
+      writeFileSync(
+        podConfig,
+        JSON.stringify({
+          metadata: { name: podName, namespace: 'default', uid: `${name}-${podName}-${pods}`, attempt: 0 },
+          hostname: podName,
+          log_directory: logDir,
+          annotations,
+          labels: { 'io.kubernetes.pod.name': podName, 'io.kubernetes.pod.namespace': 'default' },
+          linux: {
+            cgroup_parent: `/${name}/${podName}`,
+            // As the kubelet sets them: the pod shares its network and IPC, each container has its own PIDs.
+            security_context: { namespace_options: { network: 0, pid: 1, ipc: 0 } },
+          },
+        }),
+      );
+      const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
+      let containers = 0;
+      return {
+        id,
+        start: async (ctrName, command) => {
+          containers++;
+          const ctrConfig = join(lab, `ctr-${podName}-${ctrName}.json`);
+          mkdirSync(join(logDir, ctrName));
+          chown(join(logDir, ctrName));
+          writeFileSync(
+            ctrConfig,
+            JSON.stringify({
+              metadata: { name: ctrName, attempt: 0 },
+              image: { image: IMAGE },
+              command,
+              // The kubelet's container annotations; the pod's stay on the sandbox.
+              annotations: { 'io.kubernetes.container.hash': String(1000 + containers), 'io.kubernetes.container.restartCount': '0' },
+              labels: { 'io.kubernetes.container.name': ctrName, 'io.kubernetes.pod.name': podName },
+              log_path: `${ctrName}/0.log`,
+              linux: { security_context: { namespace_options: { network: 0, pid: 1, ipc: 0 } } },
+            }),
+          );
+          try {
+            const ctr = await must(`crictl create ${ctrName}`, crictl(['create', id, ctrConfig, podConfig]));
+            await must(`crictl start ${ctrName}`, crictl(['start', ctr]));
+            return ctr;
+          } catch (err) {
+            throw new Error(`${(err as Error).message}\nCRI-O's log ends:\n${log().slice(-4000)}`);
+          }
+        },
+        exec: (ctr, command, timeoutSeconds = 30) => crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], (timeoutSeconds + 30) * 1000),
+        stop: async () => {
+          await must(`crictl stopp ${podName}`, crictl(['stopp', id]));
+        },
+        remove: async () => {
+          await must(`crictl rmp ${podName}`, crictl(['rmp', id]));
+        },
+      };
+    },
+  };
+  return crio;
+}
+
+/** The busybox rootfs tarball (test/env/provision.sh) as IMAGE in CRI-O's storage, with podman. */
+async function importImage(lab: string, user: TestUser | undefined, undo: Undo[]): Promise<void> {
+  if (!existsSync(ROOTFS_TAR)) throw new Error(`${ROOTFS_TAR} is missing: run "sudo test/env/provision.sh" first`);
+  const podman = [
+    'podman',
+    ...['--root', join(lab, 'storage'), '--runroot', join(lab, 'runroot'), '--storage-driver', 'overlay'],
+    ...['--tmpdir', join(lab, 'podman-tmp'), '--events-backend', 'file', '--cgroup-manager', 'cgroupfs'],
+    ...['import', '--quiet', '--change', 'CMD ["/bin/sh"]', '--change', `ENV PATH=${PATH}`, ROOTFS_TAR, IMAGE],
+  ];
+  if (!user) {
+    // Root's podman also writes /var/lib/containers/cache/blob-info-cache-v1.boltdb
+    // (whatever --root says) and temporary files in /var/tmp: here into
+    // tmpfs mounts of a mount namespace of its own, gone when it ends.
+    const tar = join(lab, 'rootfs.tar');
+    copyFileSync(ROOTFS_TAR, tar);
+    podman[podman.length - 2] = tar;
+    const mask = 'mount -t tmpfs -o mode=0755 tmpfs /var/lib && mount -t tmpfs -o mode=1777 tmpfs /var/tmp && exec "$@"';
+    await must('podman import', run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', mask, 'sh', ...podman], 120_000));
+    rmSync(tar);
+    return;
+  }
+  // Rootless podman maps ids as rootlesskit will (0 = the user, then its subuids).
+  // It leaves a pause process holding its user namespace: ours to stop.
+  const pauseFile = join(lab, 'podman-tmp/pause.pid'); // in its --tmpdir
+  undo.push(() => killPidFile(pauseFile));
+  await must('rootless podman import', asTestUser(user, podman, [`XDG_RUNTIME_DIR=${join(lab, 'xdg')}`], 120_000));
+  await killPidFile(pauseFile);
+}
+
+async function killPidFile(file: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (!(pid > 1)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {}
+  rmSync(file, { force: true });
+}
+
+function spawnRootful(lab: string, logFd: number): ChildProcess {
+  return spawn(join(BIN, 'crio'), ['--config', join(lab, 'crio.conf'), '--config-dir', join(lab, 'crio.conf.d'), '--log-level', 'info'], {
+    cwd: lab,
+    env: { PATH, HOME: '/root' },
+    stdio: ['ignore', logFd, logFd],
+  });
+}
+
+/**
+ * rootlesskit (as the user) runs CRI-O as root of a user namespace, in a
+ * mount namespace where /etc, /run and /var/lib are writable copies
+ * (--copy-up), and a network namespace reaching out through slirp4netns.
+ * CNI writes /var/lib/cni/results, but a copy-up leaves a host folder
+ * there as a link to the host's, which root owns (CNI then fails: "open
+ * /var/lib/cni/results/...: permission denied"): the link is replaced by
+ * an empty folder of its own before CRI-O starts.
+ */
+function spawnRootless(lab: string, user: TestUser, logFd: number): ChildProcess {
+  const ownCni = 'if [ -L /var/lib/cni ]; then rm /var/lib/cni; fi; exec "$@"';
+  const args = [
+    '-u', user.name, '--', 'env', '-i', `PATH=${PATH}`, `HOME=${user.home}`, `USER=${user.name}`, `XDG_RUNTIME_DIR=${join(lab, 'xdg')}`,
+    'rootlesskit', `--state-dir=${join(lab, 'rk')}`, '--net=slirp4netns', '--disable-host-loopback',
+    '--copy-up=/etc', '--copy-up=/run', '--copy-up=/var/lib', '--propagation=rslave',
+    'sh', '-c', ownCni, 'sh',
+    'env', '_CRIO_ROOTLESS=1', join(BIN, 'crio'), '--config', join(lab, 'crio.conf'), '--config-dir', join(lab, 'crio.conf.d'), '--log-level', 'info',
+  ]; // prettier-ignore
+  return spawn('runuser', args, { cwd: lab, env: { PATH }, stdio: ['ignore', logFd, logFd] });
+}
+
+/** Stops CRI-O (rootless: rootlesskit, which takes CRI-O and slirp4netns along), by pid, TERM then KILL. */
+async function stopProcess(proc: ChildProcess, exited: Promise<void>, lab: string, user?: TestUser): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const target = user ? Number((await run('pgrep', ['-P', String(proc.pid), '-x', 'rootlesskit'])).stdout.trim()) || proc.pid! : proc.pid!;
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(target, s);
+    } catch {}
+  };
+  signal('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 20_000)))]);
+  clearTimeout(timer);
+  if (stopped) return;
+  signal('SIGKILL');
+  await exited;
+  throw new Error(`CRI-O (${lab}) did not stop within 20 s of SIGTERM`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What an interrupted run left: labs (unmounted, removed), cgroups and what
+ * runs in them, CNI results (and the CNI folders it made). Its CRI-O
+ * processes are found by their config path, which names our lab.
+ */
+export async function crioCleanSlate(): Promise<void> {
+  const ps = (await run('pgrep', ['-f', `^${BIN}/crio --config /tmp/${PREFIX}`])).stdout.split('\n').filter(Boolean);
+  for (const pid of ps) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {}
+  }
+  const labs = new Set(readdirSync('/tmp').filter((e) => e.startsWith(PREFIX)));
+  for (const mount of cgroupMounts()) for (const e of readdirSync(mount)) if (e.startsWith(PREFIX)) labs.add(e);
+  for (const name of labs) {
+    await removeCgroups(name); // first: its processes hold the lab's mounts and files
+    let made: string[] = [];
+    try {
+      made = readFileSync(join('/tmp', name, 'host-dirs-made'), 'utf8').split('\n').filter(Boolean);
+    } catch {}
+    removeCniCache(made);
+    await unmountUnder(join('/tmp', name));
+    rmSync(join('/tmp', name), { recursive: true, force: true });
+  }
+}
