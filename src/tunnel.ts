@@ -10,7 +10,7 @@
 // other caller joins it: a pod's next container, or a start that raced
 // with the first.
 import { createHash } from 'node:crypto';
-import { isIPAddress } from './cidr.js';
+import { formatCidr, isIPAddress } from './cidr.js';
 import { Cleanup } from './cleanup.js';
 import type { Config } from './config/validate.js';
 import { appendLog, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
@@ -71,11 +71,24 @@ export function reresolveList(config: Config): string[] {
  * share a tunnel only when theirs are the same.
  */
 export function configIdentity(config: Config): string {
-  const { file: _file, ...rest } = config;
-  return createHash('sha256')
-    .update(JSON.stringify(rest, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
-    .digest('hex')
-    .slice(0, 32);
+  const hex = (b?: Buffer) => b?.toString('hex');
+  const canonical = {
+    privateKey: hex(config.privateKey),
+    addresses: config.addresses.map(formatCidr),
+    listenPort: config.listenPort,
+    mtu: config.mtu,
+    dns: config.dns,
+    dnsSearch: config.dnsSearch,
+    routes: config.routes,
+    peers: config.peers.map((p) => ({
+      publicKey: hex(p.publicKey),
+      presharedKey: hex(p.presharedKey),
+      allowedIPs: p.allowedIPs.map(formatCidr),
+      endpoint: p.endpoint && `${p.endpoint.host}:${p.endpoint.port}`,
+      persistentKeepalive: p.persistentKeepalive,
+    })),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 32);
 }
 
 /** A container may join a tunnel only with the config that tunnel runs. */

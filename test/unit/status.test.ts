@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Failure } from '../../src/errors.js';
 import { parseReply } from '../../src/uapi.js';
-import { selectTunnels } from '../../src/state.js';
+import { netnsInodeOf, processStart, registerContainer, selectTunnels } from '../../src/state.js';
 import { formatAgo, formatBytes, formatJson, formatStatus, parseDevice, status, type TunnelStatus } from '../../src/status.js';
 import { configText, KEYS } from '../helpers/config.js';
 import { setup } from '../helpers/suite.js';
@@ -195,14 +195,14 @@ text('should show dead, silent and half-made tunnels, an unreadable config as "?
     formatStatus([dead, deadPod, silent, noPeers, noState], NOW),
     `wg0 in /proc/4242/ns/net
   containers:  none (command line)
-  daemon:      pid 4300 dead; leftovers in ${DIR}, removed by "wireguard4netns prune"
+  daemon:      pid 4300 dead, so wg0 is gone and its containers have no network; leftovers in ${DIR} go when they are removed, or with "wireguard4netns prune"
   config:      /home/u/wg/edge.conf
   addresses:   ?
   log:         ${DIR}/daemon.log
 
 wg0 in /proc/4242/ns/net
   containers:  3f2a9c001122
-  daemon:      pid 4300 dead; leftovers in ${DIR}, removed by "wireguard4netns prune"
+  daemon:      pid 4300 dead, so wg0 is gone and its containers have no network; leftovers in ${DIR} go when they are removed, or with "wireguard4netns prune"
   config:      /home/u/wg/edge.conf
   addresses:   198.51.100.2/32, fd5a:7b1e:c0de::2/128
   log:         ${DIR}/daemon.log
@@ -289,17 +289,20 @@ setup(io, async (ctx) => {
   await new Promise((r) => setTimeout(r, 100));
   const conf = join(ctx.base, 'edge.conf');
   writeFileSync(conf, configText(), { mode: 0o600 });
-  const base = { iface: 'wg0', config: conf, containers: [], created: 0, daemonPid: ctx.fakeDaemon.pid };
-  const up = fakeTunnel(ctx, '101-wg0', { ...base, netns: '/proc/1/ns/net', netnsInode: 101, containers: ['3f2a9c00112233'] });
+  // Every tunnel is in this process's namespace, which status shows as long as we live.
+  const netns = { netns: `/proc/${process.pid}/ns/net`, netnsInode: netnsInodeOf(process.pid) };
+  const base = { iface: 'wg0', config: conf, created: 0, daemonPid: ctx.fakeDaemon.pid, ...netns };
+  const up = fakeTunnel(ctx, '101-wg0', base);
+  registerContainer(up, { id: '3f2a9c00112233', pid: process.pid, start: processStart(process.pid)! });
   await listen(ctx, join(up, 'wg0.sock'), (s) =>
     s.on('data', (d) => {
       if (d.toString() === 'get=1\n\n') s.end(REPLY);
     }),
   );
-  const hung = fakeTunnel(ctx, '102-wg0', { ...base, netns: '/proc/2/ns/net', netnsInode: 102 });
+  const hung = fakeTunnel(ctx, '102-wg0', base);
   await listen(ctx, join(hung, 'wg0.sock'), () => {});
-  fakeTunnel(ctx, '103-wg0', { ...base, netns: '/proc/3/ns/net', netnsInode: 103 });
-  fakeTunnel(ctx, '104-wg0', { ...base, netns: '/proc/4/ns/net', netnsInode: 104, daemonPid: process.pid, config: join(ctx.base, 'gone.conf') });
+  fakeTunnel(ctx, '103-wg0', base);
+  fakeTunnel(ctx, '104-wg0', { ...base, daemonPid: process.pid, config: join(ctx.base, 'gone.conf') });
   mkdirSync(join(ctx.base, '105-wg1'));
   mkdirSync(join(ctx.base, 'not-a-tunnel'));
 });
@@ -329,16 +332,16 @@ io('should list every tunnel within the timeout, whatever state its daemon is in
     ...tunnel(),
     dir: join(ctx.base, '101-wg0'),
     log: join(ctx.base, '101-wg0/daemon.log'),
-    netns: '/proc/1/ns/net',
-    netnsInode: 101,
+    netns: `/proc/${process.pid}/ns/net`,
+    netnsInode: netnsInodeOf(process.pid)!,
     containers: ['3f2a9c00112233'],
     daemonPid: ctx.fakeDaemon.pid!,
     config: join(ctx.base, 'edge.conf'),
     addresses: ['198.51.100.2/32', 'fd5a:7b1e:c0de::2/128'],
     peers: [SERVER_PEER, OTHER_PEER],
   });
-  assert.is(out[1].error, 'no reply within 300 ms');
-  assert.match(out[2].error!, /^connect ENOENT /);
+  assert.is(out[1].error, `${ctx.base}/102-wg0/wg0.sock: the daemon did not answer within 300 ms; see "wireguard4netns status"`);
+  assert.is(out[2].error, `${ctx.base}/103-wg0/wg0.sock: no such socket (its daemon has ended); see "wireguard4netns status"`);
   assert.is(out[3].addresses, null);
   assert.equal([out[4].iface, out[4].netnsInode], ['wg1', 105]);
 });
@@ -354,8 +357,8 @@ io('should keep every secret out of the text and the JSON', async (ctx) => {
 io('should filter by container id prefix and fail when nothing matches', async (ctx) => {
   const out = JSON.parse(await status({ base: ctx.base, json: true, filter: '3f2a', timeoutMs: 300 })) as TunnelStatus[];
   assert.equal(
-    out.map((t) => t.netnsInode),
-    [101],
+    out.map((t) => t.dir),
+    [join(ctx.base, '101-wg0')],
   );
   try {
     await status({ base: ctx.base, filter: 'ffff' });
