@@ -15,14 +15,5 @@ pkill -KILL -u "$uid" -f '^/\S*wireguard-go wireguard4netns' || true
 rm -rf "$home/wg4ns-test" "/run/user/$uid/wireguard4netns" "/run/user/$uid/wireguard4netns.log" \
   "/run/user/$uid/wireguard4netns.log.1" "/run/user/$uid/wireguard4netns-hook.cache" "${TMPDIR:-/tmp}/wireguard4netns-$uid"
 
-# Every folder from / down to the checkout must let the user through.
-path=
-for part in $(pwd | tr '/' ' '); do
-  path=$path/$part
-  runuser -u "$TEST_USER" -- test -x "$path" ||
-    die "the test user $TEST_USER cannot enter $path ($(stat -c '%A %U:%G' "$path")), so its hooks cannot load this checkout; clone it where every user can read it (e.g. /srv or /tmp), or chmod o+x $path"
-done
-for f in dist/wireguard4netns dist/wireguard4netns-hook dist/wireguard4netns-hook.js dist/wireguard-go; do
-  runuser -u "$TEST_USER" -- test -r "$f" || die "the test user $TEST_USER cannot read $PWD/$f; run \"npm run build\" (and keep the checkout readable by every user)"
-done
+bash test/env/readable.sh
 echo "reset: no state left of $TEST_USER's; the checkout is readable by it"
