@@ -7,7 +7,7 @@ import { runHook } from './hook.js';
 import { defaultHooksDir, installHook } from './install.js';
 import { exampleConfig } from './example.js';
 import { decodeKey, generatePresharedKey, generatePrivateKey, publicKeyOf } from './keys.js';
-import { resolveTarget } from './namespaces.js';
+import { awaitOwnNamespace, resolveTarget } from './namespaces.js';
 import { readFileSync } from 'node:fs';
 import { reload } from './reload.js';
 import { status } from './status.js';
@@ -21,8 +21,11 @@ const TARGET = 'a process id (its network namespace, for as long as a process li
 export async function runCli(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('wireguard4netns')
-    .usage('$0 <command>\n\nWireGuard for rootless containers and unprivileged network namespaces.')
-    .command('hook', 'run as an OCI hook at createRuntime (and poststop, if the hook JSON lists it): reads the OCI state on stdin', {}, () => runHook())
+    .usage(
+      '$0 <command>\n\nWireGuard for rootless containers and unprivileged network namespaces.\n\n' +
+        'The original wireguard4netns\'s form works too: $0 [--tmpdir TMPDIR] ns_pid interface wireguard.conf',
+    )
+    .command('hook', 'run as an OCI hook at createRuntime: reads the OCI state on stdin', {}, () => runHook())
     .command(
       'up <target> <config>',
       'bring a WireGuard interface up in a network namespace',
@@ -38,6 +41,7 @@ export async function runCli(argv: string[]): Promise<void> {
           .example('$0 up /run/user/1000/netns/ci ~/wg/edge.conf --userns /proc/4242/ns/user', 'a bind-mounted namespace'),
       async (a) => {
         const config = loadConfig(a.config, { owners: defaultOwners() });
+        if (/^\d+$/.test(a.target)) await awaitOwnNamespace(Number(a.target));
         const target = resolveTarget(a.target, a.userns);
         if (config.dns.length > 0 && !a['resolv-conf']) process.stderr.write('wireguard4netns: note: DNS= ignored; pass --resolv-conf FILE to write it\n');
         const { dir, state, joined } = await up(target, config, { iface: a.interface, resolvConf: a['resolv-conf'], verbose: a.verbose });

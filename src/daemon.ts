@@ -35,6 +35,10 @@ export interface DaemonOptions {
   verbose?: boolean;
   /** "PUBKEYHEX=HOST:PORT" of peers whose endpoint is a hostname, re-resolved by the daemon */
   reresolve?: string[];
+  /** where the UAPI socket goes, when not in dir */
+  socketDir?: string;
+  /** the caller sets the link up, its addresses and routes: link is only its MTU */
+  linkByCaller?: boolean;
 }
 
 /** Adds a line of ours to the tunnel's log, beside the daemon's (best effort: the log is not what matters). */
@@ -99,6 +103,8 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
   for (const r of o.link.routes) args.push('-route', r);
   if (t.watchPid) args.push('-watch-pid', String(t.watchPid));
   if (o.verbose) args.push('-verbose');
+  if (o.socketDir) args.push('-socket-dir', o.socketDir);
+  if (o.linkByCaller) args.push('-no-link');
   for (const r of o.reresolve ?? []) args.push('-reresolve', r);
   args.push('-state', JSON.stringify(o.state), '-join-timeout', `${JOIN_TIMEOUT_MS}ms`);
   // The daemon gets no environment: what tests override is an argument.

@@ -10,7 +10,7 @@ import { Failure, step, wrap } from './errors.js';
 import { appliedOf, ipBatch, reloadCommands } from './link.js';
 import { processInNetns, resolveTarget } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
-import { type ContainerEntry, liveContainers, netnsInodeOfPid, readState, selectTunnels, socketPath, type TunnelState, tunnelDirs, writeState } from './state.js';
+import { type ContainerEntry, liveContainers, netnsInodeOfPid, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs, writeState } from './state.js';
 import { parseDevice } from './status.js';
 import { configIdentity, reresolveList } from './tunnel.js';
 import { encodeSync, uapiRequest } from './uapi.js';
@@ -49,14 +49,15 @@ export async function reload(filter: string, file: string): Promise<string> {
   }
   const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
 
-  const socket = socketPath(dir, state.iface);
+  const socket = socketOf(dir, state);
   const current = parseDevice(await uapiRequest(socket, 'get=1\n\n')).peers.map((p) => Buffer.from(p.publicKey, 'base64').toString('hex'));
   try {
     await uapiRequest(socket, encodeSync(config, endpoints, current));
   } catch (err) {
     throw wrap('reconfiguring wireguard-go over its UAPI socket', err);
   }
-  const applied = appliedOf(config);
+  // The original's callers set the link themselves: theirs stays as it is.
+  const applied = state.linkByCaller ? state.applied : appliedOf(config);
   const { remove, add } = reloadCommands(state.iface, state.applied, applied);
   await ipBatch(target, state.iface, remove, true);
   await ipBatch(target, state.iface, add);

@@ -21,6 +21,10 @@ export interface TunnelState {
   applied: Applied;
   /** the daemon's -reresolve list, fixed at its start */
   reresolve?: string[];
+  /** the UAPI socket, when not <dir>/<iface>.sock (the original's --tmpdir) */
+  socket?: string;
+  /** the caller sets the link up, its addresses and routes (the original's command line): reload leaves them */
+  linkByCaller?: boolean;
   created: number;
 }
 
@@ -36,8 +40,9 @@ export interface ContainerEntry {
 export const STATE_FILE = 'state.json';
 const CONTAINERS = 'containers';
 
-export function socketPath(dir: string, iface: string): string {
-  return join(dir, `${iface}.sock`);
+/** A tunnel's UAPI socket. */
+export function socketOf(dir: string, state: Pick<TunnelState, 'iface' | 'socket'>): string {
+  return state.socket ?? join(dir, `${state.iface}.sock`);
 }
 
 export function readState(dir: string): TunnelState | undefined {

@@ -12,7 +12,7 @@ import { publicKeyOf } from './keys.js';
 import { runtimeBase } from './paths.js';
 import { existsSync } from 'node:fs';
 import { processInNetns } from './namespaces.js';
-import { liveContainers, netnsInodeOf, netnsInodeOfPid, readState, selectTunnels, socketPath, type TunnelState, tunnelDirs } from './state.js';
+import { liveContainers, netnsInodeOf, netnsInodeOfPid, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs } from './state.js';
 import { uapiRequest } from './uapi.js';
 
 export interface PeerStatus {
@@ -56,6 +56,8 @@ export interface TunnelStatus {
   /** the config's Address list as it reads now; null when it cannot be read */
   addresses: string[] | null;
   log: string;
+  /** the UAPI socket */
+  socket: string;
   publicKey: string | null;
   listenPort: number | null;
   peers: PeerStatus[];
@@ -199,6 +201,7 @@ export function formatJson(tunnels: TunnelStatus[]): string {
     config: t.config,
     addresses: t.addresses && [...t.addresses],
     log: t.log,
+    socket: t.socket,
     publicKey: t.publicKey,
     listenPort: t.listenPort,
     peers: t.peers.map(peer),
@@ -239,6 +242,7 @@ function readTunnel(dir: string): TunnelStatus {
     config: state?.config ?? null,
     addresses: null,
     log: join(dir, LOG_FILE),
+    socket: socketOf(dir, state ?? { iface: name.slice(dash + 1) }),
     publicKey: null,
     listenPort: null,
     peers: [],
@@ -259,7 +263,7 @@ async function probe(t: TunnelStatus, timeoutMs: number): Promise<TunnelStatus> 
   if (t.config) t.addresses = addressesOf(t.config);
   if (t.daemonPid === null || !isAlive(t.daemonPid)) return { ...t, daemon: 'dead' };
   try {
-    const device = parseDevice(await uapiRequest(socketPath(t.dir, t.iface), 'get=1\n\n', timeoutMs));
+    const device = parseDevice(await uapiRequest(t.socket, 'get=1\n\n', timeoutMs));
     return { ...t, ...device };
   } catch (err) {
     return { ...t, daemon: 'not-answering', error: err instanceof Error ? err.message : String(err) };

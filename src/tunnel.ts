@@ -10,6 +10,7 @@
 // other caller joins it: a pod's next container, or a start that raced
 // with the first.
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { formatCidr, isIPAddress } from './cidr.js';
 import { Cleanup } from './cleanup.js';
 import type { Config } from './config/validate.js';
@@ -20,7 +21,7 @@ import { appliedOf } from './link.js';
 import type { Target } from './namespaces.js';
 import { tunnelDir } from './paths.js';
 import { writeResolvConf } from './resolvconf.js';
-import { liveContainers, processStart, readState, registerContainer, type TunnelState } from './state.js';
+import { liveContainers, processStart, readState, registerContainer, socketOf, type TunnelState } from './state.js';
 import { stopHereForTests } from './teststop.js';
 import { encodeConfig } from './uapi.js';
 import { awaitHandshake } from './wait.js';
@@ -33,6 +34,10 @@ export interface UpOptions {
   verbose?: boolean;
   /** wait up to this many seconds for a first handshake */
   waitSeconds?: number;
+  /** the UAPI socket's folder, when not the tunnel's (the original's --tmpdir) */
+  socketDir?: string;
+  /** the caller sets the link up, its addresses and routes, and DNS (the original's command line) */
+  linkByCaller?: boolean;
 }
 
 export interface UpResult {
@@ -106,7 +111,7 @@ async function serve(t: Target, config: Config, o: UpOptions, dir: string, times
   if (running) return { state: running };
   // Nothing is touched before every endpoint has an address.
   const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
-  const applied = appliedOf(config);
+  const applied = o.linkByCaller ? { addresses: [], routes: [], mtu: config.mtu } : appliedOf(config);
   const reresolve = reresolveList(config);
   const state = {
     iface: o.iface,
@@ -116,12 +121,24 @@ async function serve(t: Target, config: Config, o: UpOptions, dir: string, times
     configIdentity: configIdentity(config),
     applied,
     reresolve,
+    ...(o.socketDir ? { socket: join(o.socketDir, `${o.iface}.sock`) } : {}),
+    ...(o.linkByCaller ? { linkByCaller: true } : {}),
     created: Math.floor(Date.now() / 1000),
   };
   stopHereForTests('spawn');
   const daemon = await timed(times, 'daemon', () =>
     step('starting wireguard-go', () =>
-      startDaemon(t, { iface: o.iface, link: applied, config: encodeConfig(config, endpoints), dir, state, verbose: o.verbose, reresolve }),
+      startDaemon(t, {
+        iface: o.iface,
+        link: applied,
+        config: encodeConfig(config, endpoints),
+        dir,
+        state,
+        reresolve,
+        verbose: o.verbose,
+        socketDir: o.socketDir,
+        linkByCaller: o.linkByCaller,
+      }),
     ),
   );
   if (!daemon.joined) {
@@ -148,8 +165,8 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
       const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: o.resolvConf };
       cleanup.add(await step(`registering container ${o.containerId} with the tunnel in ${dir}`, () => registerContainer(dir, entry)));
     }
-    if (o.waitSeconds) await timed(times, 'handshake', () => awaitHandshake(dir, state.iface, config, o.waitSeconds!));
-    const resolvConf = config.dns.length > 0 ? o.resolvConf : undefined;
+    if (o.waitSeconds) await timed(times, 'handshake', () => awaitHandshake(socketOf(dir, state), config, o.waitSeconds!));
+    const resolvConf = config.dns.length > 0 && !o.linkByCaller ? o.resolvConf : undefined;
     if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
     const who = o.containerId ? `container ${o.containerId}` : 'the command line';
     appendLog(dir, stop ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);

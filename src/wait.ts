@@ -5,7 +5,6 @@
 import type { Config } from './config/validate.js';
 import { Failure, quote } from './errors.js';
 import { parseDevice } from './status.js';
-import { socketPath } from './state.js';
 import { stopHereForTests } from './teststop.js';
 import { formatEndpoint, uapiRequest } from './uapi.js';
 
@@ -22,8 +21,7 @@ export function parseWait(value: string | undefined): number | undefined {
   return n;
 }
 
-export async function awaitHandshake(dir: string, iface: string, config: Config, seconds: number): Promise<void> {
-  const socket = socketPath(dir, iface);
+export async function awaitHandshake(socket: string, config: Config, seconds: number): Promise<void> {
   const peers = config.peers.filter((p) => p.endpoint);
   if (peers.length === 0) throw new Failure(`annotation ${WAIT_ANNOTATION}: no peer has an Endpoint, so no handshake can start`);
   const silent = peers.filter((p) => !p.persistentKeepalive).map((p) => p.publicKey.toString('hex'));

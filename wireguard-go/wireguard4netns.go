@@ -45,6 +45,9 @@ import (
 //     is closed. Before that, "owner" once it holds the folder: from then
 //     on its setup is bounded. One spawn and one pipe: nothing to poll.
 //   - it logs to <dir>/daemon.log, bounded by -log-max (logfile.go).
+//   - with -no-link it leaves the link down and without addresses or
+//     routes, for a caller that sets them (the original wireguard4netns's
+//     users); with -socket-dir its UAPI socket is there instead.
 //   - every -reresolve-interval, it re-resolves the hosts of -reresolve
 //     peers that had no handshake for a while (see reresolve.go).
 //   - it exits when no process is left in the target namespace (when
@@ -63,6 +66,8 @@ func wireguard4netnsMain(args []string) int {
 	state := flags.String("state", "", "JSON object written to <dir>/state.json, with daemonPid added, once ready")
 	logMax := flags.Int64("log-max", 1<<20, "bytes of <dir>/daemon.log before it moves to daemon.log.1")
 	joinTimeout := flags.Duration("join-timeout", 5*time.Second, "how long to wait for another start of the same tunnel to finish")
+	socketDir := flags.String("socket-dir", "", "directory of the UAPI socket <interface>.sock (default: -dir); deleting the socket ends the daemon")
+	noLink := flags.Bool("no-link", false, "leave the link state, addresses and routes to the caller")
 	var addresses, routes prefixFlag
 	flags.Var(&addresses, "address", "CIDR: an address of the interface (repeatable)")
 	flags.Var(&routes, "route", "CIDR: a route through the interface (repeatable)")
@@ -164,7 +169,10 @@ func wireguard4netnsMain(args []string) int {
 	clock.mark("tun")
 
 	// Listen on the UAPI socket before anything can be configured.
-	ipc.SetSocketDirectory(*dir)
+	if *socketDir == "" {
+		*socketDir = *dir
+	}
+	ipc.SetSocketDirectory(*socketDir)
 	fileUAPI, err := ipc.UAPIOpen(*ifname)
 	if err != nil {
 		tdev.Close()
@@ -193,13 +201,15 @@ func wireguard4netnsMain(args []string) int {
 	}
 	clock.mark("config")
 
-	// Link up, addresses and routes.
-	err = inNetns(ns, func() error {
-		if err := linkUp(*ifname); err != nil {
-			return err
-		}
-		return configureLink(*ifname, addresses, routes)
-	})
+	// Link up, addresses and routes, unless the caller does them.
+	if !*noLink {
+		err = inNetns(ns, func() error {
+			if err := linkUp(*ifname); err != nil {
+				return err
+			}
+			return configureLink(*ifname, addresses, routes)
+		})
+	}
 	if err != nil {
 		dev.Close()
 		return fail("%v", err)

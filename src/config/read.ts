@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, real
 import { isAbsolute, normalize } from 'node:path';
 import { Failure } from '../errors.js';
 import { decodeConfigBytes, MAX_CONFIG_BYTES, parseConfigText } from './parse.js';
-import { type Config, validateConfig } from './validate.js';
+import { type Config, type Rules, validateConfig } from './validate.js';
 
 export interface ReadPolicy {
   /** uids that may own the file: ours, and root (as seen from here) */
@@ -58,23 +58,38 @@ function checkFile(file: string, fd: number, policy: ReadPolicy): void {
   }
 }
 
-export function loadConfig(file: string, policy: ReadPolicy): Config {
+/** Reads up to one byte more than allowed, which tells "too large" without reading a huge file. */
+function readLimited(fd: number): Buffer {
+  const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+  let n = 0;
+  for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+  return buf.subarray(0, n);
+}
+
+function readChecked(file: string, policy: ReadPolicy): Buffer {
   const fd = openChecked(file, policy);
-  let bytes: Buffer;
   try {
     checkFile(file, fd, policy);
-    // One byte more than allowed tells "too large" without reading a huge file.
-    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
-    let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
-    bytes = buf.subarray(0, n);
+    return readLimited(fd);
   } catch (err) {
     if (err instanceof Failure) throw err;
     throw new Failure(`${file}: cannot read the config: ${errnoText(err)}`);
   } finally {
     closeSync(fd);
   }
-  return validateConfig(file, parseConfigText(file, decodeConfigBytes(file, bytes)));
+}
+
+/** The config in file, or on stdin for "-" (the original's command line allows it; errors then name "stdin"). */
+export function loadConfig(file: string, policy: ReadPolicy, rules?: Rules): Config {
+  const name = file === '-' ? 'stdin' : file;
+  let bytes: Buffer;
+  try {
+    bytes = file === '-' ? readLimited(0) : readChecked(file, policy);
+  } catch (err) {
+    if (err instanceof Failure) throw err;
+    throw new Failure(`stdin: cannot read the config: ${errnoText(err)}`);
+  }
+  return validateConfig(name, parseConfigText(name, decodeConfigBytes(name, bytes)), rules);
 }
 
 /** uids that may own a config read by this process: ours, and root as we see it. */

@@ -126,11 +126,17 @@ export function parseEndpoint(text: string): Endpoint | undefined {
   return { host, port };
 }
 
-function interfaceSection(file: string, s: Section) {
+/** What a caller needs of a config beyond its format. */
+export interface Rules {
+  /** false when the caller sets the addresses itself (the original's command line): Address may be absent */
+  addressRequired?: boolean;
+}
+
+function interfaceSection(file: string, s: Section, rules: Rules) {
   const f = new Fields(file, s, INTERFACE_KEYS);
   const privateKeyEntry = f.one('PrivateKey') ?? f.fail(undefined, 'PrivateKey is missing; expected the base64 private key of this end');
   const addresses = f.all('Address').flatMap((e) => cidrs(f, e));
-  if (addresses.length === 0) f.fail(undefined, 'Address is missing; expected at least one IPv4 or IPv6 address for the interface');
+  if (addresses.length === 0 && rules.addressRequired !== false) f.fail(undefined, 'Address is missing; expected at least one IPv4 or IPv6 address for the interface');
   const dns: string[] = [];
   const dnsSearch: string[] = [];
   for (const e of f.all('DNS')) {
@@ -184,11 +190,11 @@ function peerSection(file: string, s: Section): PeerConfig {
   };
 }
 
-export function validateConfig(file: string, sections: Section[]): Config {
+export function validateConfig(file: string, sections: Section[], rules: Rules = {}): Config {
   const interfaces = sections.filter((s) => s.name === 'Interface');
   if (interfaces.length === 0) fail(`${file}: no [Interface] section; expected one`);
   if (interfaces.length > 1) fail(`${file}:${interfaces[1].line}: a second [Interface] section (the first is on line ${interfaces[0].line}); expected one`);
-  const iface = interfaceSection(file, interfaces[0]);
+  const iface = interfaceSection(file, interfaces[0], rules);
   const peers = sections.filter((s) => s.name === 'Peer').map((s) => peerSection(file, s));
   if (peers.length === 0) fail(`${file}: no [Peer] section; expected at least one`);
 

@@ -48,6 +48,15 @@ async function stoppedHook(): Promise<number> {
   throw new Error('the hook did not stop at its step');
 }
 
+/**
+ * SIGKILLs the stopped hook, as a runtime does at a hook's timeout. runuser
+ * around it stopped with it (job control): it goes on, to reap it.
+ */
+async function killStoppedHook(): Promise<void> {
+  process.kill(await stoppedHook(), 'SIGKILL');
+  await execa('pkill', ['-CONT', '-f', 'wireguard4netns-hook$'], { reject: false });
+}
+
 setup(test, async (ctx) => {
   await cleanSlate();
   ctx.sandboxes = [];
@@ -68,7 +77,7 @@ for (const step of ['spawn', 'ready', 'wait'] as const) {
   test(`should leave nothing when the hook is killed at "${step}" and its container ends`, async (ctx) => {
     const pid = await startSandbox(ctx.sandboxes);
     const run = hook(ociState(`crash-${step}`, pid, { [CONFIG_ANNOTATION]: ctx.conf, [WAIT_ANNOTATION]: '10' }), [`WIREGUARD4NETNS_TEST_STOP_AT=${step}`]);
-    process.kill(await stoppedHook(), 'SIGKILL');
+    await killStoppedHook();
     await run;
     // The runtime kills the container; its poststop hook sweeps.
     killSandboxes(ctx.sandboxes);
@@ -82,7 +91,7 @@ for (const step of ['spawn', 'ready', 'wait'] as const) {
 test('should start again in a namespace whose hook was killed after its daemon got ready', async (ctx) => {
   const pid = await startSandbox(ctx.sandboxes);
   const run = hook(ociState('crash-first', pid, { [CONFIG_ANNOTATION]: ctx.conf }), ['WIREGUARD4NETNS_TEST_STOP_AT=ready']);
-  process.kill(await stoppedHook(), 'SIGKILL');
+  await killStoppedHook();
   await run;
   const again = await hook(ociState('crash-again', pid, { [CONFIG_ANNOTATION]: ctx.conf }));
   assert.equal([again.exitCode, again.stderr], [0, '']);

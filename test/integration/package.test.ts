@@ -63,6 +63,8 @@ test('should pack the bundle, the wireguard-go build inputs and the notices, and
     readdirSync(join(ROOT, dir)).filter(pick).map((n) => `package/${dir}/${n}`);
   const expected = [
     ...['LICENSE', 'README.md', 'package.json', 'dist/wireguard4netns', 'dist/wireguard4netns-hook', 'dist/wireguard4netns-hook.js', 'wireguard-go.patch'].map((f) => `package/${f}`),
+    'package/python/pyproject.toml',
+    'package/python/wireguard4netns/__init__.py',
     ...ours('oci-hooks.d', (n) => n.endsWith('.json')),
     ...ours('wireguard-go', (n) => n.endsWith('.go') || ['go.mod', 'go.sum', 'build.sh', 'install.sh'].includes(n)),
   ].sort();
