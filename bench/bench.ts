@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { Cleanup } from '../src/cleanup.js';
+import { Cleanup } from '../src/tunnel/cleanup.js';
 import { ROOT, USER } from '../test/helpers/env.js';
 import { Bench, type Options, type Phase, removeContainers } from './context.js';
 import { machine } from './machine.js';

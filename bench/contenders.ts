@@ -7,7 +7,7 @@
 //   pasta        an `unshare -rn` netns driven by pasta, to the same server on the host
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cleanup } from '../src/cleanup.js';
+import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { ROOTFS } from '../test/helpers/env.js';
 import { killSandboxes, startSandbox } from '../test/helpers/sandbox.js';
 import { ANNOTATION, type Bench, DEBIAN_WIREGUARD_GO, OUR_WIREGUARD_GO, PEER_TUN_V4, PREFIX, USER_DIR } from './context.js';

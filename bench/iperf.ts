@@ -2,7 +2,7 @@
 // TCP and UDP throughput (iperf3 -J), TCP round trip at a low rate (the
 // kernel's smoothed RTT, which iperf3 reports) and ICMP ping (busybox).
 import { execa } from 'execa';
-import type { Cleanup } from '../src/cleanup.js';
+import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { median, min } from './stats.js';
 
 /** Runs argv where a contender sits (its netns or container) and returns stdout; throws on failure. */

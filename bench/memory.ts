@@ -3,7 +3,7 @@
 // containers, each with its own key and /32 allowed on the peer, started
 // one after the other (timed), each fetching the backend page through its
 // tunnel, and the total and per-tunnel memory of their daemons.
-import type { Cleanup } from '../src/cleanup.js';
+import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { ROOTFS } from '../test/helpers/env.js';
 import { PAGE } from '../test/helpers/peer.js';
 import { ANNOTATION, type Bench, PEER_TUN_V4, PREFIX } from './context.js';

@@ -6,7 +6,7 @@
 // that reading does not disturb timing.
 import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cleanup } from '../src/cleanup.js';
+import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { GID, HOOKS_DIR, ROOTFS, UID } from '../test/helpers/env.js';
 import { ANNOTATION, type Bench, PREFIX, USER_DIR } from './context.js';
 import { pod, sleep } from './sh.js';

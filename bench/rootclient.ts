@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ResultPromise, execa } from 'execa';
-import type { Cleanup } from '../src/cleanup.js';
+import type { Cleanup } from '../src/tunnel/cleanup.js';
 import type { Peer } from '../test/helpers/peer.js';
 import { type Client, PEER_TUN_V4, TUNNEL_NET } from './context.js';
 import { sh, sleep } from './sh.js';

@@ -1,7 +1,7 @@
 // Phase 1: throughput and latency of the contenders, alternated round by
 // round (A B C D E A B C D E ...) so that the noise of this shared machine
 // falls on all of them alike. Medians are compared within this one run.
-import type { Cleanup } from '../src/cleanup.js';
+import type { Cleanup } from '../src/tunnel/cleanup.js';
 import type { Bench } from './context.js';
 import { type Contender, type Key, setupContenders } from './contenders.js';
 import { type Ping, ping, type Tcp, tcp, tcpRtt, type Udp, udp } from './iperf.js';

@@ -3,8 +3,8 @@
 // the hook's own line in daemon.log with the time of each step.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOG_FILE } from '../src/daemon.js';
-import { liveContainers, readState, type TunnelState, tunnelDirs } from '../src/state.js';
+import { LOG_FILE } from '../src/tunnel/daemon.js';
+import { liveContainers, readState, type TunnelState, tunnelDirs } from '../src/tunnel/state.js';
 import { STATE_BASE } from '../test/helpers/env.js';
 
 export interface Tunnel {

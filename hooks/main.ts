@@ -1,9 +1,38 @@
 // The hook's program, dist/wireguard4netns-hook.js, which the hook JSON's
-// dist/wireguard4netns-hook (loader.ts) runs with the state on stdin. A
-// bundle of its own: it is on every container start's path, and compiling
-// the command line's code as well (yargs and the rest, two thirds of
-// dist/wireguard4netns) made each start slower.
-import { exitWith } from '../src/errors.js';
-import { runHook } from '../src/hook.js';
+// dist/wireguard4netns-hook (loader.ts) runs with the OCI state on stdin.
+// A bundle of its own: it is on every container start's path, and the
+// command line's code (yargs and the rest) would make each start slower.
+// One hook entry could serve several stages: the state's status tells
+// which one this is. Every error also goes to the hook's log, since crun
+// discards hook stderr.
+import { readFileSync } from 'node:fs';
+import { readAnnotations } from '../src/annotations.js';
+import { describe, exitWith, Failure } from '../src/errors.js';
+import { logHookError } from '../src/hooklog.js';
+import { type OciState, parseOciState } from '../src/oci.js';
+import { sweep } from '../src/tunnel/daemon.js';
+import { createRuntime } from './createRuntime.js';
+
+async function runHook(): Promise<void> {
+  let state: OciState | undefined;
+  try {
+    state = parseOciState(readFileSync(0, 'utf8'));
+    const ours = readAnnotations(state.annotations);
+    if (!ours.config) return;
+    switch (state.status) {
+      case 'creating': // runc
+      case 'created': // crun
+        return await createRuntime(state, { ...ours, config: ours.config });
+      case 'stopped': // a hook JSON that runs this at poststop: the sweep (wireguard4netns-poststop.json) does that job
+        await sweep();
+        return;
+      default:
+        throw new Failure(`OCI state on stdin: status ${JSON.stringify(state.status)}: expected "creating" or "created" (createRuntime) or "stopped" (poststop)`);
+    }
+  } catch (err) {
+    logHookError(state?.id, describe(err));
+    throw err;
+  }
+}
 
 exitWith(runHook());

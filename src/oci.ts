@@ -9,8 +9,6 @@ export interface OciState {
   annotations: Record<string, string>;
 }
 
-export const CONFIG_ANNOTATION = 'wireguard4netns.conf';
-
 export function parseOciState(text: string): OciState {
   let raw: unknown;
   try {

@@ -1,28 +1,10 @@
 // Where a tunnel's socket, log and state live: a short per-tunnel folder
-// under the runtime directory of the user who owns the container, found
-// from /proc/self/uid_map rather than from a hook's unreliable environment.
-import { existsSync, readFileSync } from 'node:fs';
+// under the runtime directory of the user who owns the container (the same
+// rule as wireguard-go/folder.go runtimeBase, for the poststop sweep).
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** Maps an id through a /proc/PID/{uid,gid}_map text to the parent namespace. */
-export function mapToParent(id: number, mapText: string): number {
-  for (const line of mapText.trim().split('\n')) {
-    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
-    if (id >= inside && id < inside + count) return outside + (id - inside);
-  }
-  return id;
-}
-
-/** The uid we have in the parent user namespace (the host's, for podman). */
-export function hostUid(): number {
-  return mapToParent(process.geteuid!(), readFileSync('/proc/self/uid_map', 'utf8'));
-}
-
-/** Whether we are in the initial user namespace (real root can act on any child). */
-export function inInitialUserns(): boolean {
-  return /^\s*0\s+0\s+4294967295\s*$/.test(readFileSync('/proc/self/uid_map', 'utf8'));
-}
+import { hostUid } from './userns.js';
 
 export function runtimeBase(uid = hostUid()): string {
   if (process.env.WIREGUARD4NETNS_RUNTIME_DIR) return process.env.WIREGUARD4NETNS_RUNTIME_DIR;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { Failure } from '../errors.js';
-import { hostUid } from '../paths.js';
+import { hostUid } from '../userns.js';
 import { defaultOwners, type ReadPolicy } from './read.js';
 
 export const HOOK_CONFIG = '/etc/wireguard4netns/hook.json';

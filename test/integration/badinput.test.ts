@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asUser, BUNDLE, GID, HOME, ROOT, testDir, UID } from '../helpers/env.js';
+import { asUser, BUNDLE, GID, HOME, HOOK_BUNDLE, ROOT, testDir, UID } from '../helpers/env.js';
 import { configText, KEYS } from '../helpers/config.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { startSandbox } from '../helpers/sandbox.js';
@@ -139,7 +139,7 @@ cases.forEach((c, i) => {
     }
     const annotation = c.annotation ?? (c.file ? path : goodFile());
     const state = (c.state ?? STATE).replaceAll('DEADPID', String(ctx.dead)).replace('PID', String(ctx.sandbox)).replace('CONF', annotation);
-    const r = await asUser([process.execPath, BUNDLE, 'hook'], 15_000, state);
+    const r = await asUser([process.execPath, HOOK_BUNDLE], 15_000, state);
     const expected = c.expected.replaceAll('PATH', path).replaceAll('DEADPID', String(ctx.dead));
     assert.is(r.stderr, `wireguard4netns: ${expected}`);
     assert.is(r.exitCode, 1);
@@ -200,7 +200,7 @@ test('should report a daemon that dies during setup at once, with its last word'
 
 test('should read only allowed directories as real root (rootful podman, CRI-O)', async (ctx) => {
   const state = (conf: string) => STATE.replace('PID', String(ctx.sandbox)).replace('CONF', conf);
-  const run = (conf: string) => execa(process.execPath, [BUNDLE, 'hook'], { input: state(conf), reject: false, timeout: 15_000 });
+  const run = (conf: string) => execa(process.execPath, [HOOK_BUNDLE], { input: state(conf), reject: false, timeout: 15_000 });
   const outside = await run(goodFile());
   assert.is(outside.stderr, `wireguard4netns: ${goodFile()}: outside the directories this hook reads configs from (/etc/wireguard4netns)`);
   assert.is(outside.exitCode, 1);
@@ -227,7 +227,7 @@ test('should exit 0 touching nothing without the annotation, and for an unknown 
     `{"id":"x","status":"creating","pid":${ctx.sandbox},"annotations":{}}`,
     '{"id":"never-seen","status":"stopped","annotations":{"wireguard4netns.conf":"/x"}}',
   ]) {
-    const r = await asUser([process.execPath, BUNDLE, 'hook'], 15_000, state);
+    const r = await asUser([process.execPath, HOOK_BUNDLE], 15_000, state);
     assert.is(r.exitCode, 0, r.stderr);
     assert.is(r.stderr, '');
   }

@@ -6,8 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generatePrivateKey } from '../../src/keys.js';
-import { CONFIG_ANNOTATION } from '../../src/oci.js';
-import { WAIT_ANNOTATION } from '../../src/wait.js';
+import { CONFIG_ANNOTATION, WAIT_ANNOTATION } from '../../src/annotations.js';
 import { installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CONFIG_ANNOTATION } from '../../src/oci.js';
-import { WAIT_ANNOTATION } from '../../src/wait.js';
+import { CONFIG_ANNOTATION, WAIT_ANNOTATION } from '../../src/annotations.js';
 import { asUser, HOOKS_DIR, installHook, podman, ROOT, ROOTFS, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, stateEntries } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
@@ -121,6 +120,8 @@ test('should fail the handshake wait in one line, naming the socket, when the da
   await stoppedHook();
   const { daemonPid, dir } = await tunnel(pid);
   process.kill(daemonPid, 'SIGKILL');
+  // Dead (a zombie of the stopped hook) before the hook asks it again.
+  for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${daemonPid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
   // runuser around the hook stopped with it: both go on.
   await execa('pkill', ['-CONT', '-f', 'wireguard4netns-hook$']);
   const r = await run;

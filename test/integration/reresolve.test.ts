@@ -14,7 +14,7 @@ import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
-import { uapiRequest } from '../../src/uapi.js';
+import { uapiRequest } from '../../src/tunnel/uapi.js';
 
 const NAME = 'peer.wg4ns.test';
 const HOSTS = `/run/w4nreres-hosts-${process.pid}`;

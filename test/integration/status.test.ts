@@ -7,7 +7,7 @@ import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
-import type { PeerStatus } from '../../src/status.js';
+import type { PeerStatus } from '../../src/tunnel/uapi.js';
 
 interface Ctx {
   peer: Peer;

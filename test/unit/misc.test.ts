@@ -2,11 +2,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../src/config/parse.js';
 import { validateConfig } from '../../src/config/validate.js';
-import { exampleConfig } from '../../src/example.js';
+import { exampleConfig } from '../../src/config/example.js';
 import { decodeKey, generatePrivateKey, publicKeyOf } from '../../src/keys.js';
-import { appliedOf, reloadCommands } from '../../src/link.js';
-import { mapToParent } from '../../src/paths.js';
-import { resolvConfText } from '../../src/resolvconf.js';
+import { appliedOf, reloadCommands } from '../../src/tunnel/link.js';
+import { mapToParent } from '../../src/userns.js';
+import { resolvConfText } from '../../src/tunnel/resolvconf.js';
 import { run } from '../../src/run.js';
 import { configText, KEYS } from '../helpers/config.js';
 

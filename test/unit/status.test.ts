@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Failure } from '../../src/errors.js';
-import { parseReply } from '../../src/uapi.js';
-import { netnsInodeOf, processStart, registerContainer, selectTunnels } from '../../src/state.js';
-import { formatAgo, formatBytes, formatJson, formatStatus, parseDevice, status, type TunnelStatus } from '../../src/status.js';
+import { parseReply } from '../../src/tunnel/uapi.js';
+import { netnsInodeOf } from '../../src/tunnel/namespaces.js';
+import { processStart, registerContainer, selectTunnels } from '../../src/tunnel/state.js';
+import { formatAgo, formatBytes, formatJson, formatStatus, status, type TunnelStatus } from '../../src/cli/status.js';
+import { parseDevice } from '../../src/tunnel/uapi.js';
 import { configText, KEYS } from '../helpers/config.js';
 import { setup } from '../helpers/suite.js';
 

@@ -3,10 +3,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import template from '../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
-import poststopTemplate from '../oci-hooks.d/wireguard4netns-poststop.json' with { type: 'json' };
-import { describe } from './errors.js';
-import { distDir, systemTool, wireguardGo } from './tools.js';
+import template from '../../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
+import poststopTemplate from '../../oci-hooks.d/wireguard4netns-poststop.json' with { type: 'json' };
+import { describe } from '../errors.js';
+import { distDir, systemTool, wireguardGo } from '../tools.js';
 
 export function defaultHooksDir(): string {
   return process.geteuid!() === 0 ? '/etc/containers/oci/hooks.d' : join(homedir(), '.config/containers/oci/hooks.d');

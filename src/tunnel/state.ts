@@ -3,10 +3,11 @@
 // state.json once ready and removes it all when it ends
 // (wireguard-go/folder.go). Beside that, each container using the tunnel
 // has an entry in containers/, written by its hook.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Applied } from './link.js';
-import { runtimeBase } from './paths.js';
+import { runtimeBase } from '../paths.js';
+import { netnsInodeOf } from './namespaces.js';
 
 export interface TunnelState {
   /** added by the daemon */
@@ -81,15 +82,6 @@ export function processStart(pid: number): number | undefined {
   }
 }
 
-/** The network namespace inode of a process, or undefined when it is gone. */
-export function netnsInodeOf(pid: number | string): number | undefined {
-  try {
-    return statSync(`/proc/${pid}/ns/net`).ino;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Records a container as using the tunnel; returns the undo. Fails when the
  * folder is gone: its daemon ended meanwhile.
@@ -135,9 +127,4 @@ export function selectTunnels<T extends { containers: string[]; netnsInode: numb
   return tunnels.filter(
     (t) => t.containers.some((id) => id.startsWith(filter)) || (pidNetnsInode !== undefined && t.netnsInode === pidNetnsInode),
   );
-}
-
-/** The network namespace inode of process filter, when filter is a live pid. */
-export function netnsInodeOfPid(filter: string): number | undefined {
-  return /^\d+$/.test(filter) ? netnsInodeOf(filter) : undefined;
 }

@@ -2,9 +2,10 @@
 // daemon through a pipe at its start, later ones over its unix socket. Key
 // material travels only these two ways, never argv or the environment.
 import { connect } from 'node:net';
-import { networkOf } from './cidr.js';
-import type { Config } from './config/validate.js';
-import { Failure } from './errors.js';
+import { networkOf } from '../cidr.js';
+import type { Config } from '../config/validate.js';
+import { Failure } from '../errors.js';
+import { publicKeyOf } from '../keys.js';
 
 export interface ResolvedEndpoint {
   address: string;
@@ -64,6 +65,7 @@ export function parseReply(text: string): { errno: number; entries: [string, str
 const SOCKET_ERRORS: Record<string, string> = {
   ECONNREFUSED: 'nothing listens on it (its daemon is dead)',
   ENOENT: 'no such socket (its daemon has ended)',
+  ECONNRESET: 'the daemon dropped the connection before it answered (it died, or is dying)',
   EACCES: 'permission denied',
 };
 
@@ -95,3 +97,56 @@ export function uapiRequest(socket: string, request: string, timeoutMs = 2000): 
     conn.write(request);
   });
 }
+
+// ---- what a "get=1" reply says: the device and its peers, never a secret ----
+
+export interface PeerStatus {
+  /** base64 */
+  publicKey: string;
+  endpoint: string | null;
+  /** unix seconds; 0: never */
+  latestHandshake: number;
+  rxBytes: number;
+  txBytes: number;
+  /** seconds; 0: off */
+  persistentKeepalive: number;
+  allowedIPs: string[];
+}
+
+export interface DeviceStatus {
+  /** base64, derived from the private key, which is not kept */
+  publicKey: string | null;
+  listenPort: number | null;
+  peers: PeerStatus[];
+}
+
+const SECRET_KEYS = new Set(['private_key', 'preshared_key']);
+
+const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+const int = (text: string) => (/^\d+$/.test(text) ? Number(text) : 0);
+
+/** The device and its peers from a "get=1" reply's entries, without any secret. */
+export function parseDevice(entries: [string, string][]): DeviceStatus {
+  const device: DeviceStatus = { publicKey: null, listenPort: null, peers: [] };
+  let peer: PeerStatus | undefined;
+  for (const [key, value] of entries) {
+    if (key === 'private_key') {
+      if (!peer && /^[0-9a-f]{64}$/.test(value) && !/^0+$/.test(value)) device.publicKey = publicKeyOf(Buffer.from(value, 'hex')).toString('base64');
+      continue;
+    }
+    if (SECRET_KEYS.has(key)) continue;
+    if (key === 'public_key') {
+      peer = { publicKey: b64(value), endpoint: null, latestHandshake: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: 0, allowedIPs: [] };
+      device.peers.push(peer);
+    } else if (!peer) {
+      if (key === 'listen_port') device.listenPort = int(value);
+    } else if (key === 'endpoint') peer.endpoint = value;
+    else if (key === 'last_handshake_time_sec') peer.latestHandshake = int(value);
+    else if (key === 'rx_bytes') peer.rxBytes = int(value);
+    else if (key === 'tx_bytes') peer.txBytes = int(value);
+    else if (key === 'persistent_keepalive_interval') peer.persistentKeepalive = int(value);
+    else if (key === 'allowed_ip') peer.allowedIPs.push(value);
+  }
+  return device;
+}
+

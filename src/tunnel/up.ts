@@ -11,15 +11,15 @@
 // with the first.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { formatCidr, isIPAddress } from './cidr.js';
+import { formatCidr, isIPAddress } from '../cidr.js';
 import { Cleanup } from './cleanup.js';
-import type { Config } from './config/validate.js';
+import type { Config } from '../config/validate.js';
 import { appendLog, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
-import { Failure, step } from './errors.js';
+import { Failure, step } from '../errors.js';
 import { appliedOf } from './link.js';
 import type { Target } from './namespaces.js';
-import { tunnelDir } from './paths.js';
+import { tunnelDir } from '../paths.js';
 import { writeResolvConf } from './resolvconf.js';
 import { liveContainers, processStart, readState, registerContainer, socketOf, type TunnelState } from './state.js';
 import { stopHereForTests } from './teststop.js';

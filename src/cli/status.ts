@@ -4,36 +4,15 @@
 // /proc, sockets, configs). The daemon's reply holds the private and the
 // preshared keys: they are dropped while parsing and never get further.
 import { basename, join } from 'node:path';
-import { formatCidr } from './cidr.js';
-import { defaultOwners, loadConfig } from './config/read.js';
-import { isAlive, LOG_FILE } from './daemon.js';
-import { Failure } from './errors.js';
-import { publicKeyOf } from './keys.js';
-import { runtimeBase } from './paths.js';
+import { formatCidr } from '../cidr.js';
+import { defaultOwners, loadConfig } from '../config/read.js';
+import { isAlive, LOG_FILE } from '../tunnel/daemon.js';
+import { Failure } from '../errors.js';
+import { runtimeBase } from '../paths.js';
 import { existsSync } from 'node:fs';
-import { processInNetns } from './namespaces.js';
-import { liveContainers, netnsInodeOf, netnsInodeOfPid, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs } from './state.js';
-import { uapiRequest } from './uapi.js';
-
-export interface PeerStatus {
-  /** base64 */
-  publicKey: string;
-  endpoint: string | null;
-  /** unix seconds; 0: never */
-  latestHandshake: number;
-  rxBytes: number;
-  txBytes: number;
-  /** seconds; 0: off */
-  persistentKeepalive: number;
-  allowedIPs: string[];
-}
-
-export interface DeviceStatus {
-  /** base64, derived from the private key, which is not kept */
-  publicKey: string | null;
-  listenPort: number | null;
-  peers: PeerStatus[];
-}
+import { netnsInodeOf, netnsInodeOfPid, processInNetns } from '../tunnel/namespaces.js';
+import { liveContainers, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs } from '../tunnel/state.js';
+import { type PeerStatus, parseDevice, uapiRequest } from '../tunnel/uapi.js';
 
 /**
  * running: the daemon answered; dead: its pid is gone (a killed daemon
@@ -61,36 +40,6 @@ export interface TunnelStatus {
   publicKey: string | null;
   listenPort: number | null;
   peers: PeerStatus[];
-}
-
-const SECRET_KEYS = new Set(['private_key', 'preshared_key']);
-
-const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
-const int = (text: string) => (/^\d+$/.test(text) ? Number(text) : 0);
-
-/** The device and its peers from a "get=1" reply's entries, without any secret. */
-export function parseDevice(entries: [string, string][]): DeviceStatus {
-  const device: DeviceStatus = { publicKey: null, listenPort: null, peers: [] };
-  let peer: PeerStatus | undefined;
-  for (const [key, value] of entries) {
-    if (key === 'private_key') {
-      if (!peer && /^[0-9a-f]{64}$/.test(value) && !/^0+$/.test(value)) device.publicKey = publicKeyOf(Buffer.from(value, 'hex')).toString('base64');
-      continue;
-    }
-    if (SECRET_KEYS.has(key)) continue;
-    if (key === 'public_key') {
-      peer = { publicKey: b64(value), endpoint: null, latestHandshake: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: 0, allowedIPs: [] };
-      device.peers.push(peer);
-    } else if (!peer) {
-      if (key === 'listen_port') device.listenPort = int(value);
-    } else if (key === 'endpoint') peer.endpoint = value;
-    else if (key === 'last_handshake_time_sec') peer.latestHandshake = int(value);
-    else if (key === 'rx_bytes') peer.rxBytes = int(value);
-    else if (key === 'tx_bytes') peer.txBytes = int(value);
-    else if (key === 'persistent_keepalive_interval') peer.persistentKeepalive = int(value);
-    else if (key === 'allowed_ip') peer.allowedIPs.push(value);
-  }
-  return device;
 }
 
 /** 512 B, 1.2 KiB, 3.0 MiB ... */

@@ -3,8 +3,8 @@
 // none) the one in the container's root filesystem.
 import { closeSync, constants, lstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Config } from './config/validate.js';
-import { Failure } from './errors.js';
+import type { Config } from '../config/validate.js';
+import { Failure } from '../errors.js';
 
 interface Spec {
   root?: { path?: string };

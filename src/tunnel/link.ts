@@ -3,12 +3,12 @@
 // becomes the default route). The daemon applies it at start (daemon.ts);
 // what was applied is kept in state.json, so that a reload changes exactly
 // the difference, with "ip -batch" inside the namespace.
-import { formatCidr, networkOf } from './cidr.js';
-import type { Config } from './config/validate.js';
-import { Failure } from './errors.js';
+import { formatCidr, networkOf } from '../cidr.js';
+import type { Config } from '../config/validate.js';
+import { Failure } from '../errors.js';
 import { netnsPrefix, type Target } from './namespaces.js';
-import { run } from './run.js';
-import { systemTool } from './tools.js';
+import { run } from '../run.js';
+import { systemTool } from '../tools.js';
 
 const LINK_TIMEOUT_MS = 2000;
 

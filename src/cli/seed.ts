@@ -12,10 +12,10 @@
 // on SIGTERM, or when the namespace's last process exits.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultOwners, loadConfig } from './config/read.js';
-import { Failure } from './errors.js';
-import { awaitOwnNamespace, resolveTarget } from './namespaces.js';
-import { up } from './tunnel.js';
+import { defaultOwners, loadConfig } from '../config/read.js';
+import { Failure } from '../errors.js';
+import { awaitOwnNamespace, resolveTarget } from '../tunnel/namespaces.js';
+import { up } from '../tunnel/up.js';
 
 export interface SeedArgs {
   tmpdir: string;

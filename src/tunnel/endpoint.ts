@@ -3,11 +3,11 @@
 // they would for getaddrinfo) that is killed when it hangs: an in-process
 // getaddrinfo cannot be cancelled, and libuv joins its thread at exit, so a
 // silent DNS server would hold the container start past our own bound.
-import { isIPAddress } from './cidr.js';
-import type { Endpoint } from './config/validate.js';
-import { Failure } from './errors.js';
-import { run } from './run.js';
-import { systemTool } from './tools.js';
+import { isIPAddress } from '../cidr.js';
+import type { Endpoint } from '../config/validate.js';
+import { Failure } from '../errors.js';
+import { run } from '../run.js';
+import { systemTool } from '../tools.js';
 import type { ResolvedEndpoint } from './uapi.js';
 
 export async function resolveEndpoint(e: Endpoint, timeoutMs = 3000): Promise<ResolvedEndpoint> {

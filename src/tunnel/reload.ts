@@ -3,17 +3,16 @@
 // config changes nothing; then keys and peers go over UAPI (as "wg
 // syncconf"), and addresses, MTU and routes change by exactly the
 // difference from what was applied before (as wg-quick would redo them).
-import { defaultOwners, loadConfig } from './config/read.js';
+import { defaultOwners, loadConfig } from '../config/read.js';
 import { isAlive } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
-import { Failure, step, wrap } from './errors.js';
+import { Failure, step, wrap } from '../errors.js';
 import { appliedOf, ipBatch, reloadCommands } from './link.js';
-import { processInNetns, resolveTarget } from './namespaces.js';
+import { netnsInodeOfPid, processInNetns, resolveTarget } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
-import { type ContainerEntry, liveContainers, netnsInodeOfPid, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs, writeState } from './state.js';
-import { parseDevice } from './status.js';
-import { configIdentity, reresolveList } from './tunnel.js';
-import { encodeSync, uapiRequest } from './uapi.js';
+import { type ContainerEntry, liveContainers, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs, writeState } from './state.js';
+import { configIdentity, reresolveList } from './up.js';
+import { encodeSync, parseDevice, uapiRequest } from './uapi.js';
 
 function findOne(filter: string): { dir: string; state: TunnelState; containers: ContainerEntry[] } {
   const all = tunnelDirs().flatMap((dir) => {

@@ -1,8 +1,8 @@
 // The network namespace a tunnel goes into, and how to act inside it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { Failure } from './errors.js';
-import { inInitialUserns } from './paths.js';
-import { systemTool } from './tools.js';
+import { Failure } from '../errors.js';
+import { inInitialUserns } from '../userns.js';
+import { systemTool } from '../tools.js';
 
 export interface Target {
   /** path of the network namespace (/proc/PID/ns/net or a bind mount) */
@@ -114,4 +114,18 @@ export function netnsPrefix(t: Target): string[] {
 
 function userArgs(t: Target): string[] {
   return t.userns ? [`--user=${t.userns}`, '--preserve-credentials'] : [];
+}
+
+/** The network namespace inode of a process, or undefined when it is gone. */
+export function netnsInodeOf(pid: number | string): number | undefined {
+  try {
+    return statSync(`/proc/${pid}/ns/net`).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The network namespace inode of process filter, when filter is a live pid. */
+export function netnsInodeOfPid(filter: string): number | undefined {
+  return /^\d+$/.test(filter) ? netnsInodeOf(filter) : undefined;
 }

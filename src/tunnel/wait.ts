@@ -2,24 +2,11 @@
 // handshake, so that the application does not start before its backend is
 // reachable. A keepalive turned on starts a handshake at once, so peers
 // without one get it for the wait.
-import type { Config } from './config/validate.js';
-import { Failure, quote } from './errors.js';
-import { parseDevice } from './status.js';
+import type { Config } from '../config/validate.js';
+import { WAIT_ANNOTATION } from '../annotations.js';
+import { Failure } from '../errors.js';
 import { stopHereForTests } from './teststop.js';
-import { formatEndpoint, uapiRequest } from './uapi.js';
-
-export const WAIT_ANNOTATION = 'wireguard4netns.wait';
-/** The hook JSON's timeout (60 s) must cover the 10 s of setup plus the wait. */
-export const MAX_WAIT_SECONDS = 45;
-
-export function parseWait(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= MAX_WAIT_SECONDS)) {
-    throw new Failure(`annotation ${WAIT_ANNOTATION}: expected whole seconds from 1 to ${MAX_WAIT_SECONDS}, got ${quote(value)}`);
-  }
-  return n;
-}
+import { formatEndpoint, parseDevice, uapiRequest } from './uapi.js';
 
 export async function awaitHandshake(socket: string, config: Config, seconds: number): Promise<void> {
   const peers = config.peers.filter((p) => p.endpoint);

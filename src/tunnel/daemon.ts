@@ -9,13 +9,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Failure } from './errors.js';
+import { Failure } from '../errors.js';
 import type { Applied } from './link.js';
 import type { TunnelState } from './state.js';
 import { userPrefix, type Target } from './namespaces.js';
-import { runtimeBase } from './paths.js';
-import { run } from './run.js';
-import { wireguardGo } from './tools.js';
+import { runtimeBase } from '../paths.js';
+import { run } from '../run.js';
+import { wireguardGo } from '../tools.js';
 
 export const LOG_FILE = 'daemon.log';
 /** How long the daemon may take to set up once it owns the tunnel folder. */

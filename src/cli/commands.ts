@@ -1,18 +1,17 @@
 // The command line. Every command returns normally or throws; main.ts is
 // the one place that turns an error into a line on stderr and an exit code.
 import yargs from 'yargs';
-import { defaultOwners, loadConfig } from './config/read.js';
-import { Failure } from './errors.js';
-import { runHook } from './hook.js';
+import { defaultOwners, loadConfig } from '../config/read.js';
+import { Failure } from '../errors.js';
 import { defaultHooksDir, installHook } from './install.js';
-import { exampleConfig } from './example.js';
-import { decodeKey, generatePresharedKey, generatePrivateKey, publicKeyOf } from './keys.js';
-import { awaitOwnNamespace, resolveTarget } from './namespaces.js';
+import { exampleConfig } from '../config/example.js';
+import { decodeKey, generatePresharedKey, generatePrivateKey, publicKeyOf } from '../keys.js';
+import { awaitOwnNamespace, resolveTarget } from '../tunnel/namespaces.js';
 import { readFileSync } from 'node:fs';
-import { reload } from './reload.js';
+import { reload } from '../tunnel/reload.js';
 import { status } from './status.js';
-import { sweep } from './daemon.js';
-import { down, findTunnel, up } from './tunnel.js';
+import { sweep } from '../tunnel/daemon.js';
+import { down, findTunnel, up } from '../tunnel/up.js';
 
 declare const VERSION: string;
 
@@ -25,7 +24,6 @@ export async function runCli(argv: string[]): Promise<void> {
       '$0 <command>\n\nWireGuard for rootless containers and unprivileged network namespaces.\n\n' +
         'The original wireguard4netns\'s form works too: $0 [--tmpdir TMPDIR] ns_pid interface wireguard.conf',
     )
-    .command('hook', 'run as an OCI hook at createRuntime: reads the OCI state on stdin', {}, () => runHook())
     .command(
       'up <target> <config>',
       'bring a WireGuard interface up in a network namespace',
