@@ -1,6 +1,6 @@
 // Runs a short-lived command with some input, bounded in time: a command
-// that hangs is killed. (execa would do, but building its signal tables
-// costs ~15 ms of every hook's start.)
+// that hangs is killed. (execa would do, but loading it is a measurable part
+// of every hook's start: see the README's performance section.)
 import { spawn } from 'node:child_process';
 
 export interface RunResult {

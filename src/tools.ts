@@ -5,7 +5,7 @@ import { Failure } from './errors.js';
 
 const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
-const PACKAGES: Record<string, string> = { ip: 'iproute2', nsenter: 'util-linux', getent: 'libc-bin', prlimit: 'util-linux' };
+const PACKAGES: Record<string, string> = { nsenter: 'util-linux', getent: 'libc-bin', prlimit: 'util-linux' };
 
 export function systemTool(name: string): string {
   for (const dir of SYSTEM_DIRS) {

@@ -32,7 +32,7 @@ patch --quiet -p1 -d "$src" < "$root/wireguard-go.patch"
 
 cd "$src"
 "$go" build -trimpath -o "$out.tmp" \
-  -ldflags "-s -w -X $module/ipc.socketDirectory=/run/wireguard4netns" .
+  -ldflags "-s -w" .
 mv "$out.tmp" "$out"
 echo "$inputs" > "$stamp"
 echo "built $out ($("$out" --version | head -1), patched)"

@@ -21,30 +21,7 @@ import (
 // current thread's network namespace. The link must be up: IPv4 routes
 // cannot be added through a link that is down.
 func configureLink(ifname string, addresses, routes []netip.Prefix) error {
-	index, err := ifIndex(ifname)
-	if err != nil {
-		return err
-	}
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
-	if err != nil {
-		return fmt.Errorf("failed to open a netlink socket: %w", err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return fmt.Errorf("failed to bind a netlink socket: %w", err)
-	}
-	nl := netlink{fd: fd}
-	for _, a := range addresses {
-		if err := nl.request(unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_EXCL, addressMessage(a, index)); err != nil {
-			return fmt.Errorf("failed to add address %s to %s: %w", a, ifname, err)
-		}
-	}
-	for _, r := range routes {
-		if err := nl.request(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, routeMessage(r, index)); err != nil {
-			return fmt.Errorf("failed to add route %s dev %s: %w", r, ifname, err)
-		}
-	}
-	return nil
+	return applyLinkChange(ifname, linkChange{addAddresses: addresses, routes: routes})
 }
 
 func ifIndex(name string) (int32, error) {

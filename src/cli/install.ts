@@ -18,7 +18,7 @@ function containersConf(): string {
 }
 
 /** The bundle the hook JSON runs: the hook alone, without the command line's code (see hooks/main.ts). */
-export const HOOK_BUNDLE = 'wireguard4netns-hook';
+const HOOK_BUNDLE = 'wireguard4netns-hook';
 
 /** The hook runs under prlimit --core=0: it holds key material, and Node cannot set rlimits itself. */
 export function hookJson(prlimitPath: string, nodePath: string, hookBundlePath: string): string {

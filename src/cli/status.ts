@@ -64,11 +64,6 @@ export function formatAgo(when: number, now: number): string {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
-/**
- * The tunnels a filter chooses: a container id prefix (any of a tunnel's
- * containers) or, for digits, also a process's network namespace (its inode).
- */
-
 function block(pairs: [string, string][], indent: string): string[] {
   const width = Math.max(...pairs.map(([k]) => k.length)) + 3;
   return pairs.map(([k, v]) => `${indent}${`${k}:`.padEnd(width)}${v}`);

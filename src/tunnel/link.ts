@@ -2,13 +2,13 @@
 // for every peer's AllowedIPs (the netns has no other route, so a /0 simply
 // becomes the default route). The daemon applies it at start (daemon.ts);
 // what was applied is kept in state.json, so that a reload changes exactly
-// the difference, with "ip -batch" inside the namespace.
+// the difference, through the same rtnetlink code (wireguard-go/relink.go).
 import { formatCidr, networkOf } from '../cidr.js';
 import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
-import { netnsPrefix, type Target } from './namespaces.js';
+import { type Target, userPrefix } from './namespaces.js';
 import { run } from '../run.js';
-import { systemTool } from '../tools.js';
+import { wireguardGo } from '../tools.js';
 
 const LINK_TIMEOUT_MS = 2000;
 
@@ -23,31 +23,37 @@ export function appliedOf(config: Config): Applied {
   return { addresses: config.addresses.map(formatCidr), routes: [...new Set(routes)], mtu: config.mtu };
 }
 
-const addAddress = (iface: string, a: string) => `address add ${a} dev ${iface}${a.includes(':') ? ' nodad' : ''}`;
+/** What takes the interface from before to after (wireguard-go/relink.go applies it). */
+export interface LinkChange {
+  delRoutes: string[];
+  delAddresses: string[];
+  addAddresses: string[];
+  /** every route of after: replaced, so the ones that stay are kept */
+  routes: string[];
+  /** undefined: unchanged */
+  mtu?: number;
+}
 
-/** What takes the interface from before to after: removals, then additions. */
-export function reloadCommands(iface: string, before: Applied, after: Applied): { remove: string[]; add: string[] } {
+export function linkChange(before: Applied, after: Applied): LinkChange {
   const gone = (list: string[], from: string[]) => list.filter((x) => !from.includes(x));
   return {
-    remove: [
-      ...gone(before.routes, after.routes).map((r) => `route del ${r} dev ${iface}`),
-      ...gone(before.addresses, after.addresses).map((a) => `address del ${a} dev ${iface}`),
-    ],
-    add: [
-      ...gone(after.addresses, before.addresses).map((a) => addAddress(iface, a)),
-      ...(after.mtu !== before.mtu ? [`link set dev ${iface} mtu ${after.mtu}`] : []),
-      ...after.routes.map((r) => `route replace ${r} dev ${iface}`),
-    ],
+    delRoutes: gone(before.routes, after.routes),
+    delAddresses: gone(before.addresses, after.addresses),
+    addAddresses: gone(after.addresses, before.addresses),
+    routes: after.routes,
+    mtu: after.mtu !== before.mtu ? after.mtu : undefined,
   };
 }
 
-/** Runs commands in one "ip -batch" inside the namespace; with force, errors of single commands are ignored. */
-export async function ipBatch(t: Target, iface: string, commands: string[], force = false): Promise<void> {
-  if (commands.length === 0) return;
-  const argv = [...netnsPrefix(t), systemTool('ip'), ...(force ? ['-force'] : []), '-batch', '-'];
-  const r = await run(argv, `${commands.join('\n')}\n`, LINK_TIMEOUT_MS);
-  if (r.timedOut) throw new Failure(`configuring ${iface} inside the namespace: timed out after ${LINK_TIMEOUT_MS / 1000} s`);
-  if (r.code !== 0 && !force) {
-    throw new Failure(`configuring ${iface} inside the namespace: ${r.stderr.trim().split('\n').pop() || `exit code ${r.code}`}`);
-  }
+/** Makes the change inside the namespace, with the daemon's rtnetlink code: one owner of the link's state. */
+export async function changeLink(t: Target, iface: string, c: LinkChange): Promise<void> {
+  const args = ['wireguard4netns-link', '-netns', t.netns, '-interface', iface];
+  for (const r of c.delRoutes) args.push('-del-route', r);
+  for (const a of c.delAddresses) args.push('-del-address', a);
+  for (const a of c.addAddresses) args.push('-address', a);
+  for (const r of c.routes) args.push('-route', r);
+  if (c.mtu !== undefined) args.push('-mtu', String(c.mtu));
+  const r = await run([...userPrefix(t), wireguardGo(), ...args], '', LINK_TIMEOUT_MS);
+  if (r.timedOut) throw new Failure(`changing ${iface} inside the namespace: timed out after ${LINK_TIMEOUT_MS / 1000} s`);
+  if (r.code !== 0) throw new Failure(`changing ${iface} inside the namespace: ${r.stderr.trim().split('\n').pop() || `exit code ${r.code}`}`);
 }

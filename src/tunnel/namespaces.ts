@@ -61,7 +61,7 @@ export function resolveTarget(spec: string, usernsOption?: string): Target {
  * Waits, bounded, until process pid is in a network namespace of its own,
  * with its user namespace's ids mapped: a caller that has just spawned
  * "unshare --user --map-root-user --net" may ask before the child got
- * there (the original tool's user does; measured: 41 of 50 times).
+ * there (the original tool's user does; see the README).
  */
 export async function awaitOwnNamespace(pid: number, timeoutMs = 2000): Promise<void> {
   const ours = statSync('/proc/self/ns/net').ino;
@@ -105,11 +105,6 @@ export function containerTarget(pid: number): Target {
 /** argv prefix that runs a command with capabilities over the target's user namespace. */
 export function userPrefix(t: Target): string[] {
   return t.userns ? [systemTool('nsenter'), ...userArgs(t), '--'] : [];
-}
-
-/** argv prefix that runs a command inside the target network namespace. */
-export function netnsPrefix(t: Target): string[] {
-  return [systemTool('nsenter'), ...userArgs(t), `--net=${t.netns}`, '--'];
 }
 
 function userArgs(t: Target): string[] {

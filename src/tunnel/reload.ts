@@ -7,7 +7,7 @@ import { defaultOwners, loadConfig } from '../config/read.js';
 import { isAlive } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
 import { Failure, step, wrap } from '../errors.js';
-import { appliedOf, ipBatch, reloadCommands } from './link.js';
+import { appliedOf, changeLink, linkChange } from './link.js';
 import { netnsInodeOfPid, processInNetns, resolveTarget } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
 import { type ContainerEntry, liveContainers, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs, writeState } from './state.js';
@@ -57,9 +57,7 @@ export async function reload(filter: string, file: string): Promise<string> {
   }
   // The original's callers set the link themselves: theirs stays as it is.
   const applied = state.linkByCaller ? state.applied : appliedOf(config);
-  const { remove, add } = reloadCommands(state.iface, state.applied, applied);
-  await ipBatch(target, state.iface, remove, true);
-  await ipBatch(target, state.iface, add);
+  await changeLink(target, state.iface, linkChange(state.applied, applied));
   if (config.dns.length > 0) {
     for (const c of containers) if (c.resolvConf) await step(`writing DNS into ${c.resolvConf}`, () => writeResolvConf(c.resolvConf!, config));
   }

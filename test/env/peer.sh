@@ -32,9 +32,8 @@
 #
 # WG4NS_PEER_WIREGUARD_GO=PATH (for `up`) runs that wireguard-go instead of
 # Debian's, e.g. this project's dist/wireguard-go (the benchmark's peer, so
-# that the peer is not the bottleneck). That build keeps its socket in
-# /run/wireguard4netns (its -X ipc.socketDirectory), so the private mount
-# namespace binds the peer's socket dir there too.
+# that the peer is not the bottleneck). Both keep their socket in
+# /run/wireguard, upstream's default.
 set -euo pipefail
 
 STATE_ROOT=/run/wg4ns-peer
@@ -80,12 +79,11 @@ info() {
     "PEER_STATE=$STATE_ROOT/$name"
 }
 
-# Run "$@" in netns NAME with /run/wireguard (and /run/wireguard4netns, if
-# it exists) -> the peer's socket dir.
+# Run "$@" in netns NAME with /run/wireguard -> the peer's socket dir.
 in_peer() {
   local name=$1; shift
   ip netns exec "$name" unshare --mount --propagation private \
-    sh -c 'mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"' \
+    sh -c 'mount --bind "$1" /run/wireguard && shift && exec "$@"' \
     sh "$STATE_ROOT/$name/wireguard" "$@"
 }
 
@@ -134,8 +132,6 @@ up() {
   printf '%s\n' "$PEER_PAGE" >"$st/www/index.html"
   printf '%s\n' "$vars" >"$st/info"
   mkdir -p /run/wireguard            # mount point for in_peer's bind mount
-  # ... and for another wireguard-go's socket dir (see the header)
-  [ -z "${WG4NS_PEER_WIREGUARD_GO:-}" ] || mkdir -p -m 0700 /run/wireguard4netns
 
   ip netns add "$name"
   ip link add "$PEER_HOST_IF" type veth peer name veth0 netns "$name"

@@ -3,10 +3,10 @@
 // never any key material. Seeded, so a failure can be replayed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeConfigBytes, parseConfigText } from '../../src/config/parse.js';
-import { validateConfig } from '../../src/config/validate.js';
-import { Failure } from '../../src/errors.js';
-import { configText, KEYS } from '../helpers/config.js';
+import { decodeConfigBytes, parseConfigText } from '../../../src/config/parse.js';
+import { validateConfig } from '../../../src/config/validate.js';
+import { Failure } from '../../../src/errors.js';
+import { configText, KEYS } from '../../helpers/config.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 20000);

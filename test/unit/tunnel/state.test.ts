@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { netnsInodeOf } from '../../src/tunnel/namespaces.js';
-import { liveContainers, processStart, registerContainer } from '../../src/tunnel/state.js';
+import { netnsInodeOf } from '../../../src/tunnel/namespaces.js';
+import { liveContainers, processStart, registerContainer } from '../../../src/tunnel/state.js';
 
 const containers = suite<{ dir: string }>('registerContainer, liveContainers');
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseReport } from '../../src/tunnel/daemon.js';
+import { parseReport } from '../../../src/tunnel/daemon.js';
 
 const report = suite('parseReport');
 

@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseConfigText } from '../../src/config/parse.js';
-import { validateConfig } from '../../src/config/validate.js';
-import { encodeConfig, encodeSync, parseReply } from '../../src/tunnel/uapi.js';
-import { configText, KEYS } from '../helpers/config.js';
+import { parseConfigText } from '../../../src/config/parse.js';
+import { validateConfig } from '../../../src/config/validate.js';
+import { encodeConfig, encodeSync, parseReply } from '../../../src/tunnel/uapi.js';
+import { configText, KEYS } from '../../helpers/config.js';
 
 const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
 const config = (text: string) => validateConfig('/c.conf', parseConfigText('/c.conf', text));

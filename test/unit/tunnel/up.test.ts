@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseConfigText } from '../../src/config/parse.js';
-import { validateConfig } from '../../src/config/validate.js';
-import { configIdentity, reresolveList } from '../../src/tunnel/up.js';
-import { configText, KEYS } from '../helpers/config.js';
+import { parseConfigText } from '../../../src/config/parse.js';
+import { validateConfig } from '../../../src/config/validate.js';
+import { configIdentity, reresolveList } from '../../../src/tunnel/up.js';
+import { configText, KEYS } from '../../helpers/config.js';
 
 const config = (text: string, file = '/c.conf') => validateConfig(file, parseConfigText(file, text));
 

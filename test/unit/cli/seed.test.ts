@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseSeedArgs } from '../../src/cli/seed.js';
+import { parseSeedArgs } from '../../../src/cli/seed.js';
 
 const args = suite('parseSeedArgs');
 
