@@ -47,7 +47,8 @@ function options(argv: string[]): Options & { json: string } {
     only: a.only as Phase | undefined,
     quick: q,
   };
-  for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && !(Number.isInteger(v) && v >= 1)) throw new Error(`--${k}: expected a whole number >= 1`);
+  for (const [k, v] of Object.entries(o))
+    if (typeof v === 'number' && !(Number.isInteger(v) && v >= 1)) throw new Error(`--${k}: expected a whole number >= 1`);
   if (o.tunnels > 200) throw new Error('--tunnels: at most 200 (one /32 each in 198.51.100.0/24)');
   return { ...o, json: resolve(a.json) };
 }

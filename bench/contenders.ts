@@ -48,7 +48,14 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
 
   const oursConf = await b.client(peer, 'tp-ours', 2, peer.clientPrivateKey);
   // NET_RAW: for ping only (a rootless container has none by default).
-  const ours = await container(c, `${PREFIX}-tp-ours`, ['--cap-add', 'NET_RAW', '--network', 'none', '--annotation', `${ANNOTATION}=${oursConf.file}`]);
+  const ours = await container(c, `${PREFIX}-tp-ours`, [
+    '--cap-add',
+    'NET_RAW',
+    '--network',
+    'none',
+    '--annotation',
+    `${ANNOTATION}=${oursConf.file}`,
+  ]);
 
   const rootfulClient = await startRootClient(c, {
     netns: `${PREFIX}r`,
@@ -64,7 +71,10 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
     wireguardGo: DEBIAN_WIREGUARD_GO,
     client: await b.client(debian, 'tp-original', 2, debian.clientPrivateKey),
   });
-  const rootRunner = (exec: (cmd: string[]) => string[]): Runner => async (argv, timeout) => (await sh(exec(argv), { timeout })).stdout;
+  const rootRunner =
+    (exec: (cmd: string[]) => string[]): Runner =>
+    async (argv, timeout) =>
+      (await sh(exec(argv), { timeout })).stdout;
 
   const slirp = await container(c, `${PREFIX}-tp-slirp`, ['--network', 'slirp4netns:mtu=65520']);
 
@@ -86,10 +96,45 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
     (await user(['nsenter', '-t', String(nsPid), '--user', '--net', '--preserve-credentials', ...argv], timeout)).stdout;
 
   return [
-    { key: 'ours', what: 'rootless container, our hook, our wireguard-go peer', host: PEER_TUN_V4, port: TUNNEL_PORT, run: ours, pings: true },
-    { key: 'rootful', what: 'same wireguard-go binary run by root in a netns, same peer', host: PEER_TUN_V4, port: TUNNEL_PORT, run: rootRunner(rootfulClient.exec), pings: true },
-    { key: 'original', what: "Debian's wireguard-go 0.0.20220316 on both ends, run by root", host: PEER_TUN_V4, port: TUNNEL_PORT, run: rootRunner(originalClient.exec), pings: true },
-    { key: 'slirp4netns', what: 'rootless container, --network slirp4netns:mtu=65520, to the host', host: peer.hostV4, port: HOST_PORT, run: slirp, pings: false },
-    { key: 'pasta', what: 'unshare -rn netns driven by pasta (mtu 65520), to the host', host: peer.hostV4, port: HOST_PORT, run: pasta, pings: false },
+    {
+      key: 'ours',
+      what: 'rootless container, our hook, our wireguard-go peer',
+      host: PEER_TUN_V4,
+      port: TUNNEL_PORT,
+      run: ours,
+      pings: true,
+    },
+    {
+      key: 'rootful',
+      what: 'same wireguard-go binary run by root in a netns, same peer',
+      host: PEER_TUN_V4,
+      port: TUNNEL_PORT,
+      run: rootRunner(rootfulClient.exec),
+      pings: true,
+    },
+    {
+      key: 'original',
+      what: "Debian's wireguard-go 0.0.20220316 on both ends, run by root",
+      host: PEER_TUN_V4,
+      port: TUNNEL_PORT,
+      run: rootRunner(originalClient.exec),
+      pings: true,
+    },
+    {
+      key: 'slirp4netns',
+      what: 'rootless container, --network slirp4netns:mtu=65520, to the host',
+      host: peer.hostV4,
+      port: HOST_PORT,
+      run: slirp,
+      pings: false,
+    },
+    {
+      key: 'pasta',
+      what: 'unshare -rn netns driven by pasta (mtu 65520), to the host',
+      host: peer.hostV4,
+      port: HOST_PORT,
+      run: pasta,
+      pings: false,
+    },
   ];
 }

@@ -5,8 +5,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { Cleanup } from '../src/tunnel/cleanup.js';
 import { generatePrivateKey, publicKeyOf } from '../src/keys.js';
+import { Cleanup } from '../src/tunnel/cleanup.js';
 import { HOME, installHook, ROOT, userFile } from '../test/helpers/env.js';
 import { type Peer, peerSlot, startPeer } from '../test/helpers/peer.js';
 import { pod } from './sh.js';

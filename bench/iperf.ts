@@ -73,7 +73,11 @@ export interface Udp {
  */
 export async function udp(run: Runner, host: string, port: number, seconds: number): Promise<Udp> {
   const j = await iperf(run, ['-c', host, '-p', String(port), '-u', '-b', '10G', '-l', '1380'], seconds);
-  return { bps: j.end.sum_received.bits_per_second, sentBps: j.end.sum_sent.bits_per_second, lossPercent: j.end.sum_received.lost_percent ?? NaN };
+  return {
+    bps: j.end.sum_received.bits_per_second,
+    sentBps: j.end.sum_sent.bits_per_second,
+    lossPercent: j.end.sum_received.lost_percent ?? NaN,
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 // The machine a result was measured on: CPU, memory, kernel, and the
 // versions of everything in the measured paths.
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { ROOT } from '../test/helpers/env.js';
 import { DEBIAN_WIREGUARD_GO, OUR_WIREGUARD_GO } from './context.js';
 
@@ -15,7 +15,7 @@ function out(cmd: string, args: string[]): string {
 }
 
 const firstLine = (s: string) => s.split('\n')[0];
-const pkg = (name: string) => out('dpkg-query', ['-W', '-f=${Version}', name]);
+const pkg = (name: string) => out('dpkg-query', ['-W', `-f=${'$'}{Version}`, name]);
 
 export interface Machine {
   cpu: string;

@@ -62,7 +62,20 @@ export async function memory(b: Bench, scope: Cleanup, probes: Probe[]): Promise
     const name = `${PREFIX}-mem-${i + 1}`;
     const client = await b.client(peer, `mem-${i + 1}`, 10 + i);
     names.push(name);
-    const r = await pod(['run', '-d', '--name', name, '--network', 'none', '--annotation', `${ANNOTATION}=${client.file}`, '--rootfs', ROOTFS, 'sleep', '600']);
+    const r = await pod([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--annotation',
+      `${ANNOTATION}=${client.file}`,
+      '--rootfs',
+      ROOTFS,
+      'sleep',
+      '600',
+    ]);
     ids.push(r.stdout.trim());
     startMs.push(r.ms);
   }

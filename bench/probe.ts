@@ -69,7 +69,10 @@ exit $rc
     0o755,
   );
   const installed = installedHook();
-  const probe = { ...installed, hook: { ...installed.hook, path: wrapper, args: [wrapper, installed.hook.path, ...installed.hook.args.slice(1)] } };
+  const probe = {
+    ...installed,
+    hook: { ...installed.hook, path: wrapper, args: [wrapper, installed.hook.path, ...installed.hook.args.slice(1)] },
+  };
   userOwned(join(dir, 'hooks.d', 'wireguard4netns.json'), `${JSON.stringify(probe, null, 2)}\n`, 0o644);
   return { dir: join(dir, 'hooks.d'), log, stages: installed.stages };
 }
@@ -101,7 +104,20 @@ export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promis
     rmSync(log, { force: true });
     const name = `${PREFIX}-probe-${++i}`;
     scope.add(() => pod(['rm', '-f', '-t', '0', name]).catch(() => undefined));
-    const args = ['run', '-d', '--name', name, '--network', 'none', '--annotation', `${ANNOTATION}=${client.file}`, '--rootfs', ROOTFS, 'sleep', '60'];
+    const args = [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--annotation',
+      `${ANNOTATION}=${client.file}`,
+      '--rootfs',
+      ROOTFS,
+      'sleep',
+      '60',
+    ];
     const id = (await pod(args, 60_000, dir)).stdout.trim();
     await sleep(IDLE_MS);
     const tunnel = tunnelOf(id);

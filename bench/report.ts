@@ -50,7 +50,13 @@ export function targets(r: Results): Target[] {
   }
   if (r.memory) {
     const t = r.memory.tunnels;
-    out.push({ name: `${t.count} tunnels at once: each reaches the backend`, value: t.working, measured: `${t.working}/${t.count}`, goal: `${t.count}/${t.count}`, pass: t.working === t.count && t.daemonsAlive === t.count });
+    out.push({
+      name: `${t.count} tunnels at once: each reaches the backend`,
+      value: t.working,
+      measured: `${t.working}/${t.count}`,
+      goal: `${t.count}/${t.count}`,
+      pass: t.working === t.count && t.daemonsAlive === t.count,
+    });
     const v = t.lastStartsMs / t.firstStartsMs;
     out.push({
       name: `${t.count} tunnels: start of the last vs the first (medians of 5)`,
@@ -76,10 +82,22 @@ export function table(r: Results, verdicts: Target[]): string {
   ];
   const tp = r.throughput;
   if (tp) {
-    lines.push('', `Throughput: medians of ${tp.rounds} alternated rounds (TCP ${tp.seconds} s; UDP ${tp.udpSeconds} s and latency: ${tp.udpRounds} rounds)`, '');
+    lines.push(
+      '',
+      `Throughput: medians of ${tp.rounds} alternated rounds (TCP ${tp.seconds} s; UDP ${tp.udpSeconds} s and latency: ${tp.udpRounds} rounds)`,
+      '',
+    );
     lines.push(...head(['contender', 'TCP', 'UDP received (loss)', 'TCP RTT, 1 Mbit/s', 'ping RTT']));
     for (const [key, c] of Object.entries(tp.contenders)) {
-      lines.push(row([`${key}: ${c.what}`, gbit(c.tcpBps), `${gbit(c.udpBps)} (${c.udpLossPercent.toFixed(0)}%)`, rttMs(c.tcpRttMedianMs), c.pingMedianMs === undefined ? 'n/a' : rttMs(c.pingMedianMs)]));
+      lines.push(
+        row([
+          `${key}: ${c.what}`,
+          gbit(c.tcpBps),
+          `${gbit(c.udpBps)} (${c.udpLossPercent.toFixed(0)}%)`,
+          rttMs(c.tcpRttMedianMs),
+          c.pingMedianMs === undefined ? 'n/a' : rttMs(c.pingMedianMs),
+        ]),
+      );
     }
     lines.push('', ...tp.notes.map((n) => `- ${n}`));
   }
@@ -92,7 +110,7 @@ export function table(r: Results, verdicts: Target[]): string {
     lines.push(row(['same, with the hook (annotation)', ms(md.hook), signed(st.hookAddsMs)]));
     lines.push(row(['same, `--network slirp4netns`', ms(md.slirp4netns), signed(st.slirpAddsMs)]));
     lines.push(row(['`node -e 0`', ms(md.node), '']));
-    lines.push(row(['no-op hook: the hook JSON\'s command, a state without the annotation', ms(md.noop), '']));
+    lines.push(row(["no-op hook: the hook JSON's command, a state without the annotation", ms(md.noop), '']));
     if (st.breakdown.length > 0) {
       lines.push('', `Where the hook's ${signed(st.hookAddsMs)} go (medians):`, '');
       lines.push(...head(['part', 'ms']));
@@ -100,7 +118,7 @@ export function table(r: Results, verdicts: Target[]): string {
     }
     lines.push(
       '',
-      '- `node -e 0` and the no-op hook are timed in a shell, as the bench user with a clean environment, as runc runs the hook (root\'s environment here has NODE_EXTRA_CA_CERTS, which adds 60-150 ms to a node start).',
+      "- `node -e 0` and the no-op hook are timed in a shell, as the bench user with a clean environment, as runc runs the hook (root's environment here has NODE_EXTRA_CA_CERTS, which adds 60-150 ms to a node start).",
       `- The split comes from ${st.probes.length} probe containers interleaved with the timed runs: the hook run through /usr/bin/time from a second hooks dir (wall time, peak RSS), its step times from the tunnel's daemon.log. Its rows are medians of different runs; the last row is what remains.`,
     );
   }
@@ -109,7 +127,8 @@ export function table(r: Results, verdicts: Target[]): string {
     const t = mem.tunnels;
     lines.push('', 'Memory', '');
     lines.push(...head(['what', 'value']));
-    for (const [stage, kb] of Object.entries(mem.hookPeakRssKb)) lines.push(row([`hook peak RSS, ${stage} (median / max)`, `${mib(kb.median)} / ${mib(kb.max)}`]));
+    for (const [stage, kb] of Object.entries(mem.hookPeakRssKb))
+      lines.push(row([`hook peak RSS, ${stage} (median / max)`, `${mib(kb.median)} / ${mib(kb.max)}`]));
     lines.push(row(['one idle daemon: RSS / PSS', `${mib(mem.idleDaemon.rssKb)} / ${mib(mem.idleDaemon.pssKb)}`]));
     lines.push(row([`${t.count} tunnels at once: reach the backend`, `${t.working}/${t.count} (daemons alive ${t.daemonsAlive})`]));
     lines.push(row([`${t.count} tunnels: daemons' total RSS / PSS`, `${mib(t.totalRssKb)} / ${mib(t.totalPssKb)}`]));

@@ -6,7 +6,7 @@
 // 0.0.20220316 on both ends).
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ResultPromise, execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
 import type { Peer } from '../test/helpers/peer.js';
 import { type Client, PEER_TUN_V4, TUNNEL_NET } from './context.js';
@@ -48,7 +48,8 @@ function slash30(index: number): [string, string] {
  * this wireguard-go (whichever directory it was built with) stays ours.
  */
 function inSocketView(netns: string, sockDir: string, argv: string[]): string[] {
-  const script = 'mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"';
+  const script =
+    'mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"';
   return ['ip', 'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', sockDir, ...argv];
 }
 

@@ -97,10 +97,14 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
  */
 function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[]): { part: string; ms: number }[] {
   if (probes.length === 0) return [];
-  const stageWall = (stage: string) => median(probes.map((p) => p.stages.find((s) => s.stage === stage)?.wallMs ?? NaN).filter(Number.isFinite));
+  const stageWall = (stage: string) =>
+    median(probes.map((p) => p.stages.find((s) => s.stage === stage)?.wallMs ?? NaN).filter(Number.isFinite));
   const stages = probes[0].stages.map((s) => s.stage);
-  const keys = [...new Set(probes.flatMap((p) => p.steps.map((s) => JSON.stringify([s.partOf ?? '', s.label]))))].map((k) => JSON.parse(k) as [string, string]);
-  const stepMedian = (partOf: string, label: string) => median(probes.map((p) => p.steps.find((s) => (s.partOf ?? '') === partOf && s.label === label)?.ms ?? 0));
+  const keys = [...new Set(probes.flatMap((p) => p.steps.map((s) => JSON.stringify([s.partOf ?? '', s.label]))))].map(
+    (k) => JSON.parse(k) as [string, string],
+  );
+  const stepMedian = (partOf: string, label: string) =>
+    median(probes.map((p) => p.steps.find((s) => (s.partOf ?? '') === partOf && s.label === label)?.ms ?? 0));
   const steps = keys.map(([partOf, label]) => ({
     part: partOf ? `createRuntime: ${partOf}, of which ${label}` : `createRuntime: ${label} (daemon.log)`,
     ms: stepMedian(partOf, label),
@@ -108,7 +112,9 @@ function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[
   }));
   const create = stageWall('createRuntime');
   const stepSum = steps.filter((s) => s.top).reduce((a, s) => a + s.ms, 0);
-  const others = stages.filter((s) => s !== 'createRuntime').map((s) => ({ part: `${s} hook, whole (node start included)`, ms: stageWall(s) }));
+  const others = stages
+    .filter((s) => s !== 'createRuntime')
+    .map((s) => ({ part: `${s} hook, whole (node start included)`, ms: stageWall(s) }));
   const hooksTotal = create + others.reduce((a, s) => a + s.ms, 0);
   return [
     { part: 'createRuntime: node start (node -e 0)', ms: med.node },

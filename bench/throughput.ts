@@ -2,8 +2,8 @@
 // round (A B C D E A B C D E ...) so that the noise of this shared machine
 // falls on all of them alike. Medians are compared within this one run.
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import type { Bench } from './context.js';
 import { type Contender, type Key, setupContenders } from './contenders.js';
+import type { Bench } from './context.js';
 import { type Ping, ping, type Tcp, tcp, tcpRtt, type Udp, udp } from './iperf.js';
 import { gbit, median, rttMs } from './stats.js';
 
@@ -93,5 +93,7 @@ async function udpAndLatency(c: Contender, res: ContenderResult, seconds: number
   res.tcpRttMs.push(...rtts);
   const u = await udp(c.run, c.host, c.port, seconds);
   res.udp.push(u);
-  log(`${round} ${c.key}: TCP RTT ${rttMs(median(rtts))}${pinged}; UDP ${gbit(u.bps)} received of ${gbit(u.sentBps)} sent (${u.lossPercent.toFixed(1)}% loss)`);
+  log(
+    `${round} ${c.key}: TCP RTT ${rttMs(median(rtts))}${pinged}; UDP ${gbit(u.bps)} received of ${gbit(u.sentBps)} sent (${u.lossPercent.toFixed(1)}% loss)`,
+  );
 }

@@ -34,7 +34,8 @@ function cachePath(): string | undefined {
 function readOwn(path: string): Buffer | undefined {
   try {
     const st = statSync(path);
-    if (!st.isFile() || st.uid !== process.geteuid!() || (st.mode & 0o022) !== 0 || (statSync(dirname(path)).mode & 0o022) !== 0) return undefined;
+    if (!st.isFile() || st.uid !== process.geteuid!() || (st.mode & 0o022) !== 0 || (statSync(dirname(path)).mode & 0o022) !== 0)
+      return undefined;
     return readFileSync(path);
   } catch {
     return undefined;

@@ -27,7 +27,9 @@ async function runHook(): Promise<void> {
         await sweep();
         return;
       default:
-        throw new Failure(`OCI state on stdin: status ${JSON.stringify(state.status)}: expected "creating" or "created" (createRuntime) or "stopped" (poststop)`);
+        throw new Failure(
+          `OCI state on stdin: status ${JSON.stringify(state.status)}: expected "creating" or "created" (createRuntime) or "stopped" (poststop)`,
+        );
     }
   } catch (err) {
     logHookError(state?.id, describe(err));

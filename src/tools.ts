@@ -29,7 +29,9 @@ export function wireguardGo(): string {
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    throw new Failure(`wireguard-go not found at ${path}; install Go (https://go.dev/dl) and run "npm rebuild -g wireguard4netns" ("npm run build" in a checkout)`);
+    throw new Failure(
+      `wireguard-go not found at ${path}; install Go (https://go.dev/dl) and run "npm rebuild -g wireguard4netns" ("npm run build" in a checkout)`,
+    );
   }
   return path;
 }

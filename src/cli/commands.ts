@@ -1,28 +1,30 @@
 // The command line. Every command returns normally or throws; main.ts is
 // the one place that turns an error into a line on stderr and an exit code.
+
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
+import { exampleConfig } from '../config/example.js';
 import { defaultOwners, loadConfig } from '../config/read.js';
 import { Failure } from '../errors.js';
-import { defaultHooksDir, installHook } from './install.js';
-import { exampleConfig } from '../config/example.js';
 import { decodeKey, generatePresharedKey, generatePrivateKey, publicKeyOf } from '../keys.js';
-import { awaitOwnNamespace, resolveTarget } from '../tunnel/namespaces.js';
-import { readFileSync } from 'node:fs';
-import { reload } from '../tunnel/reload.js';
-import { status } from './status.js';
 import { sweep } from '../tunnel/daemon.js';
+import { awaitOwnNamespace, resolveTarget } from '../tunnel/namespaces.js';
+import { reload } from '../tunnel/reload.js';
 import { down, findTunnel, up } from '../tunnel/up.js';
+import { defaultHooksDir, installHook } from './install.js';
+import { status } from './status.js';
 
 declare const VERSION: string;
 
-const TARGET = 'a process id (its network namespace, for as long as a process lives in it) or the path of a network namespace (until "down")';
+const TARGET =
+  'a process id (its network namespace, for as long as a process lives in it) or the path of a network namespace (until "down")';
 
 export async function runCli(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('wireguard4netns')
     .usage(
       '$0 <command>\n\nWireGuard for rootless containers and unprivileged network namespaces.\n\n' +
-        'The original wireguard4netns\'s form works too: $0 [--tmpdir TMPDIR] ns_pid interface wireguard.conf',
+        "The original wireguard4netns's form works too: $0 [--tmpdir TMPDIR] ns_pid interface wireguard.conf",
     )
     .command(
       'up <target> <config>',
@@ -41,9 +43,12 @@ export async function runCli(argv: string[]): Promise<void> {
         const config = loadConfig(a.config, { owners: defaultOwners() });
         if (/^\d+$/.test(a.target)) await awaitOwnNamespace(Number(a.target));
         const target = resolveTarget(a.target, a.userns);
-        if (config.dns.length > 0 && !a['resolv-conf']) process.stderr.write('wireguard4netns: note: DNS= ignored; pass --resolv-conf FILE to write it\n');
+        if (config.dns.length > 0 && !a['resolv-conf'])
+          process.stderr.write('wireguard4netns: note: DNS= ignored; pass --resolv-conf FILE to write it\n');
         const { dir, state, joined } = await up(target, config, { iface: a.interface, resolvConf: a['resolv-conf'], verbose: a.verbose });
-        console.log(`${state.iface} ${joined ? 'was already up' : 'up'} in ${state.netns} (daemon pid ${state.daemonPid}, state in ${dir})`);
+        console.log(
+          `${state.iface} ${joined ? 'was already up' : 'up'} in ${state.netns} (daemon pid ${state.daemonPid}, state in ${dir})`,
+        );
       },
     )
     .command(
@@ -66,8 +71,15 @@ export async function runCli(argv: string[]): Promise<void> {
       "list this user's tunnels: daemon, interface, addresses, and each peer's endpoint, latest handshake, transfer and allowed IPs",
       (y) =>
         y
-          .positional('filter', { type: 'string', describe: 'a container id prefix, or a process id (the tunnel of its network namespace)' })
-          .option('json', { type: 'boolean', default: false, describe: 'print a JSON array (handshakes in unix seconds, 0: never; sizes in bytes)' })
+          .positional('filter', {
+            type: 'string',
+            describe: 'a container id prefix, or a process id (the tunnel of its network namespace)',
+          })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'print a JSON array (handshakes in unix seconds, 0: never; sizes in bytes)',
+          })
           .example('$0 status', 'every tunnel of this user')
           .example('$0 status 3f2a9c', 'the tunnel of the container whose id starts with 3f2a9c')
           .example('$0 status $(pgrep -n -f my-sandbox) --json', "the tunnel of a process's network namespace, as JSON"),

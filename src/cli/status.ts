@@ -3,13 +3,14 @@
 // reply, choosing tunnels, formatting) is apart from the I/O (folders,
 // /proc, sockets, configs). The daemon's reply holds the private and the
 // preshared keys: they are dropped while parsing and never get further.
+
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { formatCidr } from '../cidr.js';
 import { defaultOwners, loadConfig } from '../config/read.js';
-import { isAlive, LOG_FILE } from '../tunnel/daemon.js';
 import { Failure } from '../errors.js';
 import { runtimeBase } from '../paths.js';
-import { existsSync } from 'node:fs';
+import { isAlive, LOG_FILE } from '../tunnel/daemon.js';
 import { netnsInodeOf, netnsInodeOfPid, processInNetns } from '../tunnel/namespaces.js';
 import { liveContainers, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs } from '../tunnel/state.js';
 import { type PeerStatus, parseDevice, uapiRequest } from '../tunnel/uapi.js';
@@ -213,7 +214,6 @@ async function probe(t: TunnelStatus, timeoutMs: number): Promise<TunnelStatus> 
     return { ...t, daemon: 'not-answering', error: err instanceof Error ? err.message : String(err) };
   }
 }
-
 
 export interface StatusOptions {
   /** a container id prefix or a pid */

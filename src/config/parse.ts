@@ -22,7 +22,8 @@ export const MAX_CONFIG_BYTES = 64 * 1024;
 /** Decodes and checks the raw bytes of a config file. */
 export function decodeConfigBytes(file: string, bytes: Buffer): string {
   if (bytes.length === 0) throw new Failure(`${file}: the file is empty; expected a WireGuard config with an [Interface] section`);
-  if (bytes.length > MAX_CONFIG_BYTES) throw new Failure(`${file}: the file is larger than ${MAX_CONFIG_BYTES} bytes; expected a WireGuard config of at most 64 KiB`);
+  if (bytes.length > MAX_CONFIG_BYTES)
+    throw new Failure(`${file}: the file is larger than ${MAX_CONFIG_BYTES} bytes; expected a WireGuard config of at most 64 KiB`);
   if (bytes.includes(0)) throw new Failure(`${file}: the file holds a NUL byte; expected text`);
   let text: string;
   try {

@@ -18,9 +18,12 @@ export interface ReadPolicy {
 function errnoText(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   return (
-    { ENOENT: 'no such file', EACCES: 'permission denied', ELOOP: 'is a symlink; expected a regular file', ENOTDIR: 'a part of the path is not a directory' }[
-      code ?? ''
-    ] ?? String(code ?? err)
+    {
+      ENOENT: 'no such file',
+      EACCES: 'permission denied',
+      ELOOP: 'is a symlink; expected a regular file',
+      ENOTDIR: 'a part of the path is not a directory',
+    }[code ?? ''] ?? String(code ?? err)
   );
 }
 
@@ -37,7 +40,8 @@ function openChecked(file: string, policy: ReadPolicy): number {
   } catch (err) {
     throw new Failure(`${file}: cannot read the config: ${errnoText(err)}`);
   }
-  if (real !== file) throw new Failure(`${file}: the path goes through a symlink (to ${real}); expected the real path, which cannot be swapped`);
+  if (real !== file)
+    throw new Failure(`${file}: the path goes through a symlink (to ${real}); expected the real path, which cannot be swapped`);
   try {
     return openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
@@ -62,7 +66,11 @@ function checkFile(file: string, fd: number, policy: ReadPolicy): void {
 function readLimited(fd: number): Buffer {
   const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
   let n = 0;
-  for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+  while (n < buf.length) {
+    const r = readSync(fd, buf, n, buf.length - n, null);
+    if (r === 0) break;
+    n += r;
+  }
   return buf.subarray(0, n);
 }
 

@@ -1,7 +1,8 @@
 // Sections -> a checked Config. Every error names the file, the line and the
 // key, says what was expected, and never repeats key material.
-import { Failure, quote as shown } from '../errors.js';
+
 import { type Cidr, formatCidr, overlaps, parseCidr } from '../cidr.js';
+import { Failure, quote as shown } from '../errors.js';
 import { decodeKey, publicKeyOf } from '../keys.js';
 import type { Entry, Section } from './parse.js';
 
@@ -89,9 +90,11 @@ function fail(message: string): never {
   throw new Failure(message);
 }
 
-
 function list(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 function key(f: Fields, e: Entry): Buffer {
@@ -136,7 +139,8 @@ function interfaceSection(file: string, s: Section, rules: Rules) {
   const f = new Fields(file, s, INTERFACE_KEYS);
   const privateKeyEntry = f.one('PrivateKey') ?? f.fail(undefined, 'PrivateKey is missing; expected the base64 private key of this end');
   const addresses = f.all('Address').flatMap((e) => cidrs(f, e));
-  if (addresses.length === 0 && rules.addressRequired !== false) f.fail(undefined, 'Address is missing; expected at least one IPv4 or IPv6 address for the interface');
+  if (addresses.length === 0 && rules.addressRequired !== false)
+    f.fail(undefined, 'Address is missing; expected at least one IPv4 or IPv6 address for the interface');
   const dns: string[] = [];
   const dnsSearch: string[] = [];
   for (const e of f.all('DNS')) {
@@ -193,7 +197,8 @@ function peerSection(file: string, s: Section): PeerConfig {
 export function validateConfig(file: string, sections: Section[], rules: Rules = {}): Config {
   const interfaces = sections.filter((s) => s.name === 'Interface');
   if (interfaces.length === 0) fail(`${file}: no [Interface] section; expected one`);
-  if (interfaces.length > 1) fail(`${file}:${interfaces[1].line}: a second [Interface] section (the first is on line ${interfaces[0].line}); expected one`);
+  if (interfaces.length > 1)
+    fail(`${file}:${interfaces[1].line}: a second [Interface] section (the first is on line ${interfaces[0].line}); expected one`);
   const iface = interfaceSection(file, interfaces[0], rules);
   const peers = sections.filter((s) => s.name === 'Peer').map((s) => peerSection(file, s));
   if (peers.length === 0) fail(`${file}: no [Peer] section; expected at least one`);
@@ -207,7 +212,10 @@ export function validateConfig(file: string, sections: Section[], rules: Rules =
     for (const other of peers.slice(0, i)) {
       for (const a of peer.allowedIPs) {
         const b = other.allowedIPs.find((o) => overlaps(a, o));
-        if (b) fail(`${where}: AllowedIPs ${formatCidr(a)} overlaps ${formatCidr(b)} of the peer on line ${other.line}; expected disjoint AllowedIPs`);
+        if (b)
+          fail(
+            `${where}: AllowedIPs ${formatCidr(a)} overlaps ${formatCidr(b)} of the peer on line ${other.line}; expected disjoint AllowedIPs`,
+          );
       }
     }
   });

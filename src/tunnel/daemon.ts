@@ -10,12 +10,12 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Failure } from '../errors.js';
-import type { Applied } from './link.js';
-import type { TunnelState } from './state.js';
-import { userPrefix, type Target } from './namespaces.js';
 import { runtimeBase } from '../paths.js';
 import { run } from '../run.js';
 import { wireguardGo } from '../tools.js';
+import type { Applied } from './link.js';
+import { type Target, userPrefix } from './namespaces.js';
+import type { TunnelState } from './state.js';
 
 export const LOG_FILE = 'daemon.log';
 /** How long the daemon may take to set up once it owns the tunnel folder. */
@@ -58,11 +58,7 @@ function lastLogLine(dir: string): string {
 }
 
 /** What the daemon reports on fd 3, a line each (wireguard-go/wireguard4netns.go). */
-export type Report =
-  | { kind: 'owner' }
-  | { kind: 'ready'; phases: string }
-  | { kind: 'joined' }
-  | { kind: 'error'; message: string };
+export type Report = { kind: 'owner' } | { kind: 'ready'; phases: string } | { kind: 'joined' } | { kind: 'error'; message: string };
 
 export function parseReport(line: string): Report {
   if (line === 'owner' || line === 'joined') return { kind: line };
@@ -128,10 +124,16 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
       child.removeAllListeners();
       if (!(result instanceof Failure)) {
         child.unref();
-        return resolve(result.kind === 'ready' ? { joined: false, pid: child.pid!, phases: result.phases, stop: stopper(child) } : { joined: true });
+        return resolve(
+          result.kind === 'ready' ? { joined: false, pid: child.pid!, phases: result.phases, stop: stopper(child) } : { joined: true },
+        );
       }
       // A daemon killed here leaves its folder: once it is gone, its lock is free and the sweep takes it.
-      const removeLeftovers = () => sweep().then(() => reject(result), () => reject(result));
+      const removeLeftovers = () =>
+        sweep().then(
+          () => reject(result),
+          () => reject(result),
+        );
       if (child.exitCode !== null || child.signalCode !== null) return void removeLeftovers();
       child.once('exit', removeLeftovers);
       child.kill('SIGKILL');
@@ -147,7 +149,8 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
         const report = parseReport(text.slice(0, nl));
         text = text.slice(nl + 1);
-        if (report.kind === 'owner') bound(READY_TIMEOUT_MS, () => `wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`);
+        if (report.kind === 'owner')
+          bound(READY_TIMEOUT_MS, () => `wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`);
         else if (report.kind === 'error') return finish(new Failure(report.message));
         else return finish(report);
       }
@@ -193,6 +196,7 @@ export async function stopDaemon(pid: number, timeoutMs = 2000): Promise<void> {
  */
 export async function sweep(): Promise<string[]> {
   const r = await run([wireguardGo(), 'wireguard4netns-sweep', '-base', runtimeBase()], '', 5000);
-  if (r.code !== 0) throw new Failure(`removing what killed daemons left: ${r.stderr.trim() || (r.timedOut ? 'timed out' : `exit code ${r.code}`)}`);
+  if (r.code !== 0)
+    throw new Failure(`removing what killed daemons left: ${r.stderr.trim() || (r.timedOut ? 'timed out' : `exit code ${r.code}`)}`);
   return r.stdout.split('\n').filter(Boolean);
 }

@@ -6,9 +6,9 @@
 import { formatCidr, networkOf } from '../cidr.js';
 import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
-import { type Target, userPrefix } from './namespaces.js';
 import { run } from '../run.js';
 import { wireguardGo } from '../tools.js';
+import { type Target, userPrefix } from './namespaces.js';
 
 const LINK_TIMEOUT_MS = 2000;
 
@@ -55,5 +55,6 @@ export async function changeLink(t: Target, iface: string, c: LinkChange): Promi
   if (c.mtu !== undefined) args.push('-mtu', String(c.mtu));
   const r = await run([...userPrefix(t), wireguardGo(), ...args], '', LINK_TIMEOUT_MS);
   if (r.timedOut) throw new Failure(`changing ${iface} inside the namespace: timed out after ${LINK_TIMEOUT_MS / 1000} s`);
-  if (r.code !== 0) throw new Failure(`changing ${iface} inside the namespace: ${r.stderr.trim().split('\n').pop() || `exit code ${r.code}`}`);
+  if (r.code !== 0)
+    throw new Failure(`changing ${iface} inside the namespace: ${r.stderr.trim().split('\n').pop() || `exit code ${r.code}`}`);
 }

@@ -1,8 +1,8 @@
 // The network namespace a tunnel goes into, and how to act inside it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Failure } from '../errors.js';
-import { inInitialUserns } from '../userns.js';
 import { systemTool } from '../tools.js';
+import { inInitialUserns } from '../userns.js';
 
 export interface Target {
   /** path of the network namespace (/proc/PID/ns/net or a bind mount) */
@@ -44,7 +44,8 @@ function usernsToEnter(userns: string): string | undefined {
 /** Resolves the command line's PID|NETNS_PATH. */
 export function resolveTarget(spec: string, usernsOption?: string): Target {
   if (/^\d+$/.test(spec)) return pidTarget(Number(spec), `process ${spec}`, usernsOption);
-  if (!spec.startsWith('/')) throw new Failure(`target ${JSON.stringify(spec)}: expected a process id or the absolute path of a network namespace`);
+  if (!spec.startsWith('/'))
+    throw new Failure(`target ${JSON.stringify(spec)}: expected a process id or the absolute path of a network namespace`);
   const netnsInode = inode(spec, 'network namespace');
   let userns = usernsOption;
   if (!userns) {
@@ -69,7 +70,9 @@ export async function awaitOwnNamespace(pid: number, timeoutMs = 2000): Promise<
     const netns = inode(`/proc/${pid}/ns/net`, `process ${pid}`);
     if (netns !== ours && usernsReady(pid)) return;
     if (Date.now() >= deadline) {
-      throw new Failure(`process ${pid} is still in our network namespace after ${timeoutMs / 1000} s; expected a process in a network namespace of its own (as "unshare --net" makes)`);
+      throw new Failure(
+        `process ${pid} is still in our network namespace after ${timeoutMs / 1000} s; expected a process in a network namespace of its own (as "unshare --net" makes)`,
+      );
     }
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -78,7 +81,10 @@ export async function awaitOwnNamespace(pid: number, timeoutMs = 2000): Promise<
 /** Whether pid's user namespace is ours, or has its uid map written. */
 function usernsReady(pid: number): boolean {
   try {
-    return statSync(`/proc/${pid}/ns/user`).ino === statSync('/proc/self/ns/user').ino || readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim() !== '';
+    return (
+      statSync(`/proc/${pid}/ns/user`).ino === statSync('/proc/self/ns/user').ino ||
+      readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim() !== ''
+    );
   } catch {
     return false;
   }

@@ -4,15 +4,24 @@
 // syncconf"), and addresses, MTU and routes change by exactly the
 // difference from what was applied before (as wg-quick would redo them).
 import { defaultOwners, loadConfig } from '../config/read.js';
+import { Failure, step, wrap } from '../errors.js';
 import { isAlive } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
-import { Failure, step, wrap } from '../errors.js';
 import { appliedOf, changeLink, linkChange } from './link.js';
 import { netnsInodeOfPid, processInNetns, resolveTarget } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
-import { type ContainerEntry, liveContainers, readState, selectTunnels, socketOf, type TunnelState, tunnelDirs, writeState } from './state.js';
-import { configIdentity, reresolveList } from './up.js';
+import {
+  type ContainerEntry,
+  liveContainers,
+  readState,
+  selectTunnels,
+  socketOf,
+  type TunnelState,
+  tunnelDirs,
+  writeState,
+} from './state.js';
 import { encodeSync, parseDevice, uapiRequest } from './uapi.js';
+import { configIdentity, reresolveList } from './up.js';
 
 function findOne(filter: string): { dir: string; state: TunnelState; containers: ContainerEntry[] } {
   const all = tunnelDirs().flatMap((dir) => {
@@ -35,7 +44,8 @@ function fail(message: string): never {
 export async function reload(filter: string, file: string): Promise<string> {
   const config = loadConfig(file, { owners: defaultOwners() });
   const { dir, state, containers } = findOne(filter);
-  if (!isAlive(state.daemonPid)) throw new Failure(`the daemon of that tunnel (pid ${state.daemonPid}) is not running; restart the container`);
+  if (!isAlive(state.daemonPid))
+    throw new Failure(`the daemon of that tunnel (pid ${state.daemonPid}) is not running; restart the container`);
   if (!state.applied) throw new Failure(`that tunnel was started by an older wireguard4netns; restart the container`);
   // Act in the namespace through a process still in it (a pod's first container may be gone),
   // with the daemon's user namespace: the one its starter had capabilities in. The
@@ -44,7 +54,9 @@ export async function reload(filter: string, file: string): Promise<string> {
   const target = resolveTarget(String(pid), `/proc/${state.daemonPid}/ns/user`);
   // The daemon re-resolves the endpoint names it was started with; it cannot learn new ones.
   if (JSON.stringify(reresolveList(config)) !== JSON.stringify(state.reresolve ?? [])) {
-    throw new Failure(`${file}: the endpoint host names differ from the running tunnel's, which the daemon re-resolves; restart the container to change them`);
+    throw new Failure(
+      `${file}: the endpoint host names differ from the running tunnel's, which the daemon re-resolves; restart the container to change them`,
+    );
   }
   const endpoints = await Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint)));
 
@@ -59,7 +71,8 @@ export async function reload(filter: string, file: string): Promise<string> {
   const applied = state.linkByCaller ? state.applied : appliedOf(config);
   await changeLink(target, state.iface, linkChange(state.applied, applied));
   if (config.dns.length > 0) {
-    for (const c of containers) if (c.resolvConf) await step(`writing DNS into ${c.resolvConf}`, () => writeResolvConf(c.resolvConf!, config));
+    for (const c of containers)
+      if (c.resolvConf) await step(`writing DNS into ${c.resolvConf}`, () => writeResolvConf(c.resolvConf!, config));
   }
   writeState(dir, { ...state, config: file, configIdentity: configIdentity(config), applied });
   return `${state.iface} in ${state.netns} reloaded from ${file}`;

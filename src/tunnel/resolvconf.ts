@@ -54,7 +54,8 @@ export function writeResolvConf(path: string, config: Config): () => void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const write = (data: Buffer | string) => withFile(constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, (fd) => writeFileSync(fd, data));
+  const write = (data: Buffer | string) =>
+    withFile(constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, (fd) => writeFileSync(fd, data));
   write(resolvConfText(config));
   return () => (before === undefined ? rmSync(path, { force: true }) : write(before));
 }

@@ -5,8 +5,8 @@
 // has an entry in containers/, written by its hook.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Applied } from './link.js';
 import { runtimeBase } from '../paths.js';
+import type { Applied } from './link.js';
 import { netnsInodeOf } from './namespaces.js';
 
 export interface TunnelState {
@@ -123,7 +123,11 @@ export function liveContainers(dir: string, netnsInode: number): ContainerEntry[
 }
 
 /** Tunnels of a container whose id starts with filter, or of the namespace of process filter (pidNetnsInode). */
-export function selectTunnels<T extends { containers: string[]; netnsInode: number }>(tunnels: T[], filter: string, pidNetnsInode?: number): T[] {
+export function selectTunnels<T extends { containers: string[]; netnsInode: number }>(
+  tunnels: T[],
+  filter: string,
+  pidNetnsInode?: number,
+): T[] {
   return tunnels.filter(
     (t) => t.containers.some((id) => id.startsWith(filter)) || (pidNetnsInode !== undefined && t.netnsInode === pidNetnsInode),
   );

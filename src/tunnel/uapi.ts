@@ -89,7 +89,11 @@ export function uapiRequest(socket: string, request: string, timeoutMs = 2000): 
       const reply = parseReply(text);
       if (reply.errno !== 0) {
         // The request is not repeated: it holds keys.
-        reject(new Failure(`wireguard-go refused the configuration (errno=${reply.errno}${reply.errno === -98 ? ': listen port in use' : ''}); see its log`));
+        reject(
+          new Failure(
+            `wireguard-go refused the configuration (errno=${reply.errno}${reply.errno === -98 ? ': listen port in use' : ''}); see its log`,
+          ),
+        );
       } else resolve(reply.entries);
     });
     conn.on('error', (err: NodeJS.ErrnoException) => fail(SOCKET_ERRORS[err.code ?? ''] ?? err.message));
@@ -131,7 +135,8 @@ export function parseDevice(entries: [string, string][]): DeviceStatus {
   let peer: PeerStatus | undefined;
   for (const [key, value] of entries) {
     if (key === 'private_key') {
-      if (!peer && /^[0-9a-f]{64}$/.test(value) && !/^0+$/.test(value)) device.publicKey = publicKeyOf(Buffer.from(value, 'hex')).toString('base64');
+      if (!peer && /^[0-9a-f]{64}$/.test(value) && !/^0+$/.test(value))
+        device.publicKey = publicKeyOf(Buffer.from(value, 'hex')).toString('base64');
       continue;
     }
     if (SECRET_KEYS.has(key)) continue;
@@ -149,4 +154,3 @@ export function parseDevice(entries: [string, string][]): DeviceStatus {
   }
   return device;
 }
-

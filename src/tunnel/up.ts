@@ -12,14 +12,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { formatCidr, isIPAddress } from '../cidr.js';
-import { Cleanup } from './cleanup.js';
 import type { Config } from '../config/validate.js';
+import { Failure, step } from '../errors.js';
+import { tunnelDir } from '../paths.js';
+import { Cleanup } from './cleanup.js';
 import { appendLog, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
-import { Failure, step } from '../errors.js';
 import { appliedOf } from './link.js';
 import type { Target } from './namespaces.js';
-import { tunnelDir } from '../paths.js';
 import { writeResolvConf } from './resolvconf.js';
 import { liveContainers, processStart, readState, registerContainer, socketOf, type TunnelState } from './state.js';
 import { stopHereForTests } from './teststop.js';
@@ -106,7 +106,13 @@ function checkSameConfig(state: TunnelState, config: Config, where: string): voi
 }
 
 /** Starts the daemon, or finds the one another start made: the tunnel, and how to stop the daemon when this call started it. */
-async function serve(t: Target, config: Config, o: UpOptions, dir: string, times: string[]): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
+async function serve(
+  t: Target,
+  config: Config,
+  o: UpOptions,
+  dir: string,
+  times: string[],
+): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
   const running = liveTunnel(dir);
   if (running) return { state: running };
   // Nothing is touched before every endpoint has an address.
@@ -159,7 +165,13 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
     // Killed (or dead already), it leaves its folder: the sweep takes that.
-    if (stop) cleanup.add(async () => liveContainers(dir, t.inode).length === 0 && (await stop(), await sweep()));
+    if (stop) {
+      cleanup.add(async () => {
+        if (liveContainers(dir, t.inode).length > 0) return;
+        await stop();
+        await sweep();
+      });
+    }
     checkSameConfig(state, config, t.netns);
     if (o.containerId && t.watchPid) {
       const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: o.resolvConf };

@@ -2,8 +2,9 @@
 // handshake, so that the application does not start before its backend is
 // reachable. A keepalive turned on starts a handshake at once, so peers
 // without one get it for the wait.
-import type { Config } from '../config/validate.js';
+
 import { WAIT_ANNOTATION } from '../annotations.js';
+import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
 import { stopHereForTests } from './teststop.js';
 import { formatEndpoint, parseDevice, uapiRequest } from './uapi.js';
@@ -13,7 +14,10 @@ export async function awaitHandshake(socket: string, config: Config, seconds: nu
   if (peers.length === 0) throw new Failure(`annotation ${WAIT_ANNOTATION}: no peer has an Endpoint, so no handshake can start`);
   const silent = peers.filter((p) => !p.persistentKeepalive).map((p) => p.publicKey.toString('hex'));
   const keepalive = (secs: number) =>
-    uapiRequest(socket, `set=1\n${silent.map((k) => `public_key=${k}\nupdate_only=true\npersistent_keepalive_interval=${secs}\n`).join('')}\n`);
+    uapiRequest(
+      socket,
+      `set=1\n${silent.map((k) => `public_key=${k}\nupdate_only=true\npersistent_keepalive_interval=${secs}\n`).join('')}\n`,
+    );
   if (silent.length > 0) await keepalive(25);
   const deadline = Date.now() + seconds * 1000;
   stopHereForTests('wait');

@@ -8,7 +8,20 @@
 // failed start, and cleans what CRI-O leaves outside its folder
 // (/var/lib/cni, cgroups).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
@@ -62,13 +75,18 @@ function run(cmd: string, args: string[], timeout = 60_000) {
 
 async function must(what: string, r: Promise<{ exitCode?: number; stdout: string; stderr: string; timedOut?: boolean }>): Promise<string> {
   const done = await r;
-  if (done.exitCode !== 0) throw new Error(`${what} failed (${done.timedOut ? 'timed out' : `exit ${done.exitCode}`}): ${done.stderr || done.stdout}`);
+  if (done.exitCode !== 0)
+    throw new Error(`${what} failed (${done.timedOut ? 'timed out' : `exit ${done.exitCode}`}): ${done.stderr || done.stdout}`);
   return done.stdout.trim();
 }
 
 /** Runs a command as the user, with a clean environment (no login session). */
 export function asTestUser(user: TestUser, cmd: string[], extraEnv: string[] = [], timeout = 60_000) {
-  return run('runuser', ['-u', user.name, '--', 'env', '-i', `PATH=${PATH}`, `HOME=${user.home}`, `USER=${user.name}`, ...extraEnv, ...cmd], timeout);
+  return run(
+    'runuser',
+    ['-u', user.name, '--', 'env', '-i', `PATH=${PATH}`, `HOME=${user.home}`, `USER=${user.name}`, ...extraEnv, ...cmd],
+    timeout,
+  );
 }
 
 let built: Promise<void> | undefined;
@@ -94,7 +112,11 @@ export async function addTestUser(name: string, undo: Undo[]): Promise<TestUser>
   const user = { name, uid: await id('-u'), gid: await id('-g'), home: `/home/${name}` };
   // rootlesskit maps the user's subordinate ids (useradd adds them when /etc/subuid exists).
   for (const file of ['/etc/subuid', '/etc/subgid']) {
-    const has = existsSync(file) && readFileSync(file, 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
+    const has =
+      existsSync(file) &&
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .some((l) => l.startsWith(`${name}:`));
     if (!has) throw new Error(`useradd gave ${name} no range in ${file} (run "sudo test/env/provision.sh", which makes the file)`);
   }
   // What logind would make: the hook keeps a user's tunnels in /run/user/UID/wireguard4netns.
@@ -201,7 +223,8 @@ function delegateCgroups(name: string, user: TestUser, undo: Undo[]): void {
 /** Our CNI results, and the folders given if they are empty. */
 function removeCniCache(made: string[]): void {
   const results = '/var/lib/cni/results';
-  for (const f of existsSync(results) ? readdirSync(results) : []) if (f.startsWith(`${CNI_NETWORK}-`)) rmSync(join(results, f), { force: true });
+  for (const f of existsSync(results) ? readdirSync(results) : [])
+    if (f.startsWith(`${CNI_NETWORK}-`)) rmSync(join(results, f), { force: true });
   for (const d of [...made].sort().reverse()) if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
 }
 
@@ -314,7 +337,23 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
     rmSync(lab, { recursive: true, force: true });
   });
   const chown = (p: string) => user && chownSync(p, user.uid, user.gid);
-  for (const d of ['storage', 'runroot', 'logs', 'run', 'lib', 'ns', 'exits', 'attach', 'keys', 'cdi', 'runc', 'policies', 'cni', 'xdg', 'crio.conf.d']) {
+  for (const d of [
+    'storage',
+    'runroot',
+    'logs',
+    'run',
+    'lib',
+    'ns',
+    'exits',
+    'attach',
+    'keys',
+    'cdi',
+    'runc',
+    'policies',
+    'cni',
+    'xdg',
+    'crio.conf.d',
+  ]) {
     mkdirSync(join(lab, d), { mode: 0o700 });
     chown(join(lab, d));
   }
@@ -322,7 +361,10 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
   writeFileSync(join(lab, 'crio.conf'), crioConf(lab, hooksDir));
   // Images come from our own storage only: no registry, no signatures to check.
   writeFileSync(join(lab, 'policy.json'), '{"default": [{"type": "insecureAcceptAnything"}]}\n');
-  writeFileSync(join(lab, 'cni/10-lo.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: CNI_NETWORK, plugins: [{ type: 'loopback' }] }));
+  writeFileSync(
+    join(lab, 'cni/10-lo.conflist'),
+    JSON.stringify({ cniVersion: '1.0.0', name: CNI_NETWORK, plugins: [{ type: 'loopback' }] }),
+  );
   writeFileSync(
     join(lab, 'crictl.yaml'),
     `runtime-endpoint: unix://${lab}/crio.sock\nimage-endpoint: unix://${lab}/crio.sock\ntimeout: 60\n`,
@@ -422,7 +464,8 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
             throw new Error(`${(err as Error).message}\nCRI-O's log ends:\n${log().slice(-4000)}`);
           }
         },
-        exec: (ctr, command, timeoutSeconds = 30) => crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], (timeoutSeconds + 30) * 1000),
+        exec: (ctr, command, timeoutSeconds = 30) =>
+          crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], (timeoutSeconds + 30) * 1000),
         stop: async () => {
           await must(`crictl stopp ${podName}`, crictl(['stopp', id]));
         },
@@ -498,11 +541,36 @@ function spawnRootful(lab: string, logFd: number): ChildProcess {
 function spawnRootless(lab: string, user: TestUser, logFd: number): ChildProcess {
   const ownCni = 'if [ -L /var/lib/cni ]; then rm /var/lib/cni; fi; exec "$@"';
   const args = [
-    '-u', user.name, '--', 'env', '-i', `PATH=${PATH}`, `HOME=${user.home}`, `USER=${user.name}`, `XDG_RUNTIME_DIR=${join(lab, 'xdg')}`,
-    'rootlesskit', `--state-dir=${join(lab, 'rk')}`, '--net=slirp4netns', '--disable-host-loopback',
-    '--copy-up=/etc', '--copy-up=/run', '--copy-up=/var/lib', '--propagation=rslave',
-    'sh', '-c', ownCni, 'sh',
-    'env', '_CRIO_ROOTLESS=1', join(BIN, 'crio'), '--config', join(lab, 'crio.conf'), '--config-dir', join(lab, 'crio.conf.d'), '--log-level', 'info',
+    '-u',
+    user.name,
+    '--',
+    'env',
+    '-i',
+    `PATH=${PATH}`,
+    `HOME=${user.home}`,
+    `USER=${user.name}`,
+    `XDG_RUNTIME_DIR=${join(lab, 'xdg')}`,
+    'rootlesskit',
+    `--state-dir=${join(lab, 'rk')}`,
+    '--net=slirp4netns',
+    '--disable-host-loopback',
+    '--copy-up=/etc',
+    '--copy-up=/run',
+    '--copy-up=/var/lib',
+    '--propagation=rslave',
+    'sh',
+    '-c',
+    ownCni,
+    'sh',
+    'env',
+    '_CRIO_ROOTLESS=1',
+    join(BIN, 'crio'),
+    '--config',
+    join(lab, 'crio.conf'),
+    '--config-dir',
+    join(lab, 'crio.conf.d'),
+    '--log-level',
+    'info',
   ]; // prettier-ignore
   return spawn('runuser', args, { cwd: lab, env: { PATH }, stdio: ['ignore', logFd, logFd] });
 }
@@ -546,7 +614,9 @@ export async function crioCleanSlate(): Promise<void> {
     await removeCgroups(name); // first: its processes hold the lab's mounts and files
     let made: string[] = [];
     try {
-      made = readFileSync(join('/tmp', name, 'host-dirs-made'), 'utf8').split('\n').filter(Boolean);
+      made = readFileSync(join('/tmp', name, 'host-dirs-made'), 'utf8')
+        .split('\n')
+        .filter(Boolean);
     } catch {}
     removeCniCache(made);
     await unmountUnder(join('/tmp', name));

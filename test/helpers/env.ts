@@ -51,7 +51,18 @@ export const RUNTIMES = ((): string[] => {
 export function asUser(cmd: string[], timeout = 60_000, input = '') {
   return execa(
     'runuser',
-    ['-u', USER, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', `HOME=${HOME}`, `USER=${USER}`, `XDG_RUNTIME_DIR=${RUNTIME_DIR}`, ...cmd],
+    [
+      '-u',
+      USER,
+      '--',
+      'env',
+      '-i',
+      'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
+      `HOME=${HOME}`,
+      `USER=${USER}`,
+      `XDG_RUNTIME_DIR=${RUNTIME_DIR}`,
+      ...cmd,
+    ],
     { cwd: '/', reject: false, timeout, input },
   );
 }

@@ -1,7 +1,7 @@
 // What must be gone after a tunnel ends: daemons, sockets, state, interfaces.
 import { readdirSync, rmSync } from 'node:fs';
-import * as assert from 'uvu/assert';
 import { execa } from 'execa';
+import * as assert from 'uvu/assert';
 import { STATE_BASE, UID } from './env.js';
 
 /** Whose tunnels: the test user's (rootless) by default, or real root's (rootful). */

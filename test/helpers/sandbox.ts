@@ -26,7 +26,8 @@ export function killSandboxes(pids: number[]): void {
   }
 }
 
-export const inSandbox = (pid: number, cmd: string[]) => asUser(['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', ...cmd]);
+export const inSandbox = (pid: number, cmd: string[]) =>
+  asUser(['nsenter', '-t', String(pid), '--user', '--net', '--preserve-credentials', ...cmd]);
 export const fetchIn = (pid: number, url: string) => inSandbox(pid, ['timeout', '10', 'busybox', 'wget', '-q', '-O-', url]);
 export const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...args]);
 
@@ -35,7 +36,11 @@ export const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...a
  * of the state's process (the test user's, unmapped), with the state on stdin.
  */
 export const hook = (state: { pid: number }, env: string[] = []) =>
-  asUser(['nsenter', '-t', String(state.pid), '--user', '--preserve-credentials', '--', 'env', ...env, process.execPath, HOOK_BUNDLE], 60_000, JSON.stringify(state));
+  asUser(
+    ['nsenter', '-t', String(state.pid), '--user', '--preserve-credentials', '--', 'env', ...env, process.execPath, HOOK_BUNDLE],
+    60_000,
+    JSON.stringify(state),
+  );
 
 /** An OCI state at createRuntime for process pid, with these annotations. */
 export const ociState = (id: string, pid: number, annotations: Record<string, string>) => ({

@@ -8,8 +8,8 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asUser, BUNDLE, GID, HOME, HOOK_BUNDLE, ROOT, testDir, UID } from '../helpers/env.js';
 import { configText, KEYS } from '../helpers/config.js';
+import { asUser, BUNDLE, GID, HOME, HOOK_BUNDLE, ROOT, testDir, UID } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
@@ -32,7 +32,8 @@ interface Case {
   expected: string;
 }
 
-const STATE = '{"ociVersion":"1.0.2","id":"badinput","status":"creating","pid":PID,"bundle":"/nonexistent","annotations":{"wireguard4netns.conf":"CONF"}}';
+const STATE =
+  '{"ociVersion":"1.0.2","id":"badinput","status":"creating","pid":PID,"bundle":"/nonexistent","annotations":{"wireguard4netns.conf":"CONF"}}';
 
 const conf = (extra: { iface?: string; peer?: string }) => configText({ iface: extra.iface ?? '', peer: extra.peer ?? '' });
 const replaced = (from: string | RegExp, to: string) => ({ content: GOOD.replace(from, to) });
@@ -40,59 +41,224 @@ const replaced = (from: string | RegExp, to: string) => ({ content: GOOD.replace
 const cases: Case[] = [
   // the annotation's path
   { name: 'relative path', annotation: 'wg/edge.conf', expected: 'config path "wg/edge.conf": expected an absolute path' },
-  { name: 'path with ..', annotation: `${DIR}/../bad/x.conf`, expected: `${DIR}/../bad/x.conf: expected a normalised path (no "..", "." or "//")` },
+  {
+    name: 'path with ..',
+    annotation: `${DIR}/../bad/x.conf`,
+    expected: `${DIR}/../bad/x.conf: expected a normalised path (no "..", "." or "//")`,
+  },
   { name: 'path with //', annotation: `${DIR}//x.conf`, expected: `${DIR}//x.conf: expected a normalised path (no "..", "." or "//")` },
   { name: 'missing file', annotation: `${DIR}/missing.conf`, expected: `${DIR}/missing.conf: cannot read the config: no such file` },
-  { name: 'a directory', file: { make: (p) => (mkdirSync(p, { mode: 0o700 }), chownSync(p, UID, GID)) }, expected: 'PATH: not a regular file; expected a WireGuard config file' },
+  {
+    name: 'a directory',
+    file: {
+      make: (p) => {
+        mkdirSync(p, { mode: 0o700 });
+        chownSync(p, UID, GID);
+      },
+    },
+    expected: 'PATH: not a regular file; expected a WireGuard config file',
+  },
   { name: 'a fifo', file: { make: (p) => execFifo(p) }, expected: 'PATH: not a regular file; expected a WireGuard config file' },
   { name: 'a device', annotation: '/dev/null', expected: '/dev/null: not a regular file; expected a WireGuard config file' },
-  { name: 'a symlink to a good file', file: { make: (p) => symlinkSync(goodFile(), p) }, expected: `PATH: the path goes through a symlink (to ${DIR}/good.conf); expected the real path, which cannot be swapped` },
-  { name: 'a symlinked directory', annotation: `${DIR}/link-dir/good.conf`, expected: `${DIR}/link-dir/good.conf: the path goes through a symlink (to ${DIR}/good.conf); expected the real path, which cannot be swapped` },
-  { name: 'a dangling symlink', file: { make: (p) => symlinkSync(`${DIR}/nowhere`, p) }, expected: 'PATH: cannot read the config: no such file' },
+  {
+    name: 'a symlink to a good file',
+    file: { make: (p) => symlinkSync(goodFile(), p) },
+    expected: `PATH: the path goes through a symlink (to ${DIR}/good.conf); expected the real path, which cannot be swapped`,
+  },
+  {
+    name: 'a symlinked directory',
+    annotation: `${DIR}/link-dir/good.conf`,
+    expected: `${DIR}/link-dir/good.conf: the path goes through a symlink (to ${DIR}/good.conf); expected the real path, which cannot be swapped`,
+  },
+  {
+    name: 'a dangling symlink',
+    file: { make: (p) => symlinkSync(`${DIR}/nowhere`, p) },
+    expected: 'PATH: cannot read the config: no such file',
+  },
   // the file's owner and mode
-  { name: 'mode 0644', file: { content: GOOD, mode: 0o644 }, expected: 'PATH: permissions 0644 are too open for a file holding a private key; run "chmod 600 PATH"' },
-  { name: 'mode 0640', file: { content: GOOD, mode: 0o640 }, expected: 'PATH: permissions 0640 are too open for a file holding a private key; run "chmod 600 PATH"' },
-  { name: 'mode 0602', file: { content: GOOD, mode: 0o602 }, expected: 'PATH: permissions 0602 are too open for a file holding a private key; run "chmod 600 PATH"' },
-  { name: 'mode 0660', file: { content: GOOD, mode: 0o660 }, expected: 'PATH: permissions 0660 are too open for a file holding a private key; run "chmod 600 PATH"' },
-  { name: "another user's readable file", file: { content: GOOD, mode: 0o644, uid: 1 }, expected: "PATH: owned by uid 1; expected the container's owner or root" },
-  { name: "another user's private file", file: { content: GOOD, mode: 0o600, uid: 1 }, expected: 'PATH: cannot read the config: permission denied' },
+  {
+    name: 'mode 0644',
+    file: { content: GOOD, mode: 0o644 },
+    expected: 'PATH: permissions 0644 are too open for a file holding a private key; run "chmod 600 PATH"',
+  },
+  {
+    name: 'mode 0640',
+    file: { content: GOOD, mode: 0o640 },
+    expected: 'PATH: permissions 0640 are too open for a file holding a private key; run "chmod 600 PATH"',
+  },
+  {
+    name: 'mode 0602',
+    file: { content: GOOD, mode: 0o602 },
+    expected: 'PATH: permissions 0602 are too open for a file holding a private key; run "chmod 600 PATH"',
+  },
+  {
+    name: 'mode 0660',
+    file: { content: GOOD, mode: 0o660 },
+    expected: 'PATH: permissions 0660 are too open for a file holding a private key; run "chmod 600 PATH"',
+  },
+  {
+    name: "another user's readable file",
+    file: { content: GOOD, mode: 0o644, uid: 1 },
+    expected: "PATH: owned by uid 1; expected the container's owner or root",
+  },
+  {
+    name: "another user's private file",
+    file: { content: GOOD, mode: 0o600, uid: 1 },
+    expected: 'PATH: cannot read the config: permission denied',
+  },
   // the file's bytes
-  { name: 'empty file', file: { content: '' }, expected: 'PATH: the file is empty; expected a WireGuard config with an [Interface] section' },
+  {
+    name: 'empty file',
+    file: { content: '' },
+    expected: 'PATH: the file is empty; expected a WireGuard config with an [Interface] section',
+  },
   { name: 'NUL byte', file: { content: `${GOOD}\0` }, expected: 'PATH: the file holds a NUL byte; expected text' },
-  { name: 'not UTF-8', file: { content: Buffer.concat([Buffer.from(GOOD), Buffer.from([0xc3, 0x28])]) }, expected: 'PATH: the file is not valid UTF-8; expected text' },
-  { name: 'over 64 KiB', file: { content: `${GOOD}${'#'.repeat(70_000)}\n` }, expected: 'PATH: the file is larger than 65536 bytes; expected a WireGuard config of at most 64 KiB' },
+  {
+    name: 'not UTF-8',
+    file: { content: Buffer.concat([Buffer.from(GOOD), Buffer.from([0xc3, 0x28])]) },
+    expected: 'PATH: the file is not valid UTF-8; expected text',
+  },
+  {
+    name: 'over 64 KiB',
+    file: { content: `${GOOD}${'#'.repeat(70_000)}\n` },
+    expected: 'PATH: the file is larger than 65536 bytes; expected a WireGuard config of at most 64 KiB',
+  },
   // the config
-  { name: 'bad PrivateKey', file: replaced(KEYS.client.private, 'AAAA'), expected: 'PATH:2: PrivateKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)' },
-  { name: 'bad PublicKey', file: replaced(KEYS.server.public, `${KEYS.server.public}AA`), expected: 'PATH:6: PublicKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)' },
-  { name: 'bad PresharedKey', file: { content: conf({ peer: 'PresharedKey = short' }) }, expected: 'PATH:9: PresharedKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)' },
-  { name: 'bad Address', file: replaced('198.51.100.2/32', '198.51.100.2/33'), expected: 'PATH:3: Address: expected an IPv4 or IPv6 address with an optional /prefix, got "198.51.100.2/33"' },
-  { name: 'bad AllowedIPs', file: replaced('0.0.0.0/0', '0.0.0.0/x'), expected: 'PATH:8: AllowedIPs: expected an IPv4 or IPv6 address with an optional /prefix, got "0.0.0.0/x"' },
-  { name: 'Endpoint port 65536', file: replaced(':51820', ':65536'), expected: 'PATH:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.2:65536"' },
-  { name: 'Endpoint IPv6 without brackets', file: replaced('198.18.0.2:51820', 'fd5a::1:51820'), expected: 'PATH:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "fd5a::1:51820"' },
-  { name: 'MTU under 1280 with IPv6', file: { content: conf({ iface: 'MTU = 1279' }) }, expected: 'PATH:4: MTU: expected an MTU (IPv6 is used) from 1280 to 65535, got "1279"' },
-  { name: 'MTU under 576', file: { content: conf({ iface: 'MTU = 575' }).replace(', fd5a:7b1e:c0de::2/128', '') }, expected: 'PATH:4: MTU: expected an MTU from 576 to 65535, got "575"' },
-  { name: 'ListenPort 65536', file: { content: conf({ iface: 'ListenPort = 65536' }) }, expected: 'PATH:4: ListenPort: expected a port from 0 to 65535, got "65536"' },
-  { name: 'PersistentKeepalive 65536', file: { content: conf({ peer: 'PersistentKeepalive = 65536' }) }, expected: 'PATH:9: PersistentKeepalive: expected seconds from 0 to 65535, got "65536"' },
-  { name: 'unknown key', file: { content: conf({ peer: 'Colour = red' }) }, expected: 'PATH:9: unknown key "Colour" in [Peer]; expected one of PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive' },
-  { name: 'unknown section', file: { content: `${GOOD}[Tunnel]\n` }, expected: 'PATH:10: unknown section "[Tunnel]"; expected [Interface] or [Peer]' },
-  { name: 'PostUp', file: { content: conf({ iface: 'PostUp = touch /tmp/pwned' }) }, expected: 'PATH:4: PostUp: not supported (wireguard4netns runs no commands from a config)' },
-  { name: 'second [Interface]', file: { content: `${GOOD}[Interface]\n` }, expected: 'PATH:10: a second [Interface] section (the first is on line 1); expected one' },
-  { name: 'no [Interface]', file: { content: GOOD.replace(/^\[Interface\][^[]*/, '') }, expected: 'PATH: no [Interface] section; expected one' },
-  { name: 'no [Peer]', file: { content: GOOD.replace(/\[Peer\][^]*/, '') }, expected: 'PATH: no [Peer] section; expected at least one' },
-  { name: 'peer without PublicKey', file: replaced(/PublicKey = .*\n/, ''), expected: 'PATH:5: [Peer]: PublicKey is missing; expected the base64 public key of the peer' },
-  { name: 'the same peer twice', file: { content: `${GOOD}[Peer]\nPublicKey = ${KEYS.server.public}\n` }, expected: 'PATH:10: [Peer]: PublicKey is the same as the peer on line 5; expected each peer once' },
-  { name: 'our own public key as peer', file: replaced(KEYS.server.public, KEYS.client.public), expected: "PATH:5: [Peer]: PublicKey is this interface's own public key; expected the peer's" },
-  { name: 'overlapping AllowedIPs', file: { content: `${GOOD}[Peer]\nPublicKey = ${KEYS.psk}\nAllowedIPs = fd5a::/16\n` }, expected: 'PATH:10: [Peer]: AllowedIPs fd5a::/16 overlaps ::/0 of the peer on line 5; expected disjoint AllowedIPs' },
-  { name: 'a key before any section', file: { content: `PrivateKey = ${KEYS.client.private}\n${GOOD}` }, expected: 'PATH:1: expected an [Interface] or [Peer] header before the first key' },
-  { name: 'a line that is no key', file: { content: `${GOOD}garbage\n` }, expected: 'PATH:10: expected "Key = Value" or a [Section] header' },
+  {
+    name: 'bad PrivateKey',
+    file: replaced(KEYS.client.private, 'AAAA'),
+    expected: 'PATH:2: PrivateKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)',
+  },
+  {
+    name: 'bad PublicKey',
+    file: replaced(KEYS.server.public, `${KEYS.server.public}AA`),
+    expected: 'PATH:6: PublicKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)',
+  },
+  {
+    name: 'bad PresharedKey',
+    file: { content: conf({ peer: 'PresharedKey = short' }) },
+    expected: 'PATH:9: PresharedKey: expected base64 of exactly 32 bytes (as "wg genkey" prints)',
+  },
+  {
+    name: 'bad Address',
+    file: replaced('198.51.100.2/32', '198.51.100.2/33'),
+    expected: 'PATH:3: Address: expected an IPv4 or IPv6 address with an optional /prefix, got "198.51.100.2/33"',
+  },
+  {
+    name: 'bad AllowedIPs',
+    file: replaced('0.0.0.0/0', '0.0.0.0/x'),
+    expected: 'PATH:8: AllowedIPs: expected an IPv4 or IPv6 address with an optional /prefix, got "0.0.0.0/x"',
+  },
+  {
+    name: 'Endpoint port 65536',
+    file: replaced(':51820', ':65536'),
+    expected: 'PATH:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.2:65536"',
+  },
+  {
+    name: 'Endpoint IPv6 without brackets',
+    file: replaced('198.18.0.2:51820', 'fd5a::1:51820'),
+    expected: 'PATH:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "fd5a::1:51820"',
+  },
+  {
+    name: 'MTU under 1280 with IPv6',
+    file: { content: conf({ iface: 'MTU = 1279' }) },
+    expected: 'PATH:4: MTU: expected an MTU (IPv6 is used) from 1280 to 65535, got "1279"',
+  },
+  {
+    name: 'MTU under 576',
+    file: { content: conf({ iface: 'MTU = 575' }).replace(', fd5a:7b1e:c0de::2/128', '') },
+    expected: 'PATH:4: MTU: expected an MTU from 576 to 65535, got "575"',
+  },
+  {
+    name: 'ListenPort 65536',
+    file: { content: conf({ iface: 'ListenPort = 65536' }) },
+    expected: 'PATH:4: ListenPort: expected a port from 0 to 65535, got "65536"',
+  },
+  {
+    name: 'PersistentKeepalive 65536',
+    file: { content: conf({ peer: 'PersistentKeepalive = 65536' }) },
+    expected: 'PATH:9: PersistentKeepalive: expected seconds from 0 to 65535, got "65536"',
+  },
+  {
+    name: 'unknown key',
+    file: { content: conf({ peer: 'Colour = red' }) },
+    expected: 'PATH:9: unknown key "Colour" in [Peer]; expected one of PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive',
+  },
+  {
+    name: 'unknown section',
+    file: { content: `${GOOD}[Tunnel]\n` },
+    expected: 'PATH:10: unknown section "[Tunnel]"; expected [Interface] or [Peer]',
+  },
+  {
+    name: 'PostUp',
+    file: { content: conf({ iface: 'PostUp = touch /tmp/pwned' }) },
+    expected: 'PATH:4: PostUp: not supported (wireguard4netns runs no commands from a config)',
+  },
+  {
+    name: 'second [Interface]',
+    file: { content: `${GOOD}[Interface]\n` },
+    expected: 'PATH:10: a second [Interface] section (the first is on line 1); expected one',
+  },
+  {
+    name: 'no [Interface]',
+    file: { content: GOOD.replace(/^\[Interface\][^[]*/, '') },
+    expected: 'PATH: no [Interface] section; expected one',
+  },
+  { name: 'no [Peer]', file: { content: GOOD.replace(/\[Peer\][\s\S]*/, '') }, expected: 'PATH: no [Peer] section; expected at least one' },
+  {
+    name: 'peer without PublicKey',
+    file: replaced(/PublicKey = .*\n/, ''),
+    expected: 'PATH:5: [Peer]: PublicKey is missing; expected the base64 public key of the peer',
+  },
+  {
+    name: 'the same peer twice',
+    file: { content: `${GOOD}[Peer]\nPublicKey = ${KEYS.server.public}\n` },
+    expected: 'PATH:10: [Peer]: PublicKey is the same as the peer on line 5; expected each peer once',
+  },
+  {
+    name: 'our own public key as peer',
+    file: replaced(KEYS.server.public, KEYS.client.public),
+    expected: "PATH:5: [Peer]: PublicKey is this interface's own public key; expected the peer's",
+  },
+  {
+    name: 'overlapping AllowedIPs',
+    file: { content: `${GOOD}[Peer]\nPublicKey = ${KEYS.psk}\nAllowedIPs = fd5a::/16\n` },
+    expected: 'PATH:10: [Peer]: AllowedIPs fd5a::/16 overlaps ::/0 of the peer on line 5; expected disjoint AllowedIPs',
+  },
+  {
+    name: 'a key before any section',
+    file: { content: `PrivateKey = ${KEYS.client.private}\n${GOOD}` },
+    expected: 'PATH:1: expected an [Interface] or [Peer] header before the first key',
+  },
+  {
+    name: 'a line that is no key',
+    file: { content: `${GOOD}garbage\n` },
+    expected: 'PATH:10: expected "Key = Value" or a [Section] header',
+  },
   // the OCI state
   { name: 'state not JSON', state: '{"id": "x",', expected: 'OCI state on stdin: not valid JSON; expected the runtime state object' },
   { name: 'state an array', state: '[]', expected: 'OCI state on stdin: expected a JSON object' },
-  { name: 'state without id', state: '{"status":"creating","pid":1,"annotations":{"wireguard4netns.conf":"CONF"}}', expected: 'OCI state on stdin: id: expected a container id' },
+  {
+    name: 'state without id',
+    state: '{"status":"creating","pid":1,"annotations":{"wireguard4netns.conf":"CONF"}}',
+    expected: 'OCI state on stdin: id: expected a container id',
+  },
   { name: 'pid a string', state: STATE.replace('PID', '"PID"'), expected: 'OCI state on stdin: pid: expected a process id' },
-  { name: 'pid missing', state: STATE.replace('"pid":PID,', ''), expected: 'OCI state on stdin: pid: expected the container process id at createRuntime' },
-  { name: 'pid gone', state: STATE.replace('PID', 'DEADPID'), expected: 'container process DEADPID: cannot open /proc/DEADPID/ns/net: no such process or file' },
-  { name: 'status running', state: STATE.replace('creating', 'running'), expected: 'OCI state on stdin: status "running": expected "creating" or "created" (createRuntime) or "stopped" (poststop)' },
+  {
+    name: 'pid missing',
+    state: STATE.replace('"pid":PID,', ''),
+    expected: 'OCI state on stdin: pid: expected the container process id at createRuntime',
+  },
+  {
+    name: 'pid gone',
+    state: STATE.replace('PID', 'DEADPID'),
+    expected: 'container process DEADPID: cannot open /proc/DEADPID/ns/net: no such process or file',
+  },
+  {
+    name: 'status running',
+    state: STATE.replace('creating', 'running'),
+    expected: 'OCI state on stdin: status "running": expected "creating" or "created" (createRuntime) or "stopped" (poststop)',
+  },
 ];
 
 function execFifo(path: string): void {
@@ -138,7 +304,10 @@ cases.forEach((c, i) => {
       chownSync(path, c.file.uid ?? UID, GID);
     }
     const annotation = c.annotation ?? (c.file ? path : goodFile());
-    const state = (c.state ?? STATE).replaceAll('DEADPID', String(ctx.dead)).replace('PID', String(ctx.sandbox)).replace('CONF', annotation);
+    const state = (c.state ?? STATE)
+      .replaceAll('DEADPID', String(ctx.dead))
+      .replace('PID', String(ctx.sandbox))
+      .replace('CONF', annotation);
     const r = await asUser([process.execPath, HOOK_BUNDLE], 15_000, state);
     const expected = c.expected.replaceAll('PATH', path).replaceAll('DEADPID', String(ctx.dead));
     assert.is(r.stderr, `wireguard4netns: ${expected}`);
@@ -166,7 +335,11 @@ test('should give up on an endpoint whose DNS never answers, naming the step, wi
   writeFileSync(path, GOOD.replace('198.18.0.2:51820', 'hang.wireguard4netns.test:51820'), { mode: 0o600 });
   await withSilentDns(async (resolvConf) => {
     const started = Date.now();
-    const r = await execa('unshare', ['-m', 'sh', '-c', `mount --bind ${resolvConf} /etc/resolv.conf && exec ${process.execPath} ${BUNDLE} up ${ctx.sandbox} ${path}`], { reject: false, timeout: 20_000 });
+    const r = await execa(
+      'unshare',
+      ['-m', 'sh', '-c', `mount --bind ${resolvConf} /etc/resolv.conf && exec ${process.execPath} ${BUNDLE} up ${ctx.sandbox} ${path}`],
+      { reject: false, timeout: 20_000 },
+    );
     const took = Date.now() - started;
     assert.is(r.stderr, `wireguard4netns: ${path}:7: Endpoint: cannot resolve hang.wireguard4netns.test: no answer within 3000 ms`);
     assert.is(r.exitCode, 1);
@@ -178,7 +351,10 @@ test('should give up on an endpoint whose DNS never answers, naming the step, wi
 test('should give up on a daemon that never reports ready, naming the step, and kill it', async (ctx) => {
   const fake = `${DIR}/silent-daemon`;
   writeFileSync(fake, fakeDaemon('echo owner >&3\nexec sleep 60'), { mode: 0o755 });
-  const r = await asUser(['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()], 20_000);
+  const r = await asUser(
+    ['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()],
+    20_000,
+  );
   assert.match(r.stderr, /^wireguard4netns: starting wireguard-go: wireguard-go did not report ready within 3 s; /);
   assert.is(r.exitCode, 1);
   const left = await execa('pgrep', ['-f', fake], { reject: false });
@@ -189,10 +365,14 @@ test('should give up on a daemon that never reports ready, naming the step, and 
 test('should report a daemon that dies during setup at once, with its last word', async (ctx) => {
   const fake = `${DIR}/dying-daemon`;
   // It takes the folder as the real one does, and dies with a word in its log.
-  const body = 'while [ $# -gt 0 ]; do [ "$1" = -dir ] && dir=$2; shift; done\nmkdir -p "$dir"\necho "cannot start" >>"$dir/daemon.log"\necho owner >&3\nexit 3';
+  const body =
+    'while [ $# -gt 0 ]; do [ "$1" = -dir ] && dir=$2; shift; done\nmkdir -p "$dir"\necho "cannot start" >>"$dir/daemon.log"\necho owner >&3\nexit 3';
   writeFileSync(fake, fakeDaemon(body), { mode: 0o755 });
   const started = Date.now();
-  const r = await asUser(['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()], 20_000);
+  const r = await asUser(
+    ['env', `WIREGUARD4NETNS_WIREGUARD_GO=${fake}`, process.execPath, BUNDLE, 'up', String(ctx.sandbox), goodFile()],
+    20_000,
+  );
   assert.is(r.stderr, 'wireguard4netns: starting wireguard-go: wireguard-go exited during setup (exit code 3): cannot start');
   assert.ok(Date.now() - started < 2500, 'not held until the ready timeout');
   await assertNothingLeft('after a daemon that died', 0);

@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
 import { PREFIX } from '../../bench/context.js';
 import type { Results, Target } from '../../bench/report.js';
 import { podman, ROOT } from '../helpers/env.js';
@@ -20,7 +20,11 @@ test('should measure every contender and phase, and leave nothing behind', async
   const dir = mkdtempSync(join(tmpdir(), 'wg4ns-bench-'));
   try {
     const out = join(dir, 'result.json');
-    const r = await execa(process.execPath, [join(ROOT, 'dist/bench/bench.mjs'), '--quick', '--json', out], { cwd: ROOT, reject: false, timeout: 240_000 });
+    const r = await execa(process.execPath, [join(ROOT, 'dist/bench/bench.mjs'), '--quick', '--json', out], {
+      cwd: ROOT,
+      reject: false,
+      timeout: 240_000,
+    });
     assert.is(r.exitCode, 0, `bench failed: ${r.stderr.split('\n').slice(-5).join('\n')}`);
     assert.match(r.stdout, /\| target \| measured \| goal \| result \|/);
     const json = JSON.parse(readFileSync(out, 'utf8')) as Results & { targets: Target[] };
@@ -28,7 +32,10 @@ test('should measure every contender and phase, and leave nothing behind', async
       assert.ok(c.tcpBps > 0 && c.udpBps > 0 && c.tcpRttMedianMs > 0, `${key}: ${JSON.stringify(c)}`);
     }
     assert.ok(json.start!.medianMs.hook > json.start!.medianMs.none, 'a start with the hook takes longer than one without');
-    assert.ok(json.start!.breakdown.some((p) => p.part.includes('(daemon.log)')), 'step times from daemon.log');
+    assert.ok(
+      json.start!.breakdown.some((p) => p.part.includes('(daemon.log)')),
+      'step times from daemon.log',
+    );
     assert.is(json.memory!.tunnels.working, json.memory!.tunnels.count);
     assert.ok(json.memory!.idleDaemon.rssKb > 0);
     assert.is(json.targets.length, 6);
@@ -39,7 +46,7 @@ test('should measure every contender and phase, and leave nothing behind', async
   for (const name of ['p', 'd', 'r', 'o']) assert.not.match(netns, new RegExp(`^${PREFIX}${name}\\b`, 'm'), `netns ${PREFIX}${name} left`);
   const containers = (await podman(['ps', '-a', '--format', '{{.Names}}'])).stdout;
   assert.not.match(containers, new RegExp(`^${PREFIX}-`, 'm'), 'bench containers left');
-  const servers = await execa('pgrep', ['-f', '^iperf3 -s -B \S+ -p 530[12] --forceflush'], { reject: false });
+  const servers = await execa('pgrep', ['-f', '^iperf3 -s -B S+ -p 530[12] --forceflush'], { reject: false });
   assert.is(servers.stdout, '', 'iperf3 servers left');
   await assertNothingLeft('after the bench');
 });

@@ -1,14 +1,14 @@
 // The command line on a plain unprivileged namespace (unshare -rn), run by
 // the unprivileged test user against a real, independent peer.
 import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
 import { asUser, BUNDLE, HOME, userFile } from '../helpers/env.js';
-import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
+import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
-import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 
 const test = suite<{ peer: Peer; sandboxes: number[] }>('command line on unshare -rn', { sandboxes: [] } as never);
 
@@ -76,7 +76,10 @@ test('should refuse a bad config in one line, touching nothing', async (ctx) => 
   const conf = userFile('bad.conf', ctx.peer.config().replace(/Endpoint = (.*):51820/, 'Endpoint = $1'));
   const r = await cli('up', String(pid), conf);
   assert.is(r.exitCode, 1);
-  assert.is(r.stderr, `wireguard4netns: ${conf}:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "${ctx.peer.endpoint.replace(/:51820$/, '')}"`);
+  assert.is(
+    r.stderr,
+    `wireguard4netns: ${conf}:7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "${ctx.peer.endpoint.replace(/:51820$/, '')}"`,
+  );
   await assertNothingLeft('after a refused config', 0);
 });
 

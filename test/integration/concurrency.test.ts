@@ -5,8 +5,8 @@
 // refused, and the tunnel is untouched.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { generatePrivateKey } from '../../src/keys.js';
 import { CONFIG_ANNOTATION, WAIT_ANNOTATION } from '../../src/annotations.js';
+import { generatePrivateKey } from '../../src/keys.js';
 import { installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
@@ -34,7 +34,10 @@ setup(test, async (ctx) => {
   ctx.sandboxes = [];
   ctx.peer = await startPeer('w4nconc', 11);
   ctx.conf = userFile('concurrency.conf', ctx.peer.config());
-  ctx.otherConf = userFile('concurrency-other.conf', ctx.peer.config().replace(ctx.peer.clientPrivateKey, generatePrivateKey().toString('base64')));
+  ctx.otherConf = userFile(
+    'concurrency-other.conf',
+    ctx.peer.config().replace(ctx.peer.clientPrivateKey, generatePrivateKey().toString('base64')),
+  );
   await installHook();
   await assertNothingLeft('before the concurrency suite');
 });
@@ -58,7 +61,7 @@ test(`should give ${N} hooks run at once on one namespace one daemon, some waiti
       hook(ociState(`conc${i}`, pid, { [CONFIG_ANNOTATION]: ctx.conf, ...(i % 3 === 0 ? { [WAIT_ANNOTATION]: '10' } : {}) })),
     ),
   );
-  runs.forEach((r, i) => assert.equal([r.exitCode, r.stderr], [0, ''], `hook ${i}`));
+  for (const [i, r] of runs.entries()) assert.equal([r.exitCode, r.stderr], [0, ''], `hook ${i}`);
   assert.is((await daemons()).length, 1, (await daemons()).join('; '));
   const status = JSON.parse((await cli('status', '--json')).stdout) as { containers: string[] }[];
   assert.is(status.length, 1);
@@ -78,7 +81,7 @@ test(`should give ${N} hooks run at once on one namespace one daemon, some waiti
 test(`should give ${N} "up" run at once on one namespace one daemon, and tell each the truth`, async (ctx) => {
   const pid = await startSandbox(ctx.sandboxes);
   const runs = await Promise.all(Array.from({ length: N }, () => cli('up', String(pid), ctx.conf)));
-  runs.forEach((r, i) => assert.equal([r.exitCode, r.stderr], [0, ''], `up ${i}`));
+  for (const [i, r] of runs.entries()) assert.equal([r.exitCode, r.stderr], [0, ''], `up ${i}`);
   const said = runs.map((r) => r.stdout.split(' in ')[0]);
   assert.equal(said.filter((s) => s === 'wg0 up').length, 1, said.join('; '));
   assert.equal(said.filter((s) => s === 'wg0 was already up').length, N - 1, said.join('; '));
@@ -92,16 +95,32 @@ test(`should give ${N} containers started at once in one pod one tunnel that eac
   const runs = await Promise.all(
     Array.from({ length: N }, (_, i) =>
       podman(
-        ['run', '-d', '--pod', POD, '--name', `${POD}-${i}`, '--annotation', `${CONFIG_ANNOTATION}=${ctx.conf}`,
-          ...(i % 3 === 0 ? ['--annotation', `${WAIT_ANNOTATION}=10`] : []), '--rootfs', ROOTFS, 'sleep', '300'],
+        [
+          'run',
+          '-d',
+          '--pod',
+          POD,
+          '--name',
+          `${POD}-${i}`,
+          '--annotation',
+          `${CONFIG_ANNOTATION}=${ctx.conf}`,
+          ...(i % 3 === 0 ? ['--annotation', `${WAIT_ANNOTATION}=10`] : []),
+          '--rootfs',
+          ROOTFS,
+          'sleep',
+          '300',
+        ],
         120_000,
       ),
     ),
   );
-  runs.forEach((r, i) => assert.is(r.exitCode, 0, `container ${i}: ${r.stderr}`));
+  for (const [i, r] of runs.entries()) assert.is(r.exitCode, 0, `container ${i}: ${r.stderr}`);
   assert.is((await daemons()).length, 1, (await daemons()).join('; '));
   const status = JSON.parse((await cli('status', '--json')).stdout) as { containers: string[] }[];
-  assert.equal(status.map((t) => t.containers.length), [N]);
+  assert.equal(
+    status.map((t) => t.containers.length),
+    [N],
+  );
   for (let i = 0; i < N; i++) {
     const r = await podman(['exec', `${POD}-${i}`, 'timeout', '10', 'wget', '-q', '-O-', BACKEND_V4], 30_000);
     assert.is(r.stdout, PAGE, `container ${i}: ${r.stderr}`);
@@ -124,7 +143,10 @@ test('should refuse a container that names another config than its namespace run
   );
   assert.equal(await daemons(), [daemon], 'the running tunnel was touched');
   const status = JSON.parse((await cli('status', '--json')).stdout) as { containers: string[]; config: string }[];
-  assert.equal(status.map((t) => [t.containers, t.config]), [[['conc-first'], ctx.conf]]);
+  assert.equal(
+    status.map((t) => [t.containers, t.config]),
+    [[['conc-first'], ctx.conf]],
+  );
   assert.is((await fetchIn(second, BACKEND_V4)).stdout, PAGE, 'the tunnel still works');
 });
 

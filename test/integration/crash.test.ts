@@ -61,7 +61,10 @@ setup(test, async (ctx) => {
   ctx.sandboxes = [];
   ctx.peer = await startPeer('w4ncrash', 13);
   ctx.conf = userFile('crash.conf', ctx.peer.config());
-  ctx.silentConf = userFile('crash-silent.conf', ctx.peer.config().replace(ctx.peer.clientPrivateKey, 'kMtU3LA/ATPHHxQeMIsnZ8Tke5EPHPzm/1e1V2zaoWs='));
+  ctx.silentConf = userFile(
+    'crash-silent.conf',
+    ctx.peer.config().replace(ctx.peer.clientPrivateKey, 'kMtU3LA/ATPHHxQeMIsnZ8Tke5EPHPzm/1e1V2zaoWs='),
+  );
   await installHook();
 });
 
@@ -75,7 +78,9 @@ test.after.each((ctx) => killSandboxes(ctx.sandboxes));
 for (const step of ['spawn', 'ready', 'wait'] as const) {
   test(`should leave nothing when the hook is killed at "${step}" and its container ends`, async (ctx) => {
     const pid = await startSandbox(ctx.sandboxes);
-    const run = hook(ociState(`crash-${step}`, pid, { [CONFIG_ANNOTATION]: ctx.conf, [WAIT_ANNOTATION]: '10' }), [`WIREGUARD4NETNS_TEST_STOP_AT=${step}`]);
+    const run = hook(ociState(`crash-${step}`, pid, { [CONFIG_ANNOTATION]: ctx.conf, [WAIT_ANNOTATION]: '10' }), [
+      `WIREGUARD4NETNS_TEST_STOP_AT=${step}`,
+    ]);
     await killStoppedHook();
     await run;
     // The runtime kills the container; its poststop hook sweeps.
@@ -116,17 +121,23 @@ test('should start again in a namespace whose daemon was killed, and sweep what 
 
 test('should fail the handshake wait in one line, naming the socket, when the daemon dies during it', async (ctx) => {
   const pid = await startSandbox(ctx.sandboxes);
-  const run = hook(ociState('crash-wait', pid, { [CONFIG_ANNOTATION]: ctx.silentConf, [WAIT_ANNOTATION]: '10' }), ['WIREGUARD4NETNS_TEST_STOP_AT=wait']);
+  const run = hook(ociState('crash-wait', pid, { [CONFIG_ANNOTATION]: ctx.silentConf, [WAIT_ANNOTATION]: '10' }), [
+    'WIREGUARD4NETNS_TEST_STOP_AT=wait',
+  ]);
   await stoppedHook();
   const { daemonPid, dir } = await tunnel(pid);
   process.kill(daemonPid, 'SIGKILL');
   // Dead (a zombie of the stopped hook) before the hook asks it again.
-  for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${daemonPid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${daemonPid}/stat`, 'utf8')); i++)
+    await new Promise((r) => setTimeout(r, 10));
   // runuser around the hook stopped with it: both go on.
   await execa('pkill', ['-CONT', '-f', 'wireguard4netns-hook$']);
   const r = await run;
   assert.is(r.exitCode, 1, `${r.stdout} ${r.stderr}`);
-  assert.is(r.stderr, `wireguard4netns: ${dir}/wg0.sock: nothing listens on it (its daemon is dead); see "wireguard4netns status"\n`.trimEnd());
+  assert.is(
+    r.stderr,
+    `wireguard4netns: ${dir}/wg0.sock: nothing listens on it (its daemon is dead); see "wireguard4netns status"\n`.trimEnd(),
+  );
   killSandboxes(ctx.sandboxes);
   await assertNothingLeft('after a daemon died during the wait');
 });
@@ -141,7 +152,10 @@ test('should fail reload in one line when the daemon is dead, or stopped and sil
     assert.is(silent.exitCode, 1);
     assert.is(silent.stderr, `wireguard4netns: ${dir}/wg0.sock: the daemon did not answer within 2000 ms; see "wireguard4netns status"`);
     const status = JSON.parse((await cli('status', '--json')).stdout) as { daemon: string; error: string }[];
-    assert.equal(status.map((t) => [t.daemon, t.error]), [['not-answering', `${dir}/wg0.sock: the daemon did not answer within 1000 ms; see "wireguard4netns status"`]]);
+    assert.equal(
+      status.map((t) => [t.daemon, t.error]),
+      [['not-answering', `${dir}/wg0.sock: the daemon did not answer within 1000 ms; see "wireguard4netns status"`]],
+    );
   } finally {
     process.kill(daemonPid, 'SIGKILL');
   }
@@ -157,7 +171,16 @@ test('should fail reload in one line when the daemon is dead, or stopped and sil
 test('should keep a verbose daemon flooded with junk under its log bound', async (ctx) => {
   const max = 64 * 1024;
   const pid = await startSandbox(ctx.sandboxes);
-  const up = await asUser(['env', `WIREGUARD4NETNS_LOG_MAX=${max}`, process.execPath, join(ROOT, 'dist/wireguard4netns'), 'up', '--verbose', String(pid), ctx.conf]);
+  const up = await asUser([
+    'env',
+    `WIREGUARD4NETNS_LOG_MAX=${max}`,
+    process.execPath,
+    join(ROOT, 'dist/wireguard4netns'),
+    'up',
+    '--verbose',
+    String(pid),
+    ctx.conf,
+  ]);
   assert.is(up.exitCode, 0, up.stderr);
   const { dir, listenPort } = await tunnel(pid);
   // 32 bytes of an unknown message type: one log line each in verbose mode.
@@ -170,7 +193,10 @@ test('should keep a verbose daemon flooded with junk under its log bound', async
   await new Promise((r) => setTimeout(r, 500));
   const log = join(dir, 'daemon.log');
   const sizes = [statSync(log).size, statSync(`${log}.1`).size];
-  assert.ok(sizes.every((s) => s <= max + 1024), `log sizes ${sizes} over ${max}`);
+  assert.ok(
+    sizes.every((s) => s <= max + 1024),
+    `log sizes ${sizes} over ${max}`,
+  );
   assert.match(readFileSync(log, 'utf8'), 'Received message with unknown type');
   assert.is((await fetchIn(pid, BACKEND_V4)).stdout, PAGE, 'the tunnel still works');
   killSandboxes(ctx.sandboxes);
@@ -184,15 +210,32 @@ test('should leave nothing when the runtime kills the hook at its timeout', asyn
   const json = join(hooksDir, 'wireguard4netns.json');
   writeFileSync(json, readFileSync(json, 'utf8').replace('"timeout": 60', '"timeout": 2'));
   const r = await asUser(
-    ['podman', '--hooks-dir', hooksDir, 'run', '--rm', '--network', 'none', '--annotation', `${CONFIG_ANNOTATION}=${ctx.silentConf}`,
-      '--annotation', `${WAIT_ANNOTATION}=20`, '--rootfs', ROOTFS, 'true'],
+    [
+      'podman',
+      '--hooks-dir',
+      hooksDir,
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--annotation',
+      `${CONFIG_ANNOTATION}=${ctx.silentConf}`,
+      '--annotation',
+      `${WAIT_ANNOTATION}=20`,
+      '--rootfs',
+      ROOTFS,
+      'true',
+    ],
     60_000,
   );
   assert.is.not(r.exitCode, 0, 'the container started');
   assert.match(r.stderr, /timed out|timeout/i);
   await assertNothingLeft('after the runtime killed the hook', 10_000);
   assert.equal(stateEntries(), []);
-  assert.equal((await podman(['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter((n) => n.startsWith('w4n')), []);
+  assert.equal(
+    (await podman(['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter((n) => n.startsWith('w4n')),
+    [],
+  );
 });
 
 test.run();

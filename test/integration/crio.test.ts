@@ -78,7 +78,8 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
       writeFileSync(ctx.conf, ctx.peer.config(), { mode: 0o600 });
       ctx.crio = await startCrio({ hooksDir: hooks });
     } else {
-      const user = (ctx.user = await addTestUser(USER, ctx.undo));
+      const user = await addTestUser(USER, ctx.undo);
+      ctx.user = user;
       ctx.owner = { uid: user.uid, base: `/run/user/${user.uid}/wireguard4netns` };
       chownSync(hooks, user.uid, user.gid);
       const r = await asTestUser(user, install);
@@ -120,10 +121,17 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     // One tunnel for the pod's network namespace, shared by both containers, in the owner's folder.
     const [mine] = await tunnels(ctx, first.slice(0, 12));
     assert.ok(mine, `no tunnel for container ${first}\n${ctx.crio.log().slice(-2000)}`);
-    assert.equal((await tunnels(ctx, second.slice(0, 12))).map((t) => t.dir), [mine.dir], 'the second container joins the pod tunnel');
+    assert.equal(
+      (await tunnels(ctx, second.slice(0, 12))).map((t) => t.dir),
+      [mine.dir],
+      'the second container joins the pod tunnel',
+    );
     assert.is(mine.daemon, 'running');
     assert.ok(mine.dir.startsWith(`${ctx.owner.base}/`), `${mine.dir} is under ${ctx.owner.base}`);
-    assert.ok((await daemons(ctx.owner)).some((l) => l.startsWith(`${mine.daemonPid} `)), `daemon ${mine.daemonPid} runs as uid ${ctx.owner.uid}`);
+    assert.ok(
+      (await daemons(ctx.owner)).some((l) => l.startsWith(`${mine.daemonPid} `)),
+      `daemon ${mine.daemonPid} runs as uid ${ctx.owner.uid}`,
+    );
 
     for (const ctr of [first, second]) {
       const r = await pod.exec(ctr, ['sh', '-c', FETCH]);

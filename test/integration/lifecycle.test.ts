@@ -5,12 +5,12 @@
 // of a container whose peer never answers is as quick as without the hook.
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
 import { generatePrivateKey } from '../../src/keys.js';
 import { asUser, BUNDLE, installHook, podman, ROOTFS, STATE_BASE, UID, userFile } from '../helpers/env.js';
-import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
@@ -178,14 +178,23 @@ test('should report a daemon killed with SIGKILL as dead, fail closed, and leave
   assert.ok(before, `no tunnel for ${id}`);
   assert.is(before.daemon, 'running');
   assert.equal(before.containers, [id]);
-  assert.equal((await daemons()).map((l) => Number(l.split(' ')[0])), [before.daemonPid]);
+  assert.equal(
+    (await daemons()).map((l) => Number(l.split(' ')[0])),
+    [before.daemonPid],
+  );
 
   process.kill(before.daemonPid, 'SIGKILL');
   for (let i = 0; i < 100 && (await daemons()).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
 
   const text = await status(id);
   assert.is(text.exitCode, 0, text.stderr);
-  assert.match(text.stdout, new RegExp(`\n  daemon: +pid ${before.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${before.dir} go when`), text.stdout);
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `\n  daemon: +pid ${before.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${before.dir} go when`,
+    ),
+    text.stdout,
+  );
   assert.not.match(text.stdout, '  peer ');
   const [after] = await tunnelsOf(id);
   assert.equal([after.daemon, after.daemonPid, after.dir], ['dead', before.daemonPid, before.dir]);
@@ -197,7 +206,11 @@ test('should report a daemon killed with SIGKILL as dead, fail closed, and leave
   );
   // Fail closed: no wg0, and no other way out of the namespace.
   const links = await podman(['exec', name, 'ip', '-o', 'link']);
-  assert.equal(links.stdout.split('\n').map((l) => l.split(': ')[1]), ['lo'], links.stdout);
+  assert.equal(
+    links.stdout.split('\n').map((l) => l.split(': ')[1]),
+    ['lo'],
+    links.stdout,
+  );
   assert.is.not(await fetchInContainer(name), PAGE, 'the backend was reached without a daemon');
 
   // The poststop hook (our wireguard-go, not Node) sweeps what the daemon left.
@@ -225,7 +238,10 @@ test('should give a restarted container a fresh, working tunnel', async (ctx) =>
   const [second] = tunnels;
   assert.is(second.daemon, 'running');
   assert.is.not(second.daemonPid, first.daemonPid, 'the same daemon after the restart');
-  assert.equal(live.map((l) => Number(l.split(' ')[0])), [second.daemonPid]);
+  assert.equal(
+    live.map((l) => Number(l.split(' ')[0])),
+    [second.daemonPid],
+  );
   const running = await podman(['inspect', '--format', '{{.State.Running}}', name]);
   assert.is(running.stdout.trim(), 'true', 'the restarted container runs');
 

@@ -7,9 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
 import { setup } from '../helpers/suite.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -34,7 +34,7 @@ function installInto(prefix: string, tarball: string, env: Record<string, string
 }
 
 const installed = (prefix: string) => join(prefix, 'lib/node_modules/wireguard4netns');
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** A process in a network namespace of its own: up is pointed there, so nothing else is touched. */
 async function sandbox(): Promise<ChildProcess> {
@@ -60,16 +60,29 @@ test.after((ctx) => {
 test('should pack the bundle, the wireguard-go build inputs and the notices, and nothing else', async (ctx) => {
   const list = (await execa('tar', ['-tzf', ctx.tarball])).stdout.split('\n').sort();
   const ours = (dir: string, pick: (name: string) => boolean) =>
-    readdirSync(join(ROOT, dir)).filter(pick).map((n) => `package/${dir}/${n}`);
+    readdirSync(join(ROOT, dir))
+      .filter(pick)
+      .map((n) => `package/${dir}/${n}`);
   const expected = [
-    ...['LICENSE', 'README.md', 'package.json', 'dist/wireguard4netns', 'dist/wireguard4netns-hook', 'dist/wireguard4netns-hook.js', 'wireguard-go.patch'].map((f) => `package/${f}`),
+    ...[
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/wireguard4netns',
+      'dist/wireguard4netns-hook',
+      'dist/wireguard4netns-hook.js',
+      'wireguard-go.patch',
+    ].map((f) => `package/${f}`),
     'package/python/pyproject.toml',
     'package/python/wireguard4netns/__init__.py',
     ...ours('oci-hooks.d', (n) => n.endsWith('.json')),
     ...ours('wireguard-go', (n) => n.endsWith('.go') || ['go.mod', 'go.sum', 'build.sh', 'install.sh'].includes(n)),
   ].sort();
   assert.equal(list, expected);
-  assert.not.ok(list.some((f) => /node_modules|dist\/test|wireguard-go-src|dist\/wireguard-go$/.test(f)), 'no build output but the bundles');
+  assert.not.ok(
+    list.some((f) => /node_modules|dist\/test|wireguard-go-src|dist\/wireguard-go$/.test(f)),
+    'no build output but the bundles',
+  );
 
   const dir = join(ctx.tmp, 'unpacked');
   mkdirSync(dir);
@@ -124,8 +137,12 @@ test('should install without Go, say what to install, and have "install" and "up
   const inst = await execa(cmd, ['install', '--hooks-dir', hooks], { reject: false, env: NO_GO });
   assert.is(inst.exitCode, 0, inst.stderr);
   const hookBundle = join(installed(prefix), 'dist/wireguard4netns-hook');
-  assert.match(readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8'), `"${hookBundle}"`, "the hook runs the installed package's hook bundle, a path an upgrade keeps");
-  assert.match(inst.stderr, new RegExp(`^wireguard4netns: warning: ${escape(advice)}[^\n]*$`), inst.stderr);
+  assert.match(
+    readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8'),
+    `"${hookBundle}"`,
+    "the hook runs the installed package's hook bundle, a path an upgrade keeps",
+  );
+  assert.match(inst.stderr, new RegExp(`^wireguard4netns: warning: ${escapeRegExp(advice)}[^\n]*$`), inst.stderr);
 
   ctx.sandbox = await sandbox();
   const key = (await execa(cmd, ['genkey'])).stdout;
@@ -136,7 +153,7 @@ test('should install without Go, say what to install, and have "install" and "up
   const env = { ...NO_GO, WIREGUARD4NETNS_RUNTIME_DIR: join(ctx.tmp, 'run') };
   const up = await execa(cmd, ['up', String(ctx.sandbox.pid), conf], { reject: false, env });
   assert.is(up.exitCode, 1, up.stdout);
-  assert.match(up.stderr, new RegExp(`^wireguard4netns: starting wireguard-go: ${escape(advice)}[^\n]*$`), up.stderr);
+  assert.match(up.stderr, new RegExp(`^wireguard4netns: starting wireguard-go: ${escapeRegExp(advice)}[^\n]*$`), up.stderr);
 });
 
 test('should say which Go it found when that Go is too old', async (ctx) => {

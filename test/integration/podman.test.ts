@@ -8,8 +8,22 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hookLogPath } from '../../src/hooklog.js';
-import { asUser, BUNDLE, HOME, HOOK_BUNDLE, HOOKS_DIR, IMAGE, installHook, podman, ROOTFS, RUNTIMES, STATE_BASE, UID, userFile } from '../helpers/env.js';
-import { assertNothingLeft, daemons, cleanSlate } from '../helpers/leaks.js';
+import {
+  asUser,
+  BUNDLE,
+  HOME,
+  HOOK_BUNDLE,
+  HOOKS_DIR,
+  IMAGE,
+  installHook,
+  podman,
+  ROOTFS,
+  RUNTIMES,
+  STATE_BASE,
+  UID,
+  userFile,
+} from '../helpers/env.js';
+import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
@@ -59,15 +73,31 @@ for (const runtime of RUNTIMES) {
     const cidFile = join(HOME, `wg4ns-test/bad-${runtime}.cid`);
     rmSync(hookStderr, { force: true });
     rmSync(cidFile, { force: true });
-    const r = await run('--cidfile', cidFile, '--annotation', `run.oci.hooks.stderr=${hookStderr}`, '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'echo', 'STARTED');
+    const r = await run(
+      '--cidfile',
+      cidFile,
+      '--annotation',
+      `run.oci.hooks.stderr=${hookStderr}`,
+      '--annotation',
+      `${ANNOTATION}=${conf}`,
+      '--rootfs',
+      ROOTFS,
+      'echo',
+      'STARTED',
+    );
     assert.is.not(r.exitCode, 0);
     assert.not.match(r.stdout, 'STARTED');
     if (runtime === 'crun') assert.is(readFileSync(hookStderr, 'utf8'), `${message}\n`);
     else assert.match(r.stderr, message);
     // The hook's log keeps the line, whatever the runtime did with stderr.
     const id = readFileSync(cidFile, 'utf8').trim();
-    const logged = readFileSync(hookLogPath(STATE_BASE), 'utf8').split('\n').filter((l) => l.includes(id));
-    assert.equal(logged.map((l) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /, 'TIME ')), [`TIME container ${id}: ${message}`]);
+    const logged = readFileSync(hookLogPath(STATE_BASE), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(id));
+    assert.equal(
+      logged.map((l) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /, 'TIME ')),
+      [`TIME container ${id}: ${message}`],
+    );
     await assertNothingLeft('after a refused container', 0);
   });
 
@@ -83,14 +113,35 @@ for (const runtime of RUNTIMES) {
     // keep-id: the container has a user namespace of its own, a child of podman's, where the user is itself.
     const conf = userFile('keepid.conf', ctx.peer.config());
     const name = `w4n-keepid-${runtime}`;
-    const start = await podman(['--runtime', runtime, 'run', '-d', '--name', name, '--userns=keep-id', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'sleep', '300']);
+    const start = await podman([
+      '--runtime',
+      runtime,
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--userns=keep-id',
+      '--network',
+      'none',
+      '--annotation',
+      `${ANNOTATION}=${conf}`,
+      IMAGE,
+      'sleep',
+      '300',
+    ]);
     try {
       assert.is(start.exitCode, 0, start.stderr);
       const exec = await podman(['exec', name, 'sh', '-c', `id -u; ${FETCH}`]);
       assert.is(exec.stdout.split('\n')[0], String(UID), 'the container runs as the user, not as root');
       assert.not.match(exec.stdout, 'FAILED');
       assert.is(exec.stdout.split(PAGE).length - 1, 2, exec.stdout);
-      const reload = await asUser([process.execPath, BUNDLE, 'reload', start.stdout.trim().slice(0, 12), userFile('keepid2.conf', ctx.peer.config('MTU = 1380'))]);
+      const reload = await asUser([
+        process.execPath,
+        BUNDLE,
+        'reload',
+        start.stdout.trim().slice(0, 12),
+        userFile('keepid2.conf', ctx.peer.config('MTU = 1380')),
+      ]);
       assert.is(reload.stderr, '');
       assert.match((await podman(['exec', name, 'ip', '-o', 'link', 'show', 'dev', 'wg0'])).stdout, 'mtu 1380');
     } finally {
@@ -107,10 +158,25 @@ test('should undo a started daemon when a later step fails :: ListenPort in use'
   try {
     const port = taken.address().port;
     const conf = userFile('port.conf', ctx.peer.config(`ListenPort = ${port}`));
-    const r = await podman(['run', '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'echo', 'STARTED']);
+    const r = await podman([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--annotation',
+      `${ANNOTATION}=${conf}`,
+      '--rootfs',
+      ROOTFS,
+      'echo',
+      'STARTED',
+    ]);
     assert.is.not(r.exitCode, 0);
     assert.not.match(r.stdout, 'STARTED');
-    assert.match(r.stderr, `wireguard4netns: starting wireguard-go: ListenPort is in use (listen udp4 :${port}: bind: address already in use)`, r.stderr);
+    assert.match(
+      r.stderr,
+      `wireguard4netns: starting wireguard-go: ListenPort is in use (listen udp4 :${port}: bind: address already in use)`,
+      r.stderr,
+    );
     await assertNothingLeft('after a ListenPort in use', 0);
   } finally {
     taken.close();
@@ -119,7 +185,20 @@ test('should undo a started daemon when a later step fails :: ListenPort in use'
 
 test('should keep the tunnel for a detached container until it is stopped', async (ctx) => {
   const conf = userFile('podman.conf', ctx.peer.config());
-  const run = await podman(['run', '-d', '--name', 'w4n-detached', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sleep', '300']);
+  const run = await podman([
+    'run',
+    '-d',
+    '--name',
+    'w4n-detached',
+    '--network',
+    'none',
+    '--annotation',
+    `${ANNOTATION}=${conf}`,
+    '--rootfs',
+    ROOTFS,
+    'sleep',
+    '300',
+  ]);
   assert.is(run.exitCode, 0, run.stderr);
   assert.is((await daemons()).length, 1);
   const exec = await podman(['exec', 'w4n-detached', 'sh', '-c', FETCH]);

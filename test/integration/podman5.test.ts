@@ -7,7 +7,17 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
-import { LAB_DIR, LAB_HOOK_LOG, LAB_HOOKS_DIR, LAB_STATE_BASE, LAB_UID, startTrixie, TRIXIE_BUNDLE, TRIXIE_ROOTFS, type Trixie } from '../helpers/trixie.js';
+import {
+  LAB_DIR,
+  LAB_HOOK_LOG,
+  LAB_HOOKS_DIR,
+  LAB_STATE_BASE,
+  LAB_UID,
+  startTrixie,
+  TRIXIE_BUNDLE,
+  TRIXIE_ROOTFS,
+  type Trixie,
+} from '../helpers/trixie.js';
 
 const test = suite<{ peer: Peer; trixie: Trixie }>('rootless podman 5 (Debian 13) with the hook');
 const ANNOTATION = 'wireguard4netns.conf';
@@ -62,7 +72,19 @@ for (const runtime of RUNTIMES) {
 
   test(`should start a --rootfs container with wg0 reaching the backend over IPv4 and IPv6 (${runtime})`, async (ctx) => {
     const conf = ctx.trixie.labFile('run.conf', ctx.peer.config());
-    const r = await run(ctx.trixie, '--rm', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', TRIXIE_ROOTFS, 'sh', '-c', FETCH);
+    const r = await run(
+      ctx.trixie,
+      '--rm',
+      '--network',
+      'none',
+      '--annotation',
+      `${ANNOTATION}=${conf}`,
+      '--rootfs',
+      TRIXIE_ROOTFS,
+      'sh',
+      '-c',
+      FETCH,
+    );
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, 'inet 198.51.100.2/32');
     assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
@@ -78,7 +100,20 @@ for (const runtime of RUNTIMES) {
     assert.is(create.exitCode, 0, create.stderr);
     try {
       for (const n of [1, 2]) {
-        const r = await run(ctx.trixie, '-d', '--pod', pod, '--name', `${pod}-${n}`, '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', TRIXIE_ROOTFS, 'sleep', '300');
+        const r = await run(
+          ctx.trixie,
+          '-d',
+          '--pod',
+          pod,
+          '--name',
+          `${pod}-${n}`,
+          '--annotation',
+          `${ANNOTATION}=${conf}`,
+          '--rootfs',
+          TRIXIE_ROOTFS,
+          'sleep',
+          '300',
+        );
         assert.is(r.exitCode, 0, r.stderr);
       }
       assert.is((await daemons(ctx.trixie)).length, 1, 'one tunnel for the pod');
@@ -105,7 +140,22 @@ for (const runtime of RUNTIMES) {
     const name = `w4n-keepid-${runtime}`;
     // --read-only: with keep-id, podman 5.4 writes lab into the rootfs's
     // /etc/passwd, which is root's (permission denied), unless read-only.
-    const start = await run(ctx.trixie, '-d', '--name', name, '--userns=keep-id', '--read-only', '--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', TRIXIE_ROOTFS, 'sleep', '300');
+    const start = await run(
+      ctx.trixie,
+      '-d',
+      '--name',
+      name,
+      '--userns=keep-id',
+      '--read-only',
+      '--network',
+      'none',
+      '--annotation',
+      `${ANNOTATION}=${conf}`,
+      '--rootfs',
+      TRIXIE_ROOTFS,
+      'sleep',
+      '300',
+    );
     try {
       assert.is(start.exitCode, 0, start.stderr);
       const exec = await podman(ctx.trixie, ['exec', name, 'sh', '-c', `id -u; ${FETCH}`]);
@@ -126,7 +176,23 @@ for (const runtime of RUNTIMES) {
     const cidFile = `${LAB_DIR}/open-${runtime}.cid`;
     // No --rm: podman 5 removes the cidfile with the container.
     const name = `w4n-open-${runtime}`;
-    const r = await run(ctx.trixie, '--name', name, '--network', 'none', '--cidfile', cidFile, '--annotation', `run.oci.hooks.stderr=${hookStderr}`, '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', TRIXIE_ROOTFS, 'echo', 'STARTED');
+    const r = await run(
+      ctx.trixie,
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--cidfile',
+      cidFile,
+      '--annotation',
+      `run.oci.hooks.stderr=${hookStderr}`,
+      '--annotation',
+      `${ANNOTATION}=${conf}`,
+      '--rootfs',
+      TRIXIE_ROOTFS,
+      'echo',
+      'STARTED',
+    );
     const id = ctx.trixie.read(cidFile).trim();
     const rm = await podman(ctx.trixie, ['rm', '-f', '-t', '0', name]);
     assert.is(rm.exitCode, 0, rm.stderr);
@@ -142,7 +208,10 @@ for (const runtime of RUNTIMES) {
     }
     // The hook's log keeps the line, whatever the runtime did with stderr.
     assert.match(id, /^[0-9a-f]{64}$/, 'podman wrote the container id');
-    const logged = ctx.trixie.read(LAB_HOOK_LOG).split('\n').filter((l) => l.includes(id));
+    const logged = ctx.trixie
+      .read(LAB_HOOK_LOG)
+      .split('\n')
+      .filter((l) => l.includes(id));
     assert.is(logged.length, 1, ctx.trixie.read(LAB_HOOK_LOG));
     assert.match(logged[0], `container ${id}: ${message}`);
     await assertNothingLeft(ctx.trixie, 'after a refused container', 0);

@@ -33,7 +33,10 @@ test.after(async (ctx) => {
 
 test('should apply new AllowedIPs, routes and MTU and keep the session', async (ctx) => {
   const before = JSON.parse((await cli('status', String(ctx.pid), '--json')).stdout)[0].peers[0];
-  const conf = userFile('reload2.conf', ctx.peer.config('MTU = 1380').replace('AllowedIPs = 198.51.100.0/24, fd5a:7b1e:c0de::/64', 'AllowedIPs = 198.51.100.0/25'));
+  const conf = userFile(
+    'reload2.conf',
+    ctx.peer.config('MTU = 1380').replace('AllowedIPs = 198.51.100.0/24, fd5a:7b1e:c0de::/64', 'AllowedIPs = 198.51.100.0/25'),
+  );
   const r = await cli('reload', String(ctx.pid), conf);
   assert.is(r.stderr, '');
   assert.is(r.stdout, `wg0 in /proc/${ctx.pid}/ns/net reloaded from ${conf}`);
@@ -46,11 +49,20 @@ test('should apply new AllowedIPs, routes and MTU and keep the session', async (
   assert.equal(after.allowedIPs, ['198.51.100.0/25']);
   assert.is(after.latestHandshake, before.latestHandshake, 'the session survived the reload');
   assert.is((await fetchIn(ctx.pid, BACKEND_V4)).stdout.trim(), PAGE);
-  assert.match((await fetchIn(ctx.pid, BACKEND_V6)).stderr + (await fetchIn(ctx.pid, BACKEND_V6)).exitCode, /[1-9]|unreachable/i, 'IPv6 is no longer routed');
+  assert.match(
+    (await fetchIn(ctx.pid, BACKEND_V6)).stderr + (await fetchIn(ctx.pid, BACKEND_V6)).exitCode,
+    /[1-9]|unreachable/i,
+    'IPv6 is no longer routed',
+  );
 });
 
 test('should change addresses by the difference', async (ctx) => {
-  const conf = userFile('reload3.conf', ctx.peer.config().replace('Address = 198.51.100.2/32, fd5a:7b1e:c0de::2/128', 'Address = 198.51.100.2/32, 198.51.100.77/32, fd5a:7b1e:c0de::2/128'));
+  const conf = userFile(
+    'reload3.conf',
+    ctx.peer
+      .config()
+      .replace('Address = 198.51.100.2/32, fd5a:7b1e:c0de::2/128', 'Address = 198.51.100.2/32, 198.51.100.77/32, fd5a:7b1e:c0de::2/128'),
+  );
   assert.is((await cli('reload', String(ctx.pid), conf)).exitCode, 0);
   const link = await linkState(ctx.pid);
   assert.match(link.addr, 'inet 198.51.100.77/32');

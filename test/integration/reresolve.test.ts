@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { uapiRequest } from '../../src/tunnel/uapi.js';
 import { BUNDLE, HOME, RUNTIME_DIR, STATE_BASE, USER, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
-import { uapiRequest } from '../../src/tunnel/uapi.js';
 
 const NAME = 'peer.wg4ns.test';
 const HOSTS = `/run/w4nreres-hosts-${process.pid}`;
@@ -65,18 +65,46 @@ test.after(async (ctx) => {
 test('should start at the address the name has at first', async (ctx) => {
   const conf = userFile('reresolve.conf', ctx.peer.config().replace(ctx.peer.endpoint, `${NAME}:51820`));
   pointNameAt(ctx.wrong);
-  const env = ['env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', `HOME=${HOME}`, `XDG_RUNTIME_DIR=${RUNTIME_DIR}`, 'WIREGUARD4NETNS_RERESOLVE_INTERVAL=1s'];
+  const env = [
+    'env',
+    '-i',
+    'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
+    `HOME=${HOME}`,
+    `XDG_RUNTIME_DIR=${RUNTIME_DIR}`,
+    'WIREGUARD4NETNS_RERESOLVE_INTERVAL=1s',
+  ];
   const up = await execa(
     'unshare',
-    ['-m', 'sh', '-c', 'mount --bind "$1" /etc/hosts && shift && exec "$@"', 'sh', HOSTS,
-      'runuser', '-u', USER, '--', ...env, process.execPath, BUNDLE, 'up', '--verbose', String(ctx.pid), conf],
+    [
+      '-m',
+      'sh',
+      '-c',
+      'mount --bind "$1" /etc/hosts && shift && exec "$@"',
+      'sh',
+      HOSTS,
+      'runuser',
+      '-u',
+      USER,
+      '--',
+      ...env,
+      process.execPath,
+      BUNDLE,
+      'up',
+      '--verbose',
+      String(ctx.pid),
+      conf,
+    ],
     { reject: false, timeout: 20_000 },
   );
   assert.is(up.stderr, '');
   assert.is(up.exitCode, 0);
   assert.is(await daemonEndpoint(ctx.pid), `${ctx.wrong}:51820`);
 
-  const daemon = (await daemons()).join('\n').split('\n').find((l) => l.includes(tunnelDir(ctx.pid))) ?? '';
+  const daemon =
+    (await daemons())
+      .join('\n')
+      .split('\n')
+      .find((l) => l.includes(tunnelDir(ctx.pid))) ?? '';
   const keyHex = Buffer.from(ctx.peer.publicKey, 'base64').toString('hex');
   assert.match(daemon, ` -reresolve ${keyHex}=${NAME}:51820 `);
   assert.match(daemon, ' -reresolve-interval 1s');

@@ -96,21 +96,50 @@ for (const runtime of RUNTIMES) {
     const line = `wireguard4netns: ${conf}: outside the directories this hook reads configs from (${CONF_DIR})`;
     const hookStderr = join(ctx.outside, `hook-stderr-${runtime}`);
     const cidFile = join(ctx.outside, `${runtime}.cid`);
-    const r = await run(ctx.hooks, '--cidfile', cidFile, '--annotation', `run.oci.hooks.stderr=${hookStderr}`, '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'echo', 'STARTED');
+    const r = await run(
+      ctx.hooks,
+      '--cidfile',
+      cidFile,
+      '--annotation',
+      `run.oci.hooks.stderr=${hookStderr}`,
+      '--annotation',
+      `${ANNOTATION}=${conf}`,
+      '--rootfs',
+      ROOTFS,
+      'echo',
+      'STARTED',
+    );
     assert.is.not(r.exitCode, 0);
     assert.not.match(r.stdout, 'STARTED');
     if (runtime === 'crun') assert.is(readFileSync(hookStderr, 'utf8'), `${line}\n`);
     else assert.ok(r.stderr.trimEnd().endsWith(`stderr: ${line}`), r.stderr);
     const id = readFileSync(cidFile, 'utf8').trim();
-    const logged = readFileSync(hookLogPath(ROOT_USER.base), 'utf8').split('\n').filter((l) => l.includes(id));
-    assert.equal(logged.map((l) => l.replace(/^\S+ /, 'TIME ')), [`TIME container ${id}: ${line}`]);
+    const logged = readFileSync(hookLogPath(ROOT_USER.base), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(id));
+    assert.equal(
+      logged.map((l) => l.replace(/^\S+ /, 'TIME ')),
+      [`TIME container ${id}: ${line}`],
+    );
     await assertNothingLeft('after a refused rootful container', 0, ROOT_USER);
   });
 }
 
 test('should keep the tunnel of a detached rootful container, as a root daemon, until it is removed', async (ctx) => {
   const name = `${PREFIX}detached`;
-  const start = await rootRun(ctx.hooks, 'runc', ['-d', '--name', name, '--network', 'none', '--annotation', `${ANNOTATION}=${CONF}`, '--rootfs', ROOTFS, 'sleep', '300']);
+  const start = await rootRun(ctx.hooks, 'runc', [
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'none',
+    '--annotation',
+    `${ANNOTATION}=${CONF}`,
+    '--rootfs',
+    ROOTFS,
+    'sleep',
+    '300',
+  ]);
   assert.is(start.exitCode, 0, start.stderr);
   assert.is((await daemons(ROOT_USER)).length, 1, 'one root daemon');
   assert.is(stateEntries(ROOT_USER).length, 1, `one tunnel folder in ${ROOT_USER.base}`);

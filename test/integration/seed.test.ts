@@ -18,16 +18,22 @@ interface Ctx {
   /** as tier2 hands it out: one peer, AllowedIPs 0.0.0.0/0, keepalive 30, an endpoint, no preshared key (and an Address) */
   conf: string;
 }
-const test = suite<Ctx>('the original tool\'s users: Sinfonia tier3');
+const test = suite<Ctx>("the original tool's users: Sinfonia tier3");
 const ROUNDS = 20;
 
 const tier3 = (mode: string, conf: string) =>
-  asUser(['env', `PYTHONPATH=${join(ROOT, 'python')}`, '/usr/bin/python3', join(ROOT, 'test/env/tier3.py'), mode, conf, BACKEND_V4], 60_000);
+  asUser(
+    ['env', `PYTHONPATH=${join(ROOT, 'python')}`, '/usr/bin/python3', join(ROOT, 'test/env/tier3.py'), mode, conf, BACKEND_V4],
+    60_000,
+  );
 
 setup(test, async (ctx) => {
   await cleanSlate();
   ctx.peer = await startPeer('w4nseed', 14);
-  const text = ctx.peer.config().replace(/^Address = .*$/m, 'Address = 198.51.100.2/32').replace(/^AllowedIPs = .*$/m, 'AllowedIPs = 0.0.0.0/0');
+  const text = ctx.peer
+    .config()
+    .replace(/^Address = .*$/m, 'Address = 198.51.100.2/32')
+    .replace(/^AllowedIPs = .*$/m, 'AllowedIPs = 0.0.0.0/0');
   ctx.conf = userFile('tier3.conf', `${text}PersistentKeepalive = 30\n`);
 });
 
@@ -52,7 +58,10 @@ test('should end the daemon when the temporary folder is deleted while the app r
 });
 
 test('should raise CalledProcessError, which tier3 falls back on, for a config the peer set cannot use', async (ctx) => {
-  const bad = userFile('tier3-bad.conf', ctx.peer.config().replace(/^PrivateKey = .*$/m, `PrivateKey = ${generatePrivateKey().toString('base64').slice(0, 10)}`));
+  const bad = userFile(
+    'tier3-bad.conf',
+    ctx.peer.config().replace(/^PrivateKey = .*$/m, `PrivateKey = ${generatePrivateKey().toString('base64').slice(0, 10)}`),
+  );
   const r = await tier3('python', bad);
   assert.is(r.exitCode, 3, r.stdout + r.stderr);
   assert.is(r.stdout.trim(), 'CalledProcessError 1');

@@ -2,12 +2,12 @@
 // then on the same tunnel after its daemon was killed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { PeerStatus } from '../../src/tunnel/uapi.js';
 import { HOME, STATE_BASE, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, inSandbox, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
-import type { PeerStatus } from '../../src/tunnel/uapi.js';
 
 interface Ctx {
   peer: Peer;
@@ -63,7 +63,7 @@ test('should list the live tunnel with its daemon, addresses and peer', async (c
 `,
   );
   assert.match(r.stdout, new RegExp(`\n  log: +${dir}\\d+-wg0/daemon\\.log\n`));
-  assert.match(r.stdout, new RegExp(`\n  listening port: +\\d+\n`));
+  assert.match(r.stdout, /\n {2}listening port: +\d+\n/);
   assert.match(
     r.stdout,
     new RegExp(
@@ -113,10 +113,19 @@ test('should report a killed daemon as dead, and exit 0', async (ctx) => {
   process.kill(ctx.daemonPid, 'SIGKILL');
   const r = await cli('status', String(ctx.pid));
   assert.is(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`\n  daemon: +pid ${ctx.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${STATE_BASE}/\\d+-wg0 go when they are removed, or with "wireguard4netns prune"\n`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `\n  daemon: +pid ${ctx.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${STATE_BASE}/\\d+-wg0 go when they are removed, or with "wireguard4netns prune"\n`,
+    ),
+  );
   // Fail closed: without its daemon the namespace has no wg0 and no other way out.
   const links = await inSandbox(ctx.pid, ['ip', '-o', 'link']);
-  assert.equal(links.stdout.split('\n').map((l) => l.split(': ')[1]), ['lo'], links.stdout);
+  assert.equal(
+    links.stdout.split('\n').map((l) => l.split(': ')[1]),
+    ['lo'],
+    links.stdout,
+  );
   assert.not.match(r.stdout, '  peer ');
   const json = await cli('status', '--json');
   assert.is(json.exitCode, 0, json.stderr);

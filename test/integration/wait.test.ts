@@ -20,7 +20,19 @@ test.after(async (ctx) => {
 });
 
 const run = (conf: string, wait: string, cmd: string[]) =>
-  podman(['run', '--rm', '--network', 'none', '--annotation', `wireguard4netns.conf=${conf}`, '--annotation', `wireguard4netns.wait=${wait}`, '--rootfs', ROOTFS, ...cmd]);
+  podman([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--annotation',
+    `wireguard4netns.conf=${conf}`,
+    '--annotation',
+    `wireguard4netns.wait=${wait}`,
+    '--rootfs',
+    ROOTFS,
+    ...cmd,
+  ]);
 
 test('should start the container after the handshake, so its first request goes through', async (ctx) => {
   const conf = userFile('wait.conf', ctx.peer.config());

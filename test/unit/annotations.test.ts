@@ -12,7 +12,11 @@ wait('should take whole seconds from 1 to 45, and none', () => {
 
 wait('should refuse anything else, naming the annotation and the range', () => {
   for (const bad of ['0', '46', '1.5', '1m', '', ' 5', '-1', '0045']) {
-    assert.throws(() => parseWait(bad), (e: Error) => e.message.startsWith('annotation wireguard4netns.wait: expected whole seconds from 1 to 45, got '), bad);
+    assert.throws(
+      () => parseWait(bad),
+      (e: Error) => e.message.startsWith('annotation wireguard4netns.wait: expected whole seconds from 1 to 45, got '),
+      bad,
+    );
   }
 });
 
@@ -21,11 +25,14 @@ wait.run();
 const ours = suite('readAnnotations');
 
 ours('should read ours of a container annotations and leave the rest', () => {
-  assert.equal(readAnnotations({ 'wireguard4netns.conf': '/c.conf', 'wireguard4netns.wait': '5', 'wireguard4netns.verbose': 'yes', other: 'x' }), {
-    config: '/c.conf',
-    waitSeconds: 5,
-    verbose: true,
-  });
+  assert.equal(
+    readAnnotations({ 'wireguard4netns.conf': '/c.conf', 'wireguard4netns.wait': '5', 'wireguard4netns.verbose': 'yes', other: 'x' }),
+    {
+      config: '/c.conf',
+      waitSeconds: 5,
+      verbose: true,
+    },
+  );
   assert.equal(readAnnotations({ 'wireguard4netns.conf': '' }), { config: undefined, waitSeconds: undefined, verbose: false });
   assert.equal(readAnnotations({ 'wireguard4netns.verbose': '0' }).verbose, false);
 });

@@ -11,7 +11,19 @@ cidr('should normalise addresses and default to a host prefix', () => {
 });
 
 cidr('should refuse malformed input', () => {
-  for (const bad of ['', '/24', '1.2.3/24', '1.2.3.4/33', '1.2.3.4/', '1.2.3.4/24/1', 'fd5a::1/129', 'fd5a::1%eth0', 'zz::1', '1.2.3.4/x', '01.2.3.4.5']) {
+  for (const bad of [
+    '',
+    '/24',
+    '1.2.3/24',
+    '1.2.3.4/33',
+    '1.2.3.4/',
+    '1.2.3.4/24/1',
+    'fd5a::1/129',
+    'fd5a::1%eth0',
+    'zz::1',
+    '1.2.3.4/x',
+    '01.2.3.4.5',
+  ]) {
     assert.is(parseCidr(bad), undefined, bad);
   }
 });

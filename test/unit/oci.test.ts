@@ -5,7 +5,16 @@ import { parseOciState } from '../../src/oci.js';
 const oci = suite('parseOciState');
 
 oci('should read a createRuntime state', () => {
-  const s = parseOciState(JSON.stringify({ ociVersion: '1.0.2', id: 'abc', status: 'creating', pid: 42, bundle: '/b', annotations: { 'wireguard4netns.conf': '/c' } }));
+  const s = parseOciState(
+    JSON.stringify({
+      ociVersion: '1.0.2',
+      id: 'abc',
+      status: 'creating',
+      pid: 42,
+      bundle: '/b',
+      annotations: { 'wireguard4netns.conf': '/c' },
+    }),
+  );
   assert.equal(s, { id: 'abc', status: 'creating', pid: 42, bundle: '/b', annotations: { 'wireguard4netns.conf': '/c' } });
 });
 
@@ -23,7 +32,12 @@ oci('should refuse bad states with the field named', () => {
     ['{"id":"a","pid":1}', 'OCI state on stdin: status: expected a status string'],
     ['{"id":"a","status":"creating","annotations":[]}', 'OCI state on stdin: annotations: expected an object'],
   ];
-  for (const [text, message] of cases) assert.throws(() => parseOciState(text), (err: Error) => err.message === message, text);
+  for (const [text, message] of cases)
+    assert.throws(
+      () => parseOciState(text),
+      (err: Error) => err.message === message,
+      text,
+    );
 });
 
 oci.run();

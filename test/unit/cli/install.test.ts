@@ -7,7 +7,11 @@ const json = suite('hookJson, poststopJson');
 json('should run the hook bundle under prlimit --core=0 at createRuntime, for the config annotation', () => {
   assert.equal(JSON.parse(hookJson('/usr/bin/prlimit', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook')), {
     version: '1.0.0',
-    hook: { path: '/usr/bin/prlimit', args: ['prlimit', '--core=0', '--', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook'], timeout: 60 },
+    hook: {
+      path: '/usr/bin/prlimit',
+      args: ['prlimit', '--core=0', '--', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook'],
+      timeout: 60,
+    },
     when: { annotations: { '^wireguard4netns\\.conf$': '.+' } },
     stages: ['createRuntime'],
   });

@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { formatAgo, formatBytes, formatJson, formatStatus, status, type TunnelStatus } from '../../../src/cli/status.js';
 import { Failure } from '../../../src/errors.js';
-import { parseReply } from '../../../src/tunnel/uapi.js';
 import { netnsInodeOf } from '../../../src/tunnel/namespaces.js';
 import { processStart, registerContainer, selectTunnels } from '../../../src/tunnel/state.js';
-import { formatAgo, formatBytes, formatJson, formatStatus, status, type TunnelStatus } from '../../../src/cli/status.js';
-import { parseDevice } from '../../../src/tunnel/uapi.js';
+import { parseDevice, parseReply } from '../../../src/tunnel/uapi.js';
 import { configText, KEYS } from '../../helpers/config.js';
 import { setup } from '../../helpers/suite.js';
 
@@ -122,18 +121,10 @@ const ago = suite('formatAgo');
 
 ago('should say never for 0 and use the largest whole unit otherwise', () => {
   const now = 1700000000;
-  assert.equal([0, now, now - 12, now - 59, now - 60, now - 200, now - 3600, now - 7300, now - 86400 * 3, now + 5].map((t) => formatAgo(t, now)), [
-    'never',
-    '0 s ago',
-    '12 s ago',
-    '59 s ago',
-    '1 min ago',
-    '3 min ago',
-    '1 h ago',
-    '2 h ago',
-    '3 d ago',
-    '0 s ago',
-  ]);
+  assert.equal(
+    [0, now, now - 12, now - 59, now - 60, now - 200, now - 3600, now - 7300, now - 86400 * 3, now + 5].map((t) => formatAgo(t, now)),
+    ['never', '0 s ago', '12 s ago', '59 s ago', '1 min ago', '3 min ago', '1 h ago', '2 h ago', '3 d ago', '0 s ago'],
+  );
 });
 
 ago.run();
@@ -193,7 +184,16 @@ text('should show dead, silent and half-made tunnels, an unreadable config as "?
   const deadPod = tunnel({ daemon: 'dead', peers: [], containers: ['3f2a9c0011223344'], publicKey: null, listenPort: null });
   const silent = tunnel({ daemon: 'not-answering', error: 'no reply within 1000 ms', peers: [], publicKey: null, listenPort: null });
   const noPeers = tunnel({ peers: [] });
-  const noState = tunnel({ daemon: 'no-state', netns: null, daemonPid: null, config: null, addresses: null, publicKey: null, listenPort: null, peers: [] });
+  const noState = tunnel({
+    daemon: 'no-state',
+    netns: null,
+    daemonPid: null,
+    config: null,
+    addresses: null,
+    publicKey: null,
+    listenPort: null,
+    peers: [],
+  });
   assert.is(
     formatStatus([dead, deadPod, silent, noPeers, noState], NOW),
     `wg0 in /proc/4242/ns/net
@@ -244,7 +244,10 @@ const json = suite('formatJson');
 
 json('should print an array with handshakes in unix seconds, sizes in bytes and nothing but the known fields', () => {
   assert.is(formatJson([]), '[]');
-  const t = { ...tunnel({ peers: [{ ...SERVER_PEER, presharedKey: KEYS.psk } as never] }), privateKey: KEYS.client.private } as TunnelStatus;
+  const t = {
+    ...tunnel({ peers: [{ ...SERVER_PEER, presharedKey: KEYS.psk } as never] }),
+    privateKey: KEYS.client.private,
+  } as TunnelStatus;
   const out = formatJson([t]);
   assert.equal(JSON.parse(out), [{ ...tunnel(), peers: [SERVER_PEER] }]);
   assertNoSecret(out);

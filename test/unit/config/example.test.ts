@@ -15,5 +15,4 @@ example('should print an example config that validates once the peer key is fill
   assert.throws(() => config(exampleConfig(KEYS.client.private)), /PublicKey: expected base64 of exactly 32 bytes/);
 });
 
-
 example.run();

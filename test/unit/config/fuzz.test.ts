@@ -20,7 +20,28 @@ function rng(seed: number) {
 }
 
 const SECRETS = [KEYS.client.private, KEYS.psk].flatMap((k) => [k, Buffer.from(k, 'base64').toString('hex'), k.slice(0, 20)]);
-const PIECES = ['\n', '=', '[', ']', '#', ',', '/', ':', ' ', '\0', '\u00e9', '\ud800', '[Peer]', '[Interface]', 'AllowedIPs = ', '::', '0', '65536', '255.255.255.255/32', '[::1]:1'];
+const PIECES = [
+  '\n',
+  '=',
+  '[',
+  ']',
+  '#',
+  ',',
+  '/',
+  ':',
+  ' ',
+  '\0',
+  '\u00e9',
+  '\ud800',
+  '[Peer]',
+  '[Interface]',
+  'AllowedIPs = ',
+  '::',
+  '0',
+  '65536',
+  '255.255.255.255/32',
+  '[::1]:1',
+];
 
 function mutate(text: string, next: (n: number) => number): string {
   let t = text;
@@ -60,7 +81,13 @@ const fuzz = suite('config reading under random mutation');
 
 fuzz(`should give a Config or a one-line Failure without key material :: ${ROUNDS} rounds, seed ${SEED}`, () => {
   const next = rng(SEED);
-  const seeds = [configText(), configText({ iface: 'ListenPort = 1\nMTU = 1400\nDNS = 198.51.100.53, x.test', peer: `PresharedKey = ${KEYS.psk}\nPersistentKeepalive = 25` })];
+  const seeds = [
+    configText(),
+    configText({
+      iface: 'ListenPort = 1\nMTU = 1400\nDNS = 198.51.100.53, x.test',
+      peer: `PresharedKey = ${KEYS.psk}\nPersistentKeepalive = 25`,
+    }),
+  ];
   let accepted = 0;
   for (let i = 0; i < ROUNDS; i++) {
     const text = mutate(seeds[next(seeds.length)], next);

@@ -9,8 +9,17 @@ const parse = suite('parseConfigText');
 
 parse('should keep several [Peer] sections apart :: the ini package would merge them', () => {
   const sections = parseConfigText(F, `${configText()}\n[Peer]\nPublicKey = ${KEYS.client.public}\nAllowedIPs = 10.9.0.0/16\n`);
-  assert.equal(sections.map((s) => s.name), ['Interface', 'Peer', 'Peer']);
-  assert.equal(sections[2].entries.map((e) => [e.key, e.line]), [['PublicKey', 12], ['AllowedIPs', 13]]);
+  assert.equal(
+    sections.map((s) => s.name),
+    ['Interface', 'Peer', 'Peer'],
+  );
+  assert.equal(
+    sections[2].entries.map((e) => [e.key, e.line]),
+    [
+      ['PublicKey', 12],
+      ['AllowedIPs', 13],
+    ],
+  );
 });
 
 parse('should drop comments and keep the = of base64 keys', () => {
@@ -19,8 +28,14 @@ parse('should drop comments and keep the = of base64 keys', () => {
 });
 
 parse('should reject a key before any section, and unknown sections', () => {
-  assert.throws(() => parseConfigText(F, 'Address = 1.2.3.4'), /^\/etc\/wg\/edge.conf:1: expected an \[Interface\] or \[Peer\] header before the first key$/);
-  assert.throws(() => parseConfigText(F, '[Interface]\n[Wat]'), /^\/etc\/wg\/edge.conf:2: unknown section "\[Wat\]"; expected \[Interface\] or \[Peer\]$/);
+  assert.throws(
+    () => parseConfigText(F, 'Address = 1.2.3.4'),
+    /^\/etc\/wg\/edge.conf:1: expected an \[Interface\] or \[Peer\] header before the first key$/,
+  );
+  assert.throws(
+    () => parseConfigText(F, '[Interface]\n[Wat]'),
+    /^\/etc\/wg\/edge.conf:2: unknown section "\[Wat\]"; expected \[Interface\] or \[Peer\]$/,
+  );
   assert.throws(() => parseConfigText(F, '[Interface]\nnonsense'), /:2: expected "Key = Value" or a \[Section\] header$/);
 });
 
@@ -36,4 +51,3 @@ bytes('should refuse empty, binary, non-UTF-8 and oversized files', () => {
 });
 
 bytes.run();
-

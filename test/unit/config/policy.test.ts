@@ -11,7 +11,11 @@ hookConfig('should take a list of absolute directories', () => {
 hookConfig('should refuse what is not, naming the file and the field', () => {
   assert.throws(() => parseHookConfig('{'), /^\/etc\/wireguard4netns\/hook\.json: not valid JSON; expected \{"configDirs"/);
   for (const bad of ['{"configDirs": "/"}', '{"configDirs": ["/"]}', '{"configDirs": ["relative"]}', '{}', 'null', '{"configDirs": [1]}']) {
-    assert.throws(() => parseHookConfig(bad), /^\/etc\/wireguard4netns\/hook\.json: configDirs: expected a list of absolute directories other than \/$/, bad);
+    assert.throws(
+      () => parseHookConfig(bad),
+      /^\/etc\/wireguard4netns\/hook\.json: configDirs: expected a list of absolute directories other than \/$/,
+      bad,
+    );
   }
 });
 

@@ -21,8 +21,16 @@ const failure = (text: string): string => {
 const validate = suite('validateConfig');
 
 validate('should read a complete config', () => {
-  const c = load(configText({ iface: 'ListenPort = 51000\nMTU = 1380\nDNS = 198.51.100.53, corp.example', peer: `PresharedKey = ${KEYS.psk}\nPersistentKeepalive = 25` }));
-  assert.equal(c.addresses.map((a) => `${a.address}/${a.prefix}`), ['198.51.100.2/32', 'fd5a:7b1e:c0de::2/128']);
+  const c = load(
+    configText({
+      iface: 'ListenPort = 51000\nMTU = 1380\nDNS = 198.51.100.53, corp.example',
+      peer: `PresharedKey = ${KEYS.psk}\nPersistentKeepalive = 25`,
+    }),
+  );
+  assert.equal(
+    c.addresses.map((a) => `${a.address}/${a.prefix}`),
+    ['198.51.100.2/32', 'fd5a:7b1e:c0de::2/128'],
+  );
   assert.is(c.listenPort, 51000);
   assert.is(c.mtu, 1380);
   assert.equal(c.dns, ['198.51.100.53']);
@@ -42,7 +50,10 @@ validate('should default the MTU to 1420 and accept keys in any case', () => {
 
 validate('should never echo a key that a damaged line put in a key name :: found by the fuzz test', () => {
   const msg = failure(configText().replace('PrivateKey = ', 'Private '));
-  assert.is(msg, '/etc/wg/edge.conf:2: unknown key "Private <hidden>" in [Interface]; expected one of PrivateKey, Address, ListenPort, MTU, DNS, Table');
+  assert.is(
+    msg,
+    '/etc/wg/edge.conf:2: unknown key "Private <hidden>" in [Interface]; expected one of PrivateKey, Address, ListenPort, MTU, DNS, Table',
+  );
 });
 
 validate('should name file, line and key, and never echo a key :: bad PrivateKey', () => {
@@ -52,24 +63,84 @@ validate('should name file, line and key, and never echo a key :: bad PrivateKey
 });
 
 const cases: [string, string, string][] = [
-  ['bad address', configText().replace('198.51.100.2/32', '198.51.100.300/32'), ':3: Address: expected an IPv4 or IPv6 address with an optional /prefix, got "198.51.100.300/32"'],
-  ['prefix too long', configText().replace('::2/128', '::2/129'), ':3: Address: expected an IPv4 or IPv6 address with an optional /prefix, got "fd5a:7b1e:c0de::2/129"'],
-  ['MTU below IPv6 minimum', configText({ iface: 'MTU = 1200', peer: '' }), ':4: MTU: expected an MTU (IPv6 is used) from 1280 to 65535, got "1200"'],
-  ['ListenPort out of range', configText({ iface: 'ListenPort = 70000', peer: '' }), ':4: ListenPort: expected a port from 0 to 65535, got "70000"'],
-  ['endpoint without port', configText().replace('198.18.0.2:51820', '198.18.0.2'), ':7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.2"'],
-  ['endpoint port 0', configText().replace(':51820', ':0'), ':7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.2:0"'],
-  ['keepalive', configText({ iface: '', peer: 'PersistentKeepalive = soon' }), ':9: PersistentKeepalive: expected seconds from 0 to 65535, got "soon"'],
-  ['unknown key', configText({ iface: 'Colour = blue', peer: '' }), ':4: unknown key "Colour" in [Interface]; expected one of PrivateKey, Address, ListenPort, MTU, DNS, Table'],
-  ['PostUp', configText({ iface: 'PostUp = rm -rf /', peer: '' }), ':4: PostUp: not supported (wireguard4netns runs no commands from a config)'],
+  [
+    'bad address',
+    configText().replace('198.51.100.2/32', '198.51.100.300/32'),
+    ':3: Address: expected an IPv4 or IPv6 address with an optional /prefix, got "198.51.100.300/32"',
+  ],
+  [
+    'prefix too long',
+    configText().replace('::2/128', '::2/129'),
+    ':3: Address: expected an IPv4 or IPv6 address with an optional /prefix, got "fd5a:7b1e:c0de::2/129"',
+  ],
+  [
+    'MTU below IPv6 minimum',
+    configText({ iface: 'MTU = 1200', peer: '' }),
+    ':4: MTU: expected an MTU (IPv6 is used) from 1280 to 65535, got "1200"',
+  ],
+  [
+    'ListenPort out of range',
+    configText({ iface: 'ListenPort = 70000', peer: '' }),
+    ':4: ListenPort: expected a port from 0 to 65535, got "70000"',
+  ],
+  [
+    'endpoint without port',
+    configText().replace('198.18.0.2:51820', '198.18.0.2'),
+    ':7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.2"',
+  ],
+  [
+    'endpoint port 0',
+    configText().replace(':51820', ':0'),
+    ':7: Endpoint: expected host:port or [IPv6]:port with a port from 1 to 65535, got "198.18.0.2:0"',
+  ],
+  [
+    'keepalive',
+    configText({ iface: '', peer: 'PersistentKeepalive = soon' }),
+    ':9: PersistentKeepalive: expected seconds from 0 to 65535, got "soon"',
+  ],
+  [
+    'unknown key',
+    configText({ iface: 'Colour = blue', peer: '' }),
+    ':4: unknown key "Colour" in [Interface]; expected one of PrivateKey, Address, ListenPort, MTU, DNS, Table',
+  ],
+  [
+    'PostUp',
+    configText({ iface: 'PostUp = rm -rf /', peer: '' }),
+    ':4: PostUp: not supported (wireguard4netns runs no commands from a config)',
+  ],
   ['twice', configText({ iface: 'MTU = 1400\nMTU = 1380', peer: '' }), ':5: MTU: given twice (also on line 4); expected it once'],
   ['second interface', `${configText()}[Interface]\n`, ':10: a second [Interface] section (the first is on line 1); expected one'],
   ['no peer', `[Interface]\nPrivateKey = ${KEYS.client.private}\nAddress = 10.0.0.2/32\n`, ': no [Peer] section; expected at least one'],
-  ['peer without key', configText().replace(/PublicKey = .*/, ''), ':5: [Peer]: PublicKey is missing; expected the base64 public key of the peer'],
-  ['own key as peer', configText().replace(KEYS.server.public, KEYS.client.public), ":5: [Peer]: PublicKey is this interface's own public key; expected the peer's"],
-  ['duplicate peer', `${configText()}[Peer]\nPublicKey = ${KEYS.server.public}\n`, ':10: [Peer]: PublicKey is the same as the peer on line 5; expected each peer once'],
-  ['overlapping AllowedIPs', `${configText()}[Peer]\nPublicKey = ${KEYS.psk}\nAllowedIPs = 10.1.0.0/16\n`, ':10: [Peer]: AllowedIPs 10.1.0.0/16 overlaps 0.0.0.0/0 of the peer on line 5; expected disjoint AllowedIPs'],
-  ['no address', configText().replace(/Address = .*/, ''), ':1: [Interface]: Address is missing; expected at least one IPv4 or IPv6 address for the interface'],
-  ['bad DNS', configText({ iface: 'DNS = 1.2.3.4/24', peer: '' }), ':4: DNS: expected an IP address of a name server or a search domain, got "1.2.3.4/24"'],
+  [
+    'peer without key',
+    configText().replace(/PublicKey = .*/, ''),
+    ':5: [Peer]: PublicKey is missing; expected the base64 public key of the peer',
+  ],
+  [
+    'own key as peer',
+    configText().replace(KEYS.server.public, KEYS.client.public),
+    ":5: [Peer]: PublicKey is this interface's own public key; expected the peer's",
+  ],
+  [
+    'duplicate peer',
+    `${configText()}[Peer]\nPublicKey = ${KEYS.server.public}\n`,
+    ':10: [Peer]: PublicKey is the same as the peer on line 5; expected each peer once',
+  ],
+  [
+    'overlapping AllowedIPs',
+    `${configText()}[Peer]\nPublicKey = ${KEYS.psk}\nAllowedIPs = 10.1.0.0/16\n`,
+    ':10: [Peer]: AllowedIPs 10.1.0.0/16 overlaps 0.0.0.0/0 of the peer on line 5; expected disjoint AllowedIPs',
+  ],
+  [
+    'no address',
+    configText().replace(/Address = .*/, ''),
+    ':1: [Interface]: Address is missing; expected at least one IPv4 or IPv6 address for the interface',
+  ],
+  [
+    'bad DNS',
+    configText({ iface: 'DNS = 1.2.3.4/24', peer: '' }),
+    ':4: DNS: expected an IP address of a name server or a search domain, got "1.2.3.4/24"',
+  ],
 ];
 for (const [name, text, expected] of cases) {
   validate(`should refuse :: ${name}`, () => {

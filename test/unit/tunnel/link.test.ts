@@ -32,7 +32,13 @@ link('should change only what changed, and replace every route :: linkChange', (
     routes: ['198.51.100.0/24', '::/0'],
     mtu: 1380,
   });
-  assert.equal(linkChange(before, before), { delRoutes: [], delAddresses: [], addAddresses: [], routes: ['0.0.0.0/0', '::/0'], mtu: undefined });
+  assert.equal(linkChange(before, before), {
+    delRoutes: [],
+    delAddresses: [],
+    addAddresses: [],
+    routes: ['0.0.0.0/0', '::/0'],
+    mtu: undefined,
+  });
 });
 
 link.run();

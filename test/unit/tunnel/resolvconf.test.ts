@@ -11,7 +11,10 @@ const dns = suite('resolvConfText');
 
 dns('should write name servers and search domains', () => {
   const c = config(configText({ iface: 'DNS = 198.51.100.53, fd5a::53, corp.example', peer: '' }));
-  assert.is(resolvConfText(c), '# written by wireguard4netns from /c.conf\nnameserver 198.51.100.53\nnameserver fd5a::53\nsearch corp.example\n');
+  assert.is(
+    resolvConfText(c),
+    '# written by wireguard4netns from /c.conf\nnameserver 198.51.100.53\nnameserver fd5a::53\nsearch corp.example\n',
+  );
 });
 
 dns.run();

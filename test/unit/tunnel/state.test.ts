@@ -29,7 +29,10 @@ containers('should leave out a reused pid, a dead pid and a process of another n
   registerContainer(ctx.dir, { id: 'reused', pid: process.pid, start: processStart(process.pid)! + 1 });
   registerContainer(ctx.dir, { id: 'dead', pid: 2 ** 22 + 1, start: 1 });
   registerContainer(ctx.dir, { id: 'elsewhere', pid: process.pid, start: processStart(process.pid)! });
-  assert.equal(liveContainers(ctx.dir, inode).map((c) => c.id), ['elsewhere']);
+  assert.equal(
+    liveContainers(ctx.dir, inode).map((c) => c.id),
+    ['elsewhere'],
+  );
   assert.equal(liveContainers(ctx.dir, inode + 1), []);
 });
 

@@ -11,7 +11,12 @@ const config = (text: string) => validateConfig('/c.conf', parseConfigText('/c.c
 const set = suite('encodeConfig');
 
 set('should encode keys in hex, endpoints and allowed IPs as networks', () => {
-  const c = config(configText({ iface: 'ListenPort = 51000', peer: `PresharedKey = ${KEYS.psk}\nPersistentKeepalive = 25` }).replace('0.0.0.0/0, ::/0', '198.51.100.9/24'));
+  const c = config(
+    configText({ iface: 'ListenPort = 51000', peer: `PresharedKey = ${KEYS.psk}\nPersistentKeepalive = 25` }).replace(
+      '0.0.0.0/0, ::/0',
+      '198.51.100.9/24',
+    ),
+  );
   assert.is(
     encodeConfig(c, [{ address: '198.18.0.2', port: 51820 }]),
     [
@@ -50,7 +55,13 @@ set.run();
 const reply = suite('parseReply');
 
 reply('should split entries and the errno', () => {
-  assert.equal(parseReply('listen_port=5\npublic_key=ab\nerrno=0\n\n'), { errno: 0, entries: [['listen_port', '5'], ['public_key', 'ab']] });
+  assert.equal(parseReply('listen_port=5\npublic_key=ab\nerrno=0\n\n'), {
+    errno: 0,
+    entries: [
+      ['listen_port', '5'],
+      ['public_key', 'ab'],
+    ],
+  });
   assert.is(parseReply('errno=-98\n\n').errno, -98);
   assert.ok(Number.isNaN(parseReply('garbage').errno));
 });
