@@ -42,18 +42,8 @@ GO_HAVE=$(go env GOVERSION | sed 's/^go//')
 [ "$(printf '%s\n' "$GO_MIN" "$GO_HAVE" | sort -V | head -1)" = "$GO_MIN" ] || die "Go >= $GO_MIN is needed, found $GO_HAVE"
 
 # ---------------------------------------------------------------- packages
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq "${missing[@]}" >/dev/null
-else
-  step "packages present"
-fi
+. "$(dirname "$SCRIPT")/packages.sh"
+install_missing "${PACKAGES[@]}"
 
 # ---------------------------------------------------------------- pin
 mkdir -p "$TEST_DIR"

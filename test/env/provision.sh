@@ -31,18 +31,8 @@ die() { printf 'provision: ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root"
 
 # ---------------------------------------------------------------- packages
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq "${missing[@]}" >/dev/null
-else
-  step "packages present"
-fi
+. "$(cd "$(dirname "$0")" && pwd)/packages.sh"
+install_missing "${PACKAGES[@]}"
 
 # ---------------------------------------------------------------- device nodes
 # Without udev (containers, minimal VMs) /dev/net/tun and /dev/fuse can be
