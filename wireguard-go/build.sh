@@ -13,7 +13,7 @@ go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 [ -x "$go" ] || { echo "wireguard-go/build.sh: Go is not installed (apt-get install golang, or put go on PATH, or set GO=)" >&2; exit 1; }
 export GOFLAGS=-mod=readonly GOTOOLCHAIN=local CGO_ENABLED=0
 
-inputs=$(cd "$here" && cat go.mod go.sum ./*.go "$root/wireguard-go.patch" | sha256sum | cut -d' ' -f1)-$("$go" env GOVERSION)
+inputs=$(cd "$here" && cat build.sh go.mod go.sum ./*.go "$root/wireguard-go.patch" | sha256sum | cut -d' ' -f1)-$("$go" env GOVERSION)
 if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
   exit 0
 fi
