@@ -14,17 +14,26 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 const childEnv = "WIREGUARD4NETNS_TEST_CHILD"
 
 // TestMain runs the helper instead of the tests when childEnv is set: it
 // takes the lock of the folder named by childEnv (if any), says "ready",
-// and lives until its stdin closes.
+// and lives until its stdin closes. With childEnv=netns, it prints what
+// processInNetns finds in its own network namespace instead.
 func TestMain(m *testing.M) {
 	dir, isChild := os.LookupEnv(childEnv)
 	if !isChild {
 		os.Exit(m.Run())
+	}
+	if dir == "netns" { // what processInNetns finds in our own namespace
+		var st unix.Stat_t
+		unix.Stat("/proc/self/ns/net", &st)
+		fmt.Println(processInNetns(st.Ino))
+		os.Exit(0)
 	}
 	if dir != "" {
 		if _, err := lockDir(dir); err != nil {
