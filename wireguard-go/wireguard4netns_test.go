@@ -105,8 +105,8 @@ func TestPhases(t *testing.T) {
 	var first, second float64
 	fmt.Sscan(m[1], &first)
 	fmt.Sscan(m[2], &second)
-	if first > 10 || second < 20 || second > 10000 {
-		t.Errorf("got %q, want tun about 0 ms and config wait about 20 ms", p)
+	if first > second || second < 20 {
+		t.Errorf("got %q, want config wait at least the 20 ms slept, and tun less", p)
 	}
 }
 
