@@ -24,7 +24,7 @@ import (
 // MTU, new addresses and every route (replaced, so an existing one is kept).
 type linkChange struct {
 	delRoutes, delAddresses, addAddresses, routes []netip.Prefix
-	mtu                                         int // 0: unchanged
+	mtu                                           int // 0: unchanged
 }
 
 // applyLinkChange makes c in the current thread's network namespace.

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * wireguard4netns: the test binary doubles as a helper child process, for
+ * what needs another process: a lock held elsewhere, a process that looks
+ * like a daemon, a process to wait for.
+ */
+
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+const childEnv = "WIREGUARD4NETNS_TEST_CHILD"
+
+// TestMain runs the helper instead of the tests when childEnv is set: it
+// takes the lock of the folder named by childEnv (if any), says "ready",
+// and lives until its stdin closes. With childEnv=netns, it prints what
+// processInNetns finds in its own network namespace instead.
+func TestMain(m *testing.M) {
+	dir, isChild := os.LookupEnv(childEnv)
+	if !isChild {
+		os.Exit(m.Run())
+	}
+	if dir == "netns" { // what processInNetns finds in our own namespace
+		var st unix.Stat_t
+		unix.Stat("/proc/self/ns/net", &st)
+		fmt.Println(processInNetns(st.Ino))
+		os.Exit(0)
+	}
+	if dir != "" {
+		if _, err := lockDir(dir); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(0)
+}
+
+// child is a helper process; closing stdin ends it.
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+// startChild starts the helper, holding lockDir(dir) if dir is not empty,
+// with args as its command line (which the helper ignores), and returns once
+// it is ready. It is killed and reaped at the end of the test at the latest.
+func startChild(t *testing.T, dir string, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd, stdin}
+	t.Cleanup(func() { c.kill(); c.cmd.Wait() })
+	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("helper child: %q", line)
+	}
+	return c
+}
+
+// stop ends the child the ordinary way (its lock goes with it) and reaps it.
+func (c *child) stop(t *testing.T) {
+	c.stdin.Close()
+	if err := c.cmd.Wait(); err != nil {
+		t.Fatalf("helper child: %v", err)
+	}
+}
+
+func (c *child) kill() { c.cmd.Process.Kill() }
