@@ -161,7 +161,7 @@ func TestConfigureLinkInNamespace(t *testing.T) {
 			errc <- err
 			return
 		}
-		// Adding what is there already is no error (reload relies on it); the address stays once.
+		// Adding what is there already is no error: reload relies on it.
 		if err := configureLink("wgtest0", addresses[:1], nil); err != nil {
 			t.Errorf("adding an address twice: %v, want no error", err)
 		}
