@@ -9,6 +9,5 @@ cd "$(dirname "$0")/../.."
 export PATH=/usr/local/go/bin:$PATH
 command -v go >/dev/null || { echo "setup: Go >= 1.23 is needed to build wireguard-go (https://go.dev/dl, or /usr/local/go)" >&2; exit 1; }
 bash test/env/provision.sh
-bash test/env/trixie.sh
 npm install --no-audit --no-fund --loglevel=error
 npm run --silent build

@@ -45,7 +45,20 @@ export interface Trixie {
 }
 
 /** Starts a session; fails with trixie-enter.sh's stderr when it cannot. */
+let built: Promise<void> | undefined;
+
+/** Builds (or finds up to date) the Debian 13 root, once per test process; prints trixie.sh's step lines. */
+function buildTrixie(): Promise<void> {
+  built ??= (async () => {
+    const r = await execa('bash', [join(ROOT, 'test/env/trixie.sh')], { reject: false, all: true });
+    if (r.exitCode !== 0) throw new Error(`test/env/trixie.sh failed:\n${r.all}`);
+    process.stdout.write(`${r.all}\n`);
+  })();
+  return built;
+}
+
 export async function startTrixie(): Promise<Trixie> {
+  await buildTrixie();
   const proc: ResultPromise = execa(ENTER, ['--session'], { stdin: 'pipe', reject: false, buffer: { stdout: false } });
   const pid = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('trixie session: no "ready" line in 30 s')), 30_000);
