@@ -24,7 +24,7 @@ CHECKOUT=$(cd "$HERE/../.." && pwd)
 TEST_DIR=${WG4NS_TEST_DIR:-/var/lib/wireguard4netns-test}
 export PATH=/usr/local/go/bin:$PATH GOTOOLCHAIN=local
 # Bump RECIPE when the build steps below change: it forces a rebuild.
-RECIPE=1
+RECIPE=2
 # crictl 1.34's go.mod says go 1.24.1 (nri/ needs 1.21).
 GO_MIN=1.24.1
 
@@ -35,7 +35,6 @@ die() { printf 'containerd: ERROR: %s\n' "$*" >&2; exit 1; }
 command -v go >/dev/null || die "Go >= $GO_MIN is needed (https://go.dev/dl, or /usr/local/go)"
 GO_HAVE=$(go env GOVERSION | sed 's/^go//')
 [ "$(printf '%s\n' "$GO_MIN" "$GO_HAVE" | sort -V | head -1)" = "$GO_MIN" ] || die "Go >= $GO_MIN is needed, found $GO_HAVE"
-command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
 
 # ---------------------------------------------------------------- root
 if [ -n "${TRIXIE_ROOT:-}" ]; then
@@ -76,9 +75,10 @@ else
   step "built wireguard4netns-nri in $((SECONDS - start)) s"
   start=$SECONDS
   # The proxy serves exact versions only (no `go install ...@v`): download, check, build a copy.
-  dl=$(cd "$HERE/crio" && go mod download -json sigs.k8s.io/cri-tools 2>"$LOG") || die "go mod download failed: $(cat "$LOG") $dl"
-  src=$(jq -r .Dir <<<"$dl")
-  [ -d "$src" ] || die "go mod download gave no source dir: $dl"
+  # go.sum checks it (a mismatch is a "SECURITY ERROR" and stops here).
+  (cd "$HERE/crio" && go mod download sigs.k8s.io/cri-tools) >"$LOG" 2>&1 || die "go mod download failed: $(cat "$LOG")"
+  src=$(go env GOMODCACHE)/sigs.k8s.io/cri-tools@$CRICTL_VERSION
+  [ -d "$src" ] || die "go mod download left no $src"
   cp -r "$src" "$OUT/build/cri-tools"
   chmod -R u+w "$OUT/build"
   (cd "$OUT/build/cri-tools" && nice -n 19 go build -trimpath \

@@ -3,8 +3,9 @@
 // adds the hooks of a hooks dir to the containers it creates.
 // test/env/containerd.sh builds the plugin and crictl and checks that the
 // Debian 13 root of trixie.sh has containerd 1.7.24; startContainerd()
-// runs containerd (NRI on) and the plugin in a trixie session, as root,
-// with everything in the session's /tmp (config, root, state, sockets,
+// runs containerd (NRI on) and the plugin in a trixie session, as root or
+// rootless (as the root's user lab, containerd inside rootlesskit, as
+// usernetes runs it), with everything in the session's /tmp (config, root, state, sockets,
 // logs, hooks dir), a loopback-only CNI network and local images made from
 // the provisioned rootfs tarball (no registry). /etc and /var/lib are
 // overlays of the session, so nothing it writes there (the CNI result
@@ -12,11 +13,11 @@
 // the session ends every process started in it; what stays on the host
 // (the pods' cgroups) is removed by stop().
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { startTrixie, type Trixie } from './trixie.js';
+import { LAB_UID, startTrixie, type Trixie } from './trixie.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'containerd/bin');
@@ -35,6 +36,7 @@ type Result = { exitCode?: number; stdout: string; stderr: string };
 
 export interface Containerd {
   trixie: Trixie;
+  rootless: boolean;
   /** the hooks dir the plugin reads (inside) */
   hooksDir: string;
   /** crictl against this containerd */
@@ -114,7 +116,7 @@ export async function containerdCleanSlate(): Promise<void> {
 
 // ---------------------------------------------------------------- files
 
-function config(): string {
+function config(rootless: boolean): string {
   return `# Written by test/helpers/containerd.ts: every path under ${DIR}
 version = 2
 root = "${DIR}/root"
@@ -139,7 +141,15 @@ state = "${DIR}/state"
   # The kubelet's -998 for the sandbox needs CAP_SYS_RESOURCE, which root lacks on some VMs.
   restrict_oom_score_adj = true
   netns_mounts_under_state_dir = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
+${
+  rootless
+    ? `  # lab owns no cgroup (v1 is not delegated), and no AppArmor or hugetlb settings in a user namespace.
+  disable_cgroup = true
+  disable_apparmor = true
+  disable_hugetlb_controller = true
+`
+    : ''
+}  [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
@@ -176,18 +186,28 @@ function writeImages(dir: string): void {
 
 // The first steps in the session, as root: /etc and /var/lib become
 // overlays of the session, containerd and the plugin start in the
-// background (setsid, output in their logs), each waited for.
-const START = `set -eu
+// background (setsid, output in their logs), each waited for. Rootless,
+// both run as lab, containerd inside rootlesskit as usernetes runs it:
+// root of a user namespace, its own network namespace reaching out
+// through slirp4netns, /etc, /run and /var/lib writable copies.
+function startScript(rootless: boolean): string {
+  const as = rootless ? 'as-lab ' : '';
+  const containerd = rootless
+    ? 'rootlesskit --state-dir="$D/rk" --net=slirp4netns --disable-host-loopback --copy-up=/etc --copy-up=/run --copy-up=/var/lib --propagation=rslave containerd'
+    : 'containerd';
+  return `set -eu
 D=${DIR}
+ln -s /usr/lib/cni/loopback "$D/cni-bin/"
 for d in etc var/lib; do
   mkdir -p "$D/overlay/$d/upper" "$D/overlay/$d/work"
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=$D/overlay/$d/upper,workdir=$D/overlay/$d/work" "/$d"
 done
-setsid -f containerd --config "$D/config.toml" >"$D/containerd.log" 2>&1 </dev/null
+${rootless ? `chown -R ${LAB_UID}:${LAB_UID} "$D"` : ''}
+${as}setsid -f ${containerd} --config "$D/config.toml" >"$D/containerd.log" 2>&1 </dev/null
 i=0; until [ -S "$D/containerd.sock" ] && [ -S "$D/nri.sock" ]; do
   i=$((i + 1)); [ $i -lt 300 ] || { echo "containerd made no sockets in 30 s" >&2; exit 1; }; sleep 0.1
 done
-setsid -f "$D/bin/wireguard4netns-nri" -socket "$D/nri.sock" -hooks-dir "$D/hooks.d" >"$D/nri.log" 2>&1 </dev/null
+${as}setsid -f "$D/bin/wireguard4netns-nri" -socket "$D/nri.sock" -hooks-dir "$D/hooks.d" >"$D/nri.log" 2>&1 </dev/null
 i=0; until grep -q "Started plugin" "$D/nri.log"; do
   i=$((i + 1)); [ $i -lt 300 ] || { echo "the plugin did not register in 30 s" >&2; exit 1; }; sleep 0.1
 done
@@ -195,10 +215,11 @@ tar -C "$D/images" -cf "$D/images.tar" .
 ctr -a "$D/containerd.sock" -n k8s.io images import "$D/images.tar" >/dev/null
 rm -rf "$D/images" "$D/images.tar"
 `;
+}
 
 // ---------------------------------------------------------------- start
 
-export async function startContainerd(): Promise<Containerd> {
+export async function startContainerd({ rootless = false } = {}): Promise<Containerd> {
   for (const bin of ['wireguard4netns-nri', 'crictl']) {
     if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/containerd.sh" first`);
   }
@@ -220,7 +241,7 @@ export async function startContainerd(): Promise<Containerd> {
     for (const b of ['wireguard4netns-nri', 'crictl']) chmodSync(inside(join(DIR, 'bin', b)), 0o755);
     copyFileSync(LO_AS_ETH0, inside(join(DIR, 'cni-bin/lo-as-eth0')));
     chmodSync(inside(join(DIR, 'cni-bin/lo-as-eth0')), 0o755);
-    writeFileSync(inside(join(DIR, 'config.toml')), config());
+    writeFileSync(inside(join(DIR, 'config.toml')), config(rootless));
     // Pods get a network namespace with only lo (lo-as-eth0: see its header).
     writeFileSync(
       inside(join(DIR, 'cni/10-lo.conflist')),
@@ -228,7 +249,7 @@ export async function startContainerd(): Promise<Containerd> {
     );
     writeFileSync(inside(join(DIR, 'crictl.yaml')), `runtime-endpoint: unix://${DIR}/containerd.sock\nimage-endpoint: unix://${DIR}/containerd.sock\ntimeout: 60\n`);
     writeImages(inside(join(DIR, 'images')));
-    const start = await trixie.run(['sh', '-c', `ln -s /usr/lib/cni/loopback ${DIR}/cni-bin/ && ${START}`], { user: 'root', timeout: 120 });
+    const start = await trixie.run(['sh', '-c', startScript(rootless)], { user: 'root', timeout: 120 });
     if (start.exitCode !== 0) throw new Error(`starting containerd failed (exit ${start.exitCode}): ${start.stderr}\n${log()}`);
   } catch (err) {
     await stop().catch(() => {});
@@ -238,8 +259,14 @@ export async function startContainerd(): Promise<Containerd> {
   const crictl = (args: string[], timeout = 90) =>
     trixie.run([join(DIR, 'bin/crictl'), '--config', join(DIR, 'crictl.yaml'), ...args], { user: 'root', timeout });
   let pods = 0;
+  // Rootless, containerd (root of lab's user namespace) writes the containers' logs: lab owns their folders.
+  const mkdirOwned = (path: string) => {
+    mkdirSync(inside(path));
+    if (rootless) chownSync(inside(path), LAB_UID, LAB_UID);
+  };
   return {
     trixie,
+    rootless,
     hooksDir: join(DIR, 'hooks.d'),
     crictl,
     log,
@@ -248,7 +275,7 @@ export async function startContainerd(): Promise<Containerd> {
       pods++;
       const podConfig = join(DIR, `pod-${podName}.json`);
       const logDir = join(DIR, 'logs', podName); // the kubelet makes the pod's and each container's log folder
-      mkdirSync(inside(logDir));
+      mkdirOwned(logDir);
       writeFileSync(
         inside(podConfig),
         JSON.stringify({
@@ -269,7 +296,7 @@ export async function startContainerd(): Promise<Containerd> {
       const create = (ctrName: string, command: string[]) => {
         containers++;
         const ctrConfig = join(DIR, `ctr-${podName}-${ctrName}.json`);
-        mkdirSync(inside(join(logDir, ctrName)));
+        mkdirOwned(join(logDir, ctrName));
         writeFileSync(
           inside(ctrConfig),
           JSON.stringify({
