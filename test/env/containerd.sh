@@ -96,5 +96,6 @@ mv -T "$TEST_DIR/containerd.new" "$TEST_DIR/containerd"
 for old in "$TEST_DIR"/containerd-*; do
   [ "$old" = "$OUT" ] || { rm -rf "$old"; step "removed the old build $old"; }
 done
-"$OUT/bin/wireguard4netns-nri" -h 2>&1 | grep -q -- -hooks-dir || die "$OUT/bin/wireguard4netns-nri -h does not work"
+usage=$("$OUT/bin/wireguard4netns-nri" -h 2>&1 || true) # (not piped into grep -q: SIGPIPE under pipefail)
+grep -q -- -hooks-dir <<<"$usage" || die "$OUT/bin/wireguard4netns-nri -h does not work: $usage"
 step "ready: $TEST_DIR/containerd/bin/{wireguard4netns-nri,crictl} ($("$OUT/bin/crictl" --version))"

@@ -192,8 +192,13 @@ function writeImages(dir: string): void {
 // through slirp4netns, /etc, /run and /var/lib writable copies.
 function startScript(rootless: boolean): string {
   const as = rootless ? 'as-lab ' : '';
+  // The CNI library keeps results in /var/lib/cni (no setting moves it).
+  // A copy-up leaves a folder of the root there as a link to it, which
+  // root owns ("mkdir /var/lib/cni/results: permission denied"): inside
+  // rootlesskit, the link is replaced by an empty folder of its own.
+  const ownCni = `sh -c 'if [ -L /var/lib/cni ]; then rm /var/lib/cni; fi; exec "$@"' sh`;
   const containerd = rootless
-    ? 'rootlesskit --state-dir="$D/rk" --net=slirp4netns --disable-host-loopback --copy-up=/etc --copy-up=/run --copy-up=/var/lib --propagation=rslave containerd'
+    ? `rootlesskit --state-dir="$D/rk" --net=slirp4netns --disable-host-loopback --copy-up=/etc --copy-up=/run --copy-up=/var/lib --propagation=rslave ${ownCni} containerd`
     : 'containerd';
   return `set -eu
 D=${DIR}
