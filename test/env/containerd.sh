@@ -7,7 +7,7 @@
 #   TRIXIE_ROOT names a root to use instead; either way it must have
 #   containerd.
 # - Our NRI plugin, wireguard4netns-nri, built from nri/ (its go.sum checks
-#   every module), and crictl, the CRI client, at the version pinned in
+#   every module) once its `go test` passes, and crictl, the CRI client, at the version pinned in
 #   test/env/crio/go.mod (checked against crio/go.sum), built from a copy
 #   of the downloaded module. Both static (CGO_ENABLED=0): they run inside
 #   the Debian 13 root. They land in $WG4NS_TEST_DIR/containerd-<hash>/bin,
@@ -24,7 +24,7 @@ CHECKOUT=$(cd "$HERE/../.." && pwd)
 TEST_DIR=${WG4NS_TEST_DIR:-/var/lib/wireguard4netns-test}
 export PATH=/usr/local/go/bin:$PATH GOTOOLCHAIN=local
 # Bump RECIPE when the build steps below change: it forces a rebuild.
-RECIPE=2
+RECIPE=3
 # crictl 1.34's go.mod says go 1.24.1 (nri/ needs 1.21).
 GO_MIN=1.24.1
 
@@ -69,10 +69,11 @@ else
   export GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0
   LOG=$OUT/build.log
   start=$SECONDS
-  # go.sum pins and checks every module the plugin uses (a mismatch stops the build).
-  (cd "$CHECKOUT/nri" && nice -n 19 go build -trimpath -o "$OUT/bin.new/wireguard4netns-nri" .) >"$LOG" 2>&1 \
-    || die "building wireguard4netns-nri failed: $(tail -20 "$LOG")"
-  step "built wireguard4netns-nri in $((SECONDS - start)) s"
+  # go.sum pins and checks every module the plugin uses (a mismatch stops
+  # the build). Its unit tests (hook JSON, matching) run first.
+  (cd "$CHECKOUT/nri" && nice -n 19 go test . && nice -n 19 go build -trimpath -o "$OUT/bin.new/wireguard4netns-nri" .) >"$LOG" 2>&1 \
+    || die "testing or building wireguard4netns-nri failed: $(tail -30 "$LOG")"
+  step "tested and built wireguard4netns-nri in $((SECONDS - start)) s"
   start=$SECONDS
   # The proxy serves exact versions only (no `go install ...@v`): download, check, build a copy.
   # go.sum checks it (a mismatch is a "SECURITY ERROR" and stops here).
