@@ -5,9 +5,9 @@
 // Debian 13 root of trixie.sh has containerd 1.7.24; startContainerd()
 // runs containerd (NRI on) and the plugin in a trixie session, as root or
 // rootless (as the root's user lab, containerd inside rootlesskit, as
-// usernetes runs it), with everything in the session's /tmp (config, root, state, sockets,
-// logs, hooks dir), a loopback-only CNI network and local images made from
-// the provisioned rootfs tarball (no registry). /etc and /var/lib are
+// usernetes runs it), with everything in the session's /tmp (config,
+// root, state, sockets, logs, hooks dir), a loopback-only CNI network and
+// local images made from the provisioned rootfs tarball (no registry). /etc and /var/lib are
 // overlays of the session, so nothing it writes there (the CNI result
 // cache, configs in /etc/wireguard4netns) reaches the cached root. Ending
 // the session ends every process started in it; what stays on the host
@@ -172,7 +172,8 @@ function writeImages(dir: string): void {
   mkdirSync(dir);
   copyFileSync(ROOTFS_TAR, join(dir, 'layer.tar'));
   const diffId = `sha256:${createHash('sha256').update(readFileSync(join(dir, 'layer.tar'))).digest('hex')}`;
-  const image = (cmd: string[]) => ({ architecture: 'amd64', os: 'linux', config: { Env: [`PATH=${PATH}`], Cmd: cmd }, rootfs: { type: 'layers', diff_ids: [diffId] } });
+  const architecture = { x64: 'amd64', arm64: 'arm64' }[process.arch as string] ?? process.arch;
+  const image = (cmd: string[]) => ({ architecture, os: 'linux', config: { Env: [`PATH=${PATH}`], Cmd: cmd }, rootfs: { type: 'layers', diff_ids: [diffId] } });
   writeFileSync(join(dir, 'busybox.json'), JSON.stringify(image(['/bin/sh'])));
   writeFileSync(join(dir, 'pause.json'), JSON.stringify(image(['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 2147483647 & wait'])));
   writeFileSync(
