@@ -32,7 +32,7 @@ LAB_UID=2000
 LAB_SUBID=2000000
 PACKAGES=(podman crun runc netavark passt uidmap nodejs iproute2 busybox-static
   wireguard-tools util-linux procps ca-certificates fuse-overlayfs conmon
-  catatonit aardvark-dns)
+  catatonit aardvark-dns containerd containernetworking-plugins rootlesskit slirp4netns)
 
 step() { printf 'trixie: %s\n' "$*"; }
 die() { printf 'trixie: ERROR: %s\n' "$*" >&2; exit 1; }
