@@ -109,7 +109,8 @@ async function removeCgroups(name: string): Promise<string[]> {
 export async function containerdCleanSlate(): Promise<void> {
   for (const mount of cgroupMounts()) {
     for (const e of readdirSync(mount)) {
-      if (e.startsWith(PREFIX)) await execa('find', [join(mount, e), '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'], { reject: false });
+      if (e.startsWith(PREFIX))
+        await execa('find', [join(mount, e), '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'], { reject: false });
     }
   }
 }
@@ -171,9 +172,16 @@ ${
 function writeImages(dir: string): void {
   mkdirSync(dir);
   copyFileSync(ROOTFS_TAR, join(dir, 'layer.tar'));
-  const diffId = `sha256:${createHash('sha256').update(readFileSync(join(dir, 'layer.tar'))).digest('hex')}`;
+  const diffId = `sha256:${createHash('sha256')
+    .update(readFileSync(join(dir, 'layer.tar')))
+    .digest('hex')}`;
   const architecture = { x64: 'amd64', arm64: 'arm64' }[process.arch as string] ?? process.arch;
-  const image = (cmd: string[]) => ({ architecture, os: 'linux', config: { Env: [`PATH=${PATH}`], Cmd: cmd }, rootfs: { type: 'layers', diff_ids: [diffId] } });
+  const image = (cmd: string[]) => ({
+    architecture,
+    os: 'linux',
+    config: { Env: [`PATH=${PATH}`], Cmd: cmd },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+  });
   writeFileSync(join(dir, 'busybox.json'), JSON.stringify(image(['/bin/sh'])));
   writeFileSync(join(dir, 'pause.json'), JSON.stringify(image(['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 2147483647 & wait'])));
   writeFileSync(
@@ -233,16 +241,21 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
   const trixie = await startTrixie();
   const cgroup = `${PREFIX}${trixie.pid}`; // unique while the session lives
   const stop = async () => {
-    await trixie.run([join(DIR, 'bin/crictl'), '--config', join(DIR, 'crictl.yaml'), 'rmp', '--force', '--all'], { user: 'root', timeout: 60 });
+    await trixie.run([join(DIR, 'bin/crictl'), '--config', join(DIR, 'crictl.yaml'), 'rmp', '--force', '--all'], {
+      user: 'root',
+      timeout: 60,
+    });
     await trixie.end();
     const left = await removeCgroups(cgroup);
     if (left.length > 0) throw new Error(`cgroups left: ${left.join(', ')}`);
   };
   const inside = (path: string) => `/proc/${trixie.pid}/root${path}`;
-  const log = () => `containerd's log ends:\n${trixie.read(join(DIR, 'containerd.log')).slice(-3000)}\nthe plugin's log ends:\n${trixie.read(join(DIR, 'nri.log')).slice(-2000)}`;
+  const log = () =>
+    `containerd's log ends:\n${trixie.read(join(DIR, 'containerd.log')).slice(-3000)}\nthe plugin's log ends:\n${trixie.read(join(DIR, 'nri.log')).slice(-2000)}`;
   try {
     // ------------------------------------------------------------ files
-    for (const d of ['', 'bin', 'cni', 'cni-bin', 'hooks.d', 'logs', 'nri-plugins', 'nri-conf.d']) mkdirSync(inside(join(DIR, d)), { mode: 0o700 });
+    for (const d of ['', 'bin', 'cni', 'cni-bin', 'hooks.d', 'logs', 'nri-plugins', 'nri-conf.d'])
+      mkdirSync(inside(join(DIR, d)), { mode: 0o700 });
     for (const b of ['wireguard4netns-nri', 'crictl']) copyFileSync(join(BIN, b), inside(join(DIR, 'bin', b)));
     for (const b of ['wireguard4netns-nri', 'crictl']) chmodSync(inside(join(DIR, 'bin', b)), 0o755);
     copyFileSync(LO_AS_ETH0, inside(join(DIR, 'cni-bin/lo-as-eth0')));
@@ -253,7 +266,10 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
       inside(join(DIR, 'cni/10-lo.conflist')),
       JSON.stringify({ cniVersion: '1.0.0', name: 'w4n-lo', plugins: [{ type: 'loopback' }, { type: 'lo-as-eth0' }] }),
     );
-    writeFileSync(inside(join(DIR, 'crictl.yaml')), `runtime-endpoint: unix://${DIR}/containerd.sock\nimage-endpoint: unix://${DIR}/containerd.sock\ntimeout: 60\n`);
+    writeFileSync(
+      inside(join(DIR, 'crictl.yaml')),
+      `runtime-endpoint: unix://${DIR}/containerd.sock\nimage-endpoint: unix://${DIR}/containerd.sock\ntimeout: 60\n`,
+    );
     writeImages(inside(join(DIR, 'images')));
     const start = await trixie.run(['sh', '-c', startScript(rootless)], { user: 'root', timeout: 120 });
     if (start.exitCode !== 0) throw new Error(`starting containerd failed (exit ${start.exitCode}): ${start.stderr}\n${log()}`);
@@ -330,7 +346,8 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
             throw new Error(`${(err as Error).message}\n${log()}`);
           }
         },
-        exec: (ctr, command, timeoutSeconds = 30) => crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], timeoutSeconds + 30),
+        exec: (ctr, command, timeoutSeconds = 30) =>
+          crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], timeoutSeconds + 30),
         stop: async () => {
           await must(`crictl stopp ${podName}`, crictl(['stopp', id]));
         },

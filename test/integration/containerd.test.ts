@@ -52,7 +52,11 @@ const owner = (ctx: Ctx, cmd: string[]) => ctx.trixie.run(cmd, { user: ctx.mode 
 async function config(ctx: Ctx, name: string, content: string, mode: number): Promise<string> {
   if (ctx.mode === 'rootless') return ctx.trixie.labFile(name, content, mode);
   const path = `${CONF_DIR}/${name}`;
-  const r = await root(ctx.trixie, ['sh', '-c', 'umask 077 && mkdir -p "$1" && cat >"$2" && chmod "$3" "$2"', 'sh', CONF_DIR, path, mode.toString(8)], content);
+  const r = await root(
+    ctx.trixie,
+    ['sh', '-c', 'umask 077 && mkdir -p "$1" && cat >"$2" && chmod "$3" "$2"', 'sh', CONF_DIR, path, mode.toString(8)],
+    content,
+  );
   if (r.exitCode !== 0) throw new Error(`writing ${path} failed: ${r.stderr}`);
   return path;
 }
@@ -125,15 +129,29 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     // One tunnel for the pod's network namespace, shared by both containers.
     const [mine] = await tunnels(ctx, first.slice(0, 12));
     assert.ok(mine, `no tunnel for container ${first}\n${containerd.log()}`);
-    assert.equal((await tunnels(ctx, second.slice(0, 12))).map((t) => t.dir), [mine.dir], 'the second container joins the pod tunnel');
+    assert.equal(
+      (await tunnels(ctx, second.slice(0, 12))).map((t) => t.dir),
+      [mine.dir],
+      'the second container joins the pod tunnel',
+    );
     assert.is(mine.daemon, 'running');
     assert.ok(mine.dir.startsWith(`${STATE_BASE[mode]}/`), `${mine.dir} is under ${STATE_BASE[mode]}`);
     const running = await daemons(trixie);
     assert.is(running.length, 1, 'one daemon');
     if (mode === 'rootless') {
       // containerd is root of lab's user namespace, and the daemon is lab's.
-      const ids = await root(trixie, ['sh', '-c', 'cat /proc/$(pgrep -x containerd)/uid_map; stat -c %u /proc/$1', 'sh', running[0].split(' ')[0]]);
-      assert.equal(ids.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' ')), ['0 2000 1', '1 2000000 65536', '2000'], ids.stderr);
+      const ids = await root(trixie, [
+        'sh',
+        '-c',
+        'cat /proc/$(pgrep -x containerd)/uid_map; stat -c %u /proc/$1',
+        'sh',
+        running[0].split(' ')[0],
+      ]);
+      assert.equal(
+        ids.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' ')),
+        ['0 2000 1', '1 2000000 65536', '2000'],
+        ids.stderr,
+      );
     }
 
     for (const ctr of [first, second]) {
@@ -166,7 +184,10 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     const line = r.stderr.split('\n').find((l) => l.includes(message)) ?? '';
     assert.ok(line.includes('error running hook'), `runc's error names the hook: ${line}`);
     // The hook's log keeps the line too.
-    const logged = trixie.read(HOOK_LOG[mode]).split('\n').filter((l) => l.includes(message));
+    const logged = trixie
+      .read(HOOK_LOG[mode])
+      .split('\n')
+      .filter((l) => l.includes(message));
     assert.is(logged.length, 1, trixie.read(HOOK_LOG[mode]));
     await pod.stop();
     await pod.remove();
