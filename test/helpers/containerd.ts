@@ -17,6 +17,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync,
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
+import { containerConfig, podSandboxConfig } from './kubelet.js';
 import { LAB_UID, startTrixie, type Trixie } from './trixie.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
@@ -300,17 +301,12 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
       mkdirOwned(logDir);
       writeFileSync(
         inside(podConfig),
-        JSON.stringify({
-          metadata: { name: podName, namespace: 'default', uid: `${cgroup}-${podName}-${pods}`, attempt: 0 },
-          hostname: podName,
-          log_directory: logDir,
+        podSandboxConfig({
+          name: podName,
+          uid: `${cgroup}-${podName}-${pods}`,
+          logDir,
+          cgroupParent: `/${cgroup}/${podName}`,
           annotations,
-          labels: { 'io.kubernetes.pod.name': podName, 'io.kubernetes.pod.namespace': 'default' },
-          linux: {
-            cgroup_parent: `/${cgroup}/${podName}`,
-            // As the kubelet sets them: the pod shares its network and IPC, each container has its own PIDs.
-            security_context: { namespace_options: { network: 0, pid: 1, ipc: 0 } },
-          },
         }),
       );
       const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
@@ -319,19 +315,7 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
         containers++;
         const ctrConfig = join(DIR, `ctr-${podName}-${ctrName}.json`);
         mkdirOwned(join(logDir, ctrName));
-        writeFileSync(
-          inside(ctrConfig),
-          JSON.stringify({
-            metadata: { name: ctrName, attempt: 0 },
-            image: { image: IMAGE },
-            command,
-            // The kubelet's container annotations; the pod's stay on the sandbox.
-            annotations: { 'io.kubernetes.container.hash': String(1000 + containers), 'io.kubernetes.container.restartCount': '0' },
-            labels: { 'io.kubernetes.container.name': ctrName, 'io.kubernetes.pod.name': podName },
-            log_path: `${ctrName}/0.log`,
-            linux: { security_context: { namespace_options: { network: 0, pid: 1, ipc: 0 } } },
-          }),
-        );
+        writeFileSync(inside(ctrConfig), containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers }));
         return crictl(['create', id, ctrConfig, podConfig]);
       };
       return {

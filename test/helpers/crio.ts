@@ -25,6 +25,7 @@ import {
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
+import { containerConfig, podSandboxConfig } from './kubelet.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'crio/bin');
@@ -421,18 +422,7 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
       chown(logDir);
       writeFileSync(
         podConfig,
-        JSON.stringify({
-          metadata: { name: podName, namespace: 'default', uid: `${name}-${podName}-${pods}`, attempt: 0 },
-          hostname: podName,
-          log_directory: logDir,
-          annotations,
-          labels: { 'io.kubernetes.pod.name': podName, 'io.kubernetes.pod.namespace': 'default' },
-          linux: {
-            cgroup_parent: `/${name}/${podName}`,
-            // As the kubelet sets them: the pod shares its network and IPC, each container has its own PIDs.
-            security_context: { namespace_options: { network: 0, pid: 1, ipc: 0 } },
-          },
-        }),
+        podSandboxConfig({ name: podName, uid: `${name}-${podName}-${pods}`, logDir, cgroupParent: `/${name}/${podName}`, annotations }),
       );
       const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
       let containers = 0;
@@ -443,19 +433,7 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
           const ctrConfig = join(lab, `ctr-${podName}-${ctrName}.json`);
           mkdirSync(join(logDir, ctrName));
           chown(join(logDir, ctrName));
-          writeFileSync(
-            ctrConfig,
-            JSON.stringify({
-              metadata: { name: ctrName, attempt: 0 },
-              image: { image: IMAGE },
-              command,
-              // The kubelet's container annotations; the pod's stay on the sandbox.
-              annotations: { 'io.kubernetes.container.hash': String(1000 + containers), 'io.kubernetes.container.restartCount': '0' },
-              labels: { 'io.kubernetes.container.name': ctrName, 'io.kubernetes.pod.name': podName },
-              log_path: `${ctrName}/0.log`,
-              linux: { security_context: { namespace_options: { network: 0, pid: 1, ipc: 0 } } },
-            }),
-          );
+          writeFileSync(ctrConfig, containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers }));
           try {
             const ctr = await must(`crictl create ${ctrName}`, crictl(['create', id, ctrConfig, podConfig]));
             await must(`crictl start ${ctrName}`, crictl(['start', ctr]));

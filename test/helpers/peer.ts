@@ -4,6 +4,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import * as assert from 'uvu/assert';
 import { generatePrivateKey, publicKeyOf } from '../../src/keys.js';
 import { ROOT } from './env.js';
 
@@ -11,6 +12,18 @@ const PEER_SH = join(ROOT, 'test/env/peer.sh');
 export const BACKEND_V4 = 'http://198.51.100.1:8080/';
 export const BACKEND_V6 = 'http://[fd5a:7b1e:c0de::1]:8080/';
 export const PAGE = 'wireguard4netns test peer says hello';
+
+/** A shell command for inside a container: wg0's addresses, then both backend pages (or FAILED URL). */
+export const FETCH_BOTH = `ip -o addr show dev wg0; for u in ${BACKEND_V4} ${BACKEND_V6}; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
+
+/** Asserts what FETCH_BOTH printed: the client config's addresses on wg0, and both pages. */
+export function assertFetchedBoth(r: { exitCode?: number; stdout: string; stderr: string }, what = ''): void {
+  assert.is(r.exitCode, 0, `${what} ${r.stderr}`);
+  assert.match(r.stdout, 'inet 198.51.100.2/32', what);
+  assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128', what);
+  assert.not.match(r.stdout, 'FAILED', `${what} ${r.stdout}`);
+  assert.is(r.stdout.split(PAGE).length - 1, 2, `${what} ${r.stdout}`);
+}
 
 export interface Peer {
   name: string;

@@ -24,12 +24,11 @@ import {
   userFile,
 } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
-import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
 const test = suite<{ peer: Peer }>('rootless podman with the hook');
 const ANNOTATION = 'wireguard4netns.conf';
-const FETCH = `ip -o addr show dev wg0; for u in ${BACKEND_V4} ${BACKEND_V6}; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
 
 setup(test, async (ctx) => {
   await cleanSlate();
@@ -56,7 +55,7 @@ for (const runtime of RUNTIMES) {
 
   test(`should start the container with wg0 reaching the backend over IPv4 and IPv6 (${runtime})`, async (ctx) => {
     const conf = userFile('podman.conf', ctx.peer.config());
-    const r = await run('--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH);
+    const r = await run('--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH_BOTH);
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, 'inet 198.51.100.2/32');
     assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
@@ -131,7 +130,7 @@ for (const runtime of RUNTIMES) {
     ]);
     try {
       assert.is(start.exitCode, 0, start.stderr);
-      const exec = await podman(['exec', name, 'sh', '-c', `id -u; ${FETCH}`]);
+      const exec = await podman(['exec', name, 'sh', '-c', `id -u; ${FETCH_BOTH}`]);
       assert.is(exec.stdout.split('\n')[0], String(UID), 'the container runs as the user, not as root');
       assert.not.match(exec.stdout, 'FAILED');
       assert.is(exec.stdout.split(PAGE).length - 1, 2, exec.stdout);
@@ -201,7 +200,7 @@ test('should keep the tunnel for a detached container until it is stopped', asyn
   ]);
   assert.is(run.exitCode, 0, run.stderr);
   assert.is((await daemons()).length, 1);
-  const exec = await podman(['exec', 'w4n-detached', 'sh', '-c', FETCH]);
+  const exec = await podman(['exec', 'w4n-detached', 'sh', '-c', FETCH_BOTH]);
   assert.is(exec.stdout.split(PAGE).length - 1, 2, exec.stdout);
   const stop = await podman(['rm', '-f', '-t', '0', 'w4n-detached']);
   assert.is(stop.exitCode, 0, stop.stderr);
@@ -223,10 +222,10 @@ spec:
   containers:
   - name: first
     image: ${IMAGE}
-    command: ["sh", "-c", "${FETCH}; sleep 300"]
+    command: ["sh", "-c", "${FETCH_BOTH}; sleep 300"]
   - name: second
     image: ${IMAGE}
-    command: ["sh", "-c", "sleep 1; ${FETCH}; sleep 300"]
+    command: ["sh", "-c", "sleep 1; ${FETCH_BOTH}; sleep 300"]
 `,
   );
   const play = await podman(['kube', 'play', '--network', 'none', yaml]);

@@ -5,7 +5,7 @@
 // after every case no daemon and no tunnel folder is left in the root.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 import {
   LAB_DIR,
@@ -21,7 +21,6 @@ import {
 
 const test = suite<{ peer: Peer; trixie: Trixie }>('rootless podman 5 (Debian 13) with the hook');
 const ANNOTATION = 'wireguard4netns.conf';
-const FETCH = `ip -o addr show dev wg0; for u in ${BACKEND_V4} ${BACKEND_V6}; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
 const RUNTIMES = ['crun', 'runc'];
 
 setup(test, async (ctx) => {
@@ -83,7 +82,7 @@ for (const runtime of RUNTIMES) {
       TRIXIE_ROOTFS,
       'sh',
       '-c',
-      FETCH,
+      FETCH_BOTH,
     );
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, 'inet 198.51.100.2/32');
@@ -119,14 +118,14 @@ for (const runtime of RUNTIMES) {
       assert.is((await daemons(ctx.trixie)).length, 1, 'one tunnel for the pod');
       assert.ok(ctx.trixie.list(LAB_STATE_BASE).length > 0, `the tunnel's folder is in ${LAB_STATE_BASE}`);
       for (const n of [1, 2]) {
-        const exec = await podman(ctx.trixie, ['exec', `${pod}-${n}`, 'sh', '-c', FETCH]);
+        const exec = await podman(ctx.trixie, ['exec', `${pod}-${n}`, 'sh', '-c', FETCH_BOTH]);
         assert.match(exec.stdout, 'inet 198.51.100.2/32');
         assert.is(pages(exec.stdout), 2, `container ${n}: ${exec.stdout} ${exec.stderr}`);
       }
       // The tunnel belongs to the pod's netns, not to the container that made it.
       const rm = await podman(ctx.trixie, ['rm', '-f', '-t', '0', `${pod}-1`]);
       assert.is(rm.exitCode, 0, rm.stderr);
-      const exec = await podman(ctx.trixie, ['exec', `${pod}-2`, 'sh', '-c', FETCH]);
+      const exec = await podman(ctx.trixie, ['exec', `${pod}-2`, 'sh', '-c', FETCH_BOTH]);
       assert.is(pages(exec.stdout), 2, `after the first container is gone: ${exec.stdout} ${exec.stderr}`);
     } finally {
       const rm = await podman(ctx.trixie, ['pod', 'rm', '-f', '-t', '0', pod]);
@@ -158,7 +157,7 @@ for (const runtime of RUNTIMES) {
     );
     try {
       assert.is(start.exitCode, 0, start.stderr);
-      const exec = await podman(ctx.trixie, ['exec', name, 'sh', '-c', `id -u; ${FETCH}`]);
+      const exec = await podman(ctx.trixie, ['exec', name, 'sh', '-c', `id -u; ${FETCH_BOTH}`]);
       assert.is(exec.stdout.split('\n')[0], String(LAB_UID), 'the container runs as lab, not as root');
       assert.not.match(exec.stdout, 'FAILED');
       assert.is(pages(exec.stdout), 2, exec.stdout);

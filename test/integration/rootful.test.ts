@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { hookLogPath } from '../../src/hooklog.js';
 import { BUNDLE, ROOTFS, RUNTIMES } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, ROOT_USER, stateEntries } from '../helpers/leaks.js';
-import { BACKEND_V4, BACKEND_V6, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
 const test = suite<{ peer: Peer; hooks: string; outside: string; installed: string }>('rootful podman with the hook');
@@ -18,7 +18,6 @@ const ANNOTATION = 'wireguard4netns.conf';
 const CONF_DIR = '/etc/wireguard4netns';
 const CONF = join(CONF_DIR, 'w4nb-rootful.conf');
 const PREFIX = 'w4nb-rootful-';
-const FETCH = `ip -o addr show dev wg0; for u in ${BACKEND_V4} ${BACKEND_V6}; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Root's own podman (storage in /var/lib/containers): runtime and cgroup manager explicit, whatever its defaults. */
@@ -82,7 +81,7 @@ for (const runtime of RUNTIMES) {
   const run = (hooks: string, ...args: string[]) => rootRun(hooks, runtime, ['--rm', '--network', 'none', ...args]);
 
   test(`should start a rootful container with wg0 reaching the backend over IPv4 and IPv6 (${runtime})`, async (ctx) => {
-    const r = await run(ctx.hooks, '--annotation', `${ANNOTATION}=${CONF}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH);
+    const r = await run(ctx.hooks, '--annotation', `${ANNOTATION}=${CONF}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH_BOTH);
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, 'inet 198.51.100.2/32');
     assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
@@ -143,7 +142,7 @@ test('should keep the tunnel of a detached rootful container, as a root daemon, 
   assert.is(start.exitCode, 0, start.stderr);
   assert.is((await daemons(ROOT_USER)).length, 1, 'one root daemon');
   assert.is(stateEntries(ROOT_USER).length, 1, `one tunnel folder in ${ROOT_USER.base}`);
-  const exec = await rootPodman(ctx.hooks, 'runc', ['exec', name, 'sh', '-c', FETCH]);
+  const exec = await rootPodman(ctx.hooks, 'runc', ['exec', name, 'sh', '-c', FETCH_BOTH]);
   assert.is(exec.stdout.split(PAGE).length - 1, 2, exec.stdout);
   const rm = await rootPodman(ctx.hooks, 'runc', ['rm', '-f', '-t', '0', name]);
   assert.is(rm.exitCode, 0, rm.stderr);
