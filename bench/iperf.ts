@@ -42,11 +42,23 @@ interface IperfJson {
   intervals: { streams: { rtt?: number }[] }[];
 }
 
+const BUSY = 'the server is busy running a test';
+
+/**
+ * One iperf3 client run. A server still finishing the previous contender's
+ * test (UDP offered at 10 Gbit/s ends late) refuses the next one as busy:
+ * that is retried, a few times, a moment later.
+ */
 async function iperf(run: Runner, args: string[], seconds: number): Promise<IperfJson> {
-  const out = await run(['iperf3', '-J', ...args, '-t', String(seconds)], (seconds + 30) * 1000);
-  const json = JSON.parse(out) as IperfJson;
-  if (json.error) throw new Error(`iperf3 ${args.join(' ')}: ${json.error}`);
-  return json;
+  for (let attempt = 1; ; attempt++) {
+    const json = await run(['iperf3', '-J', ...args, '-t', String(seconds)], (seconds + 30) * 1000).then(
+      (out) => JSON.parse(out) as IperfJson,
+      (err: Error) => ({ error: err.message }) as IperfJson,
+    );
+    if (!json.error) return json;
+    if (!json.error.includes(BUSY) || attempt === 10) throw new Error(`iperf3 ${args.join(' ')}: ${json.error}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export interface Tcp {
