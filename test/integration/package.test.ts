@@ -76,7 +76,10 @@ test('should pack the bundle, the wireguard-go build inputs and the notices, and
     'package/python/pyproject.toml',
     'package/python/wireguard4netns/__init__.py',
     ...ours('oci-hooks.d', (n) => n.endsWith('.json')),
-    ...ours('wireguard-go', (n) => (n.endsWith('.go') && !n.endsWith('_test.go')) || ['go.mod', 'go.sum', 'build.sh', 'install.sh'].includes(n)),
+    ...ours(
+      'wireguard-go',
+      (n) => (n.endsWith('.go') && !n.endsWith('_test.go')) || ['go.mod', 'go.sum', 'build.sh', 'install.sh'].includes(n),
+    ),
   ].sort();
   assert.equal(list, expected);
   assert.not.ok(
