@@ -25,6 +25,8 @@ export interface PeerConfig {
 export interface Config {
   file: string;
   privateKey: Buffer;
+  /** derived from privateKey while checking the peers: who this end is, without the secret */
+  publicKey: Buffer;
   addresses: Cidr[];
   listenPort?: number;
   mtu: number;
@@ -219,5 +221,5 @@ export function validateConfig(file: string, sections: Section[], rules: Rules =
       }
     }
   });
-  return { file, ...iface, peers };
+  return { file, ...iface, publicKey: ownPublic, peers };
 }

@@ -78,7 +78,8 @@ export function reresolveList(config: Config): string[] {
 export function configIdentity(config: Config): string {
   const hex = (b?: Buffer) => b?.toString('hex');
   const canonical = {
-    privateKey: hex(config.privateKey),
+    // Who this end is, not its secret: the digest goes on the daemon's argv (-state).
+    publicKey: hex(config.publicKey),
     addresses: config.addresses.map(formatCidr),
     listenPort: config.listenPort,
     mtu: config.mtu,
