@@ -1,18 +1,22 @@
 // createRuntime: the container's namespaces exist, its process has not
 // started. Give its network namespace a configured wg0, or fail so that it
 // does not start at all.
-import type { Annotations } from '../src/annotations.js';
+import { type Annotations, inContainerPath } from '../src/annotations.js';
+import { loadContainerConfig } from '../src/config/incontainer.js';
 import { hookReadPolicy } from '../src/config/policy.js';
 import { loadConfig } from '../src/config/read.js';
 import { Failure } from '../src/errors.js';
-import type { OciState } from '../src/oci.js';
+import { type OciState, readBundleSpec } from '../src/oci.js';
 import { containerTarget } from '../src/tunnel/namespaces.js';
 import { resolvConfPath } from '../src/tunnel/resolvconf.js';
 import { up } from '../src/tunnel/up.js';
 
 export async function createRuntime(state: OciState, ours: Annotations & { config: string }): Promise<void> {
-  // Read and check everything before touching anything.
-  const config = loadConfig(ours.config, hookReadPolicy());
+  // Read and check everything before touching anything. A "container:PATH"
+  // config is the container's own file (a Secret volume), reached through
+  // its mounts; a host path must pass the hook's read policy.
+  const inside = inContainerPath(ours.config);
+  const config = inside ? loadContainerConfig(readBundleSpec(state.bundle), inside) : loadConfig(ours.config, hookReadPolicy());
   if (state.pid <= 0) throw new Failure('OCI state on stdin: pid: expected the container process id at createRuntime');
   const target = containerTarget(state.pid);
 

@@ -3,8 +3,10 @@
 // by the first one.
 import { Failure, quote } from './errors.js';
 
-/** the config's absolute path; the hook JSON's "when" matches it */
+/** the config: an absolute host path, or "container:PATH"; the hook JSON's "when" matches it */
 export const CONFIG_ANNOTATION = 'wireguard4netns.conf';
+/** The config annotation's prefix for a file the container itself sees (a Kubernetes Secret volume, a podman secret). */
+export const IN_CONTAINER = 'container:';
 /** seconds to wait for a first handshake before the container starts */
 export const WAIT_ANNOTATION = 'wireguard4netns.wait';
 /** 1, true or yes: the daemon logs every event */
@@ -36,4 +38,9 @@ export function readAnnotations(all: Record<string, string>): Annotations {
     waitSeconds: parseWait(all[WAIT_ANNOTATION]),
     verbose: /^(1|true|yes)$/i.test(all[VERBOSE_ANNOTATION] ?? ''),
   };
+}
+
+/** The path inside the container that a "container:PATH" config annotation names; undefined for a host path. */
+export function inContainerPath(config: string): string | undefined {
+  return config.startsWith(IN_CONTAINER) ? config.slice(IN_CONTAINER.length) : undefined;
 }

@@ -1,4 +1,5 @@
 // The OCI runtime state a hook reads on stdin (runtime-spec, "State").
+import { readFileSync } from 'node:fs';
 import { Failure } from './errors.js';
 
 export interface OciState {
@@ -34,4 +35,103 @@ export function parseOciState(text: string): OciState {
     bundle: (s.bundle as string | undefined) ?? '',
     annotations: annotations as Record<string, string>,
   };
+}
+
+// The bundle's config.json (runtime-spec, "Configuration"): what the
+// container itself sees of the host's files, and as whom. Only the fields
+// a "container:PATH" config needs.
+
+export interface Mount {
+  destination: string;
+  source: string;
+  /** a bind mount: type "bind", or "bind"/"rbind" among its options */
+  bind: boolean;
+}
+
+/** A user namespace's mapping of container ids (containerID...) to ids outside it (hostID...). */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export interface BundleSpec {
+  /** BUNDLE/config.json, for messages */
+  file: string;
+  mounts: Mount[];
+  uid: number;
+  /** the process's gid and additional gids */
+  gids: number[];
+  /** effective capabilities */
+  capabilities: string[];
+  /** present when the container has a user namespace of its own */
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
+}
+
+export function parseBundleSpec(file: string, text: string): BundleSpec {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new Failure(`${file}: not valid JSON; expected the container's OCI configuration`);
+  }
+  const bad = (field: string, expected: string) => new Failure(`${file}: ${field}: expected ${expected}`);
+  const obj = (v: unknown): Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const id = (v: unknown, field: string): number => {
+    if (!(Number.isInteger(v) && (v as number) >= 0)) throw bad(field, 'a whole number');
+    return v as number;
+  };
+  const c = obj(raw);
+  const mountsRaw = c.mounts ?? [];
+  if (!Array.isArray(mountsRaw)) throw bad('mounts', 'a list');
+  const mounts = mountsRaw.map((m, i) => {
+    const o = obj(m);
+    if (typeof o.destination !== 'string') throw bad(`mounts[${i}].destination`, 'a path');
+    const options = Array.isArray(o.options) ? o.options : [];
+    return {
+      destination: o.destination,
+      source: typeof o.source === 'string' ? o.source : '',
+      bind: o.type === 'bind' || options.includes('bind') || options.includes('rbind'),
+    };
+  });
+  const process = obj(c.process);
+  const user = obj(process.user);
+  const extra = user.additionalGids ?? [];
+  if (!Array.isArray(extra)) throw bad('process.user.additionalGids', 'a list');
+  const linux = obj(c.linux);
+  const namespaces = Array.isArray(linux.namespaces) ? linux.namespaces : [];
+  const ownUserns = namespaces.some((n) => obj(n).type === 'user');
+  const mappings = (field: 'uidMappings' | 'gidMappings'): IdMapping[] => {
+    const list = linux[field] ?? [];
+    if (!Array.isArray(list)) throw bad(`linux.${field}`, 'a list');
+    return list.map((m, i) => {
+      const o = obj(m);
+      const f = `linux.${field}[${i}]`;
+      return { containerID: id(o.containerID, `${f}.containerID`), hostID: id(o.hostID, `${f}.hostID`), size: id(o.size, `${f}.size`) };
+    });
+  };
+  const effective = obj(process.capabilities).effective ?? [];
+  return {
+    file,
+    mounts,
+    uid: id(user.uid ?? 0, 'process.user.uid'),
+    gids: [id(user.gid ?? 0, 'process.user.gid'), ...extra.map((g, i) => id(g, `process.user.additionalGids[${i}]`))],
+    capabilities: Array.isArray(effective) ? effective.filter((x): x is string => typeof x === 'string') : [],
+    ...(ownUserns ? { uidMappings: mappings('uidMappings'), gidMappings: mappings('gidMappings') } : {}),
+  };
+}
+
+/** BUNDLE/config.json, read and parsed. */
+export function readBundleSpec(bundle: string): BundleSpec {
+  if (!bundle.startsWith('/')) throw new Failure("OCI state on stdin: bundle: expected the bundle path, to read the container's mounts");
+  const file = `${bundle.replace(/\/+$/, '')}/config.json`;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Failure(`${file}: cannot read the container's OCI configuration: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parseBundleSpec(file, text);
 }

@@ -1,16 +1,41 @@
 // Where a tunnel's socket, log and state live: a short per-tunnel folder
 // under the runtime directory of the user who owns the container (the same
 // rule as wireguard-go/folder.go runtimeBase, for the poststop sweep).
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+//
+// Never a shared tmp: another user could make the folder first there. And
+// the same path seen from the host and from inside rootlesskit (whose
+// copied-up /run links the host's /run/user), so that `status` finds the
+// tunnels of rootless CRI-O or containerd from either side:
+//   root of the host         /run/wireguard4netns
+//   a user with /run/user/UID (logind, or made by hand)  /run/user/UID/wireguard4netns
+//   a user without one       HOME/.local/state/wireguard4netns
+// WIREGUARD4NETNS_RUNTIME_DIR, when set, wins.
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostUid } from './userns.js';
+
+/** The home folder of uid in /etc/passwd ("" when it has none there). */
+export function homeOf(uid: number, passwd: string): string {
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 6 && f[2] === String(uid) && f[5].startsWith('/')) return f[5];
+  }
+  return '';
+}
 
 export function runtimeBase(uid = hostUid()): string {
   if (process.env.WIREGUARD4NETNS_RUNTIME_DIR) return process.env.WIREGUARD4NETNS_RUNTIME_DIR;
   if (uid === 0) return '/run/wireguard4netns';
   const userRun = `/run/user/${uid}`;
-  return existsSync(userRun) ? join(userRun, 'wireguard4netns') : join(tmpdir(), `wireguard4netns-${uid}`);
+  try {
+    if (statSync(userRun).isDirectory()) return join(userRun, 'wireguard4netns');
+  } catch {}
+  let home = '';
+  try {
+    home = homeOf(uid, readFileSync('/etc/passwd', 'utf8'));
+  } catch {}
+  // No home either: a path that names the problem when it cannot be made.
+  return join(home || `/nonexistent-home-of-uid-${uid}`, '.local/state/wireguard4netns');
 }
 
 /** One folder per tunnel: the namespace's inode and the interface name. */

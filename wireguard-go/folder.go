@@ -182,6 +182,9 @@ func sweep(base string) []string {
 
 // runtimeBase is where this user's tunnel folders are: the same rule as
 // src/paths.ts, since an OCI hook's environment says nothing reliable.
+// Never a shared tmp: /run/wireguard4netns for root, else
+// /run/user/UID/wireguard4netns when that folder exists, else
+// HOME/.local/state/wireguard4netns.
 func runtimeBase() string {
 	if dir := os.Getenv("WIREGUARD4NETNS_RUNTIME_DIR"); dir != "" {
 		return dir
@@ -197,7 +200,23 @@ func runtimeBase() string {
 	if st, err := os.Stat(run); err == nil && st.IsDir() {
 		return filepath.Join(run, "wireguard4netns")
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("wireguard4netns-%d", uid))
+	passwd, _ := os.ReadFile("/etc/passwd")
+	home := homeOf(uid, string(passwd))
+	if home == "" {
+		home = fmt.Sprintf("/nonexistent-home-of-uid-%d", uid)
+	}
+	return filepath.Join(home, ".local/state/wireguard4netns")
+}
+
+// homeOf is uid's home folder in an /etc/passwd text, "" when it has none.
+func homeOf(uid int, passwd string) string {
+	for _, line := range strings.Split(passwd, "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 6 && f[2] == strconv.Itoa(uid) && strings.HasPrefix(f[5], "/") {
+			return f[5]
+		}
+	}
+	return ""
 }
 
 // mapToParent maps id through a /proc/PID/uid_map text to the parent namespace.

@@ -256,6 +256,20 @@ func TestMapToParent(t *testing.T) {
 	}
 }
 
+// homeOf finds a uid's home in passwd lines, not another field's number,
+// and gives "" for a uid without one.
+func TestHomeOf(t *testing.T) {
+	const passwd = "root:x:0:0:root:/root:/bin/bash\nx1001:x:1002:1001::/home/x1001:/bin/sh\nwg4ns:x:1001:1001::/home/wg4ns:/bin/bash\nnohome:x:1003:1003::relative:/bin/sh\n"
+	for _, c := range []struct {
+		uid  int
+		want string
+	}{{0, "/root"}, {1001, "/home/wg4ns"}, {1002, "/home/x1001"}, {1003, ""}, {4242, ""}} {
+		if got := homeOf(c.uid, passwd); got != c.want {
+			t.Errorf("homeOf(%d) = %q, want %q", c.uid, got, c.want)
+		}
+	}
+}
+
 // ensurePrivateDir makes a missing folder 0700, takes one only its owner
 // may write, and refuses one others may write, a symlink, a file, and one
 // of another user.

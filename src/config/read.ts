@@ -15,7 +15,7 @@ export interface ReadPolicy {
   allowedDirs?: string[];
 }
 
-function errnoText(err: unknown): string {
+export function errnoText(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   return (
     {
@@ -63,7 +63,7 @@ function checkFile(file: string, fd: number, policy: ReadPolicy): void {
 }
 
 /** Reads up to one byte more than allowed, which tells "too large" without reading a huge file. */
-function readLimited(fd: number): Buffer {
+export function readLimited(fd: number): Buffer {
   const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
   let n = 0;
   while (n < buf.length) {
@@ -97,6 +97,11 @@ export function loadConfig(file: string, policy: ReadPolicy, rules?: Rules): Con
     if (err instanceof Failure) throw err;
     throw new Failure(`stdin: cannot read the config: ${errnoText(err)}`);
   }
+  return configFromBytes(name, bytes, rules);
+}
+
+/** A config file's bytes, checked; name is what errors call the file. */
+export function configFromBytes(name: string, bytes: Buffer, rules?: Rules): Config {
   return validateConfig(name, parseConfigText(name, decodeConfigBytes(name, bytes)), rules);
 }
 

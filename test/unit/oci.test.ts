@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseOciState } from '../../src/oci.js';
+import { parseBundleSpec, parseOciState } from '../../src/oci.js';
 
 const oci = suite('parseOciState');
 
@@ -41,3 +41,45 @@ oci('should refuse bad states with the field named', () => {
 });
 
 oci.run();
+
+const spec = suite('parseBundleSpec');
+
+spec('should read the mounts, the user, its capabilities and the user namespace mappings', () => {
+  const s = parseBundleSpec(
+    '/b/config.json',
+    JSON.stringify({
+      process: { user: { uid: 1000, gid: 1000, additionalGids: [5, 6] }, capabilities: { effective: ['CAP_KILL'] } },
+      mounts: [
+        { destination: '/proc', type: 'proc', source: 'proc' },
+        { destination: '/etc/wg', type: 'bind', source: '/v/wg', options: ['rbind', 'ro'] },
+        { destination: '/run/secrets', source: '/s', options: ['rbind'] },
+      ],
+      linux: {
+        namespaces: [{ type: 'network' }, { type: 'user' }],
+        uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+        gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+      },
+    }),
+  );
+  assert.equal(s.mounts, [
+    { destination: '/proc', source: 'proc', bind: false },
+    { destination: '/etc/wg', source: '/v/wg', bind: true },
+    { destination: '/run/secrets', source: '/s', bind: true },
+  ]);
+  assert.equal([s.uid, s.gids, s.capabilities], [1000, [1000, 5, 6], ['CAP_KILL']]);
+  assert.equal(s.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+});
+
+spec('should take no mappings without a user namespace of its own, and root without a user', () => {
+  const s = parseBundleSpec('/b/config.json', JSON.stringify({ linux: { uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] } }));
+  assert.equal([s.uid, s.gids, s.uidMappings, s.mounts], [0, [0], undefined, []]);
+});
+
+spec('should name the file and the field of a bad configuration', () => {
+  assert.throws(() => parseBundleSpec('/b/config.json', '{'), /^\/b\/config.json: not valid JSON/);
+  assert.throws(() => parseBundleSpec('/b/config.json', '{"mounts":{}}'), /^\/b\/config.json: mounts: expected a list$/);
+  assert.throws(() => parseBundleSpec('/b/config.json', '{"mounts":[{}]}'), /mounts\[0\]\.destination: expected a path/);
+  assert.throws(() => parseBundleSpec('/b/config.json', '{"process":{"user":{"uid":-1}}}'), /process\.user\.uid: expected a whole number/);
+});
+
+spec.run();
