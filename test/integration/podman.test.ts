@@ -100,6 +100,57 @@ for (const runtime of RUNTIMES) {
     await assertNothingLeft('after a refused container', 0);
   });
 
+  test(`should read the config from a podman secret, as the container sees it, and refuse one its user cannot read (${runtime})`, async (ctx) => {
+    const secret = `w4n-secret-${runtime}`;
+    await podman(['secret', 'rm', secret]);
+    const made = await podman(['secret', 'create', secret, userFile('secret.conf', ctx.peer.config())]);
+    assert.is(made.exitCode, 0, made.stderr);
+    try {
+      // The hook reads /run/secrets/NAME through the container's own mounts: no host path in the annotation.
+      const ok = await run(
+        '--secret',
+        secret,
+        '--annotation',
+        `${ANNOTATION}=container:/run/secrets/${secret}`,
+        IMAGE,
+        'sh',
+        '-c',
+        FETCH_BOTH,
+      );
+      assert.is(ok.exitCode, 0, ok.stderr);
+      assert.is(ok.stdout.split(PAGE).length - 1, 2, ok.stdout);
+      await assertNothingLeft('after the podman secret container');
+
+      // Made 0400, root's in the container: a container running as uid 1000 could not read it, nor may the hook.
+      const refused = await run(
+        '--user',
+        '1000',
+        '--secret',
+        `${secret},mode=0400`,
+        '--annotation',
+        `${ANNOTATION}=container:/run/secrets/${secret}`,
+        IMAGE,
+        'echo',
+        'STARTED',
+      );
+      assert.is.not(refused.exitCode, 0);
+      assert.not.match(refused.stdout, 'STARTED');
+      if (runtime !== 'crun')
+        assert.match(
+          refused.stderr,
+          `wireguard4netns: container:/run/secrets/${secret}: the container's user (uid 1000) may not read it (mode 0400)`,
+        );
+      await assertNothingLeft('after a refused secret', 0);
+
+      const outside = await run('--secret', secret, '--annotation', `${ANNOTATION}=container:/etc/passwd`, IMAGE, 'echo', 'STARTED');
+      assert.is.not(outside.exitCode, 0);
+      if (runtime !== 'crun') assert.match(outside.stderr, 'wireguard4netns: container:/etc/passwd: not on a bind mount of the container');
+      await assertNothingLeft('after a config off the mounts', 0);
+    } finally {
+      await podman(['secret', 'rm', secret]);
+    }
+  });
+
   test(`should write DNS= into the container resolv.conf (${runtime})`, async (ctx) => {
     const conf = userFile('dns.conf', ctx.peer.config('DNS = 198.51.100.53, tunnel.test'));
     const r = await run('--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'cat', '/etc/resolv.conf');
