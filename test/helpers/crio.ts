@@ -7,8 +7,9 @@
 // registers its undo; stop() runs them all, last first, even after a
 // failed start, and cleans what CRI-O leaves outside its folder
 // (/var/lib/cni, cgroups).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
+  chmodSync,
   chownSync,
   closeSync,
   copyFileSync,
@@ -20,12 +21,13 @@ import {
   readFileSync,
   rmdirSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { containerConfig, podSandboxConfig } from './kubelet.js';
+import { type ContainerOptions, containerConfig, podSandboxConfig, secretVolume } from './kubelet.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'crio/bin');
@@ -52,6 +54,10 @@ export interface Crio {
   crictl(args: string[], timeout?: number): ReturnType<typeof run>;
   /** RunPodSandbox with kubelet-style config, pod annotations on the sandbox only. */
   runPod(name: string, annotations: Record<string, string>): Promise<Pod>;
+  /** A Secret volume as the kubelet writes it for a pod (its files owned by the kubelet's user), in the lab; returns its host path. */
+  secretVolume(name: string, files: Record<string, string>, mode?: number): string;
+  /** the pid of CRI-O (rootless: inside rootlesskit's namespaces) */
+  pid(): Promise<number>;
   /** CRI-O's log so far (for failure messages). */
   log(): string;
   /** Removes every pod, stops CRI-O and undoes everything startCrio did. */
@@ -61,7 +67,11 @@ export interface Crio {
 export interface Pod {
   id: string;
   /** CreateContainer + StartContainer; returns the container id. */
-  start(name: string, command: string[]): Promise<string>;
+  start(name: string, command: string[], options?: ContainerOptions): Promise<string>;
+  /** CreateContainer only (CRI-O runs the createRuntime hook there), as crictl answered. */
+  create(name: string, command: string[], options?: ContainerOptions): ReturnType<typeof run>;
+  /** StopContainer, as the kubelet does before a restart. */
+  stopContainer(container: string): Promise<void>;
   /** ExecSync (crictl exec -s): streaming exec cannot reach a rootless CRI-O's stream server. */
   exec(container: string, command: string[], timeoutSeconds?: number): ReturnType<typeof run>;
   stop(): Promise<void>;
@@ -414,6 +424,28 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
     crictl,
     log,
     stop: () => undoAll(undo),
+    pid: async () => {
+      if (!user) return proc.pid!;
+      // runuser -> rootlesskit -> (its child, in the namespaces) sh, which execs env, which execs crio
+      const r = await run('pgrep', ['-u', String(user.uid), '-x', 'crio']);
+      const pid = Number(r.stdout.trim().split('\n')[0]);
+      if (!pid) throw new Error(`no crio process of ${user.name}`);
+      return pid;
+    },
+    secretVolume: (volume, files, mode) => {
+      const dir = join(lab, 'kubelet', volume, 'volumes/kubernetes.io~secret/wg');
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      const layout = secretVolume(files, mode);
+      for (const d of layout.dirs) mkdirSync(join(dir, d), { mode: 0o755 });
+      for (const [f, text, m] of layout.files) {
+        writeFileSync(join(dir, f), text);
+        chmodSync(join(dir, f), m);
+      }
+      for (const [link, to] of layout.links) symlinkSync(to, join(dir, link));
+      // The kubelet's files: root's, or (rootless) the user's, who is root in rootlesskit.
+      if (user) execFileSync('chown', ['-hR', `${user.uid}:${user.gid}`, join(lab, 'kubelet')]);
+      return dir;
+    },
     runPod: async (podName, annotations) => {
       pods++;
       const podConfig = join(lab, `pod-${podName}.json`);
@@ -426,16 +458,23 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
       );
       const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
       let containers = 0;
+      const create = (ctrName: string, command: string[], options: ContainerOptions = {}) => {
+        containers++;
+        const ctrConfig = join(lab, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
+        mkdirSync(join(logDir, ctrName), { recursive: true });
+        chown(join(logDir, ctrName));
+        writeFileSync(ctrConfig, containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers, ...options }));
+        return crictl(['create', id, ctrConfig, podConfig]);
+      };
       return {
         id,
-        start: async (ctrName, command) => {
-          containers++;
-          const ctrConfig = join(lab, `ctr-${podName}-${ctrName}.json`);
-          mkdirSync(join(logDir, ctrName));
-          chown(join(logDir, ctrName));
-          writeFileSync(ctrConfig, containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers }));
+        create,
+        stopContainer: async (ctr) => {
+          await must(`crictl stop ${ctr}`, crictl(['stop', ctr]));
+        },
+        start: async (ctrName, command, options) => {
           try {
-            const ctr = await must(`crictl create ${ctrName}`, crictl(['create', id, ctrConfig, podConfig]));
+            const ctr = await must(`crictl create ${ctrName}`, create(ctrName, command, options));
             await must(`crictl start ${ctrName}`, crictl(['start', ctr]));
             return ctr;
           } catch (err) {

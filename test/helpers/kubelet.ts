@@ -23,16 +23,50 @@ export function podSandboxConfig(o: {
   });
 }
 
+/** A volume as the kubelet mounts it: a Secret volume is read-only. */
+export interface VolumeMount {
+  container_path: string;
+  host_path: string;
+  readonly: boolean;
+}
+
+/** What an app container is, beyond its name and command. */
+export interface ContainerOptions {
+  /** the kubelet's restart count: 0, then 1, 2, ... for each restart in the same pod */
+  attempt?: number;
+  mounts?: VolumeMount[];
+}
+
 /** An app container; n numbers it within its pod (the kubelet's container hash differs per container). */
-export function containerConfig(o: { name: string; pod: string; image: string; command: string[]; n: number }): string {
+export function containerConfig(o: { name: string; pod: string; image: string; command: string[]; n: number } & ContainerOptions): string {
+  const attempt = o.attempt ?? 0;
   return JSON.stringify({
-    metadata: { name: o.name, attempt: 0 },
+    metadata: { name: o.name, attempt },
     image: { image: o.image },
     command: o.command,
     // The kubelet's container annotations; the pod's stay on the sandbox.
-    annotations: { 'io.kubernetes.container.hash': String(1000 + o.n), 'io.kubernetes.container.restartCount': '0' },
+    annotations: { 'io.kubernetes.container.hash': String(1000 + o.n), 'io.kubernetes.container.restartCount': String(attempt) },
     labels: { 'io.kubernetes.container.name': o.name, 'io.kubernetes.pod.name': o.pod },
-    log_path: `${o.name}/0.log`,
+    log_path: `${o.name}/${attempt}.log`,
+    mounts: o.mounts ?? [],
     linux: { security_context: NAMESPACE_OPTIONS },
   });
+}
+
+/**
+ * A Secret volume laid out as kubelet's atomic writer does, in dir: each
+ * KEY -> ..data/KEY, ..data -> ..TIMESTAMP, the files in ..TIMESTAMP with
+ * the volume's mode (kubelet's default: 0644). Returns the writes to make,
+ * relative to dir, for a caller that writes them where the runtime sees them.
+ */
+export function secretVolume(
+  files: Record<string, string>,
+  mode = 0o644,
+): { dirs: string[]; files: [string, string, number][]; links: [string, string][] } {
+  const ts = '..2026_11_29_07_00_00.123456789';
+  return {
+    dirs: [ts],
+    files: Object.entries(files).map(([k, v]) => [`${ts}/${k}`, v, mode]),
+    links: [['..data', ts], ...Object.keys(files).map((k): [string, string] => [k, `..data/${k}`])],
+  };
 }

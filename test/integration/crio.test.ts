@@ -1,10 +1,13 @@
 // The hook under real CRI-O (test/env/crio.sh builds it), driven with
-// crictl as the kubelet drives it: a pod annotated wireguard4netns.conf
-// with two app containers. Rootful (configs in /etc/wireguard4netns, root's
-// tunnels) and rootless (CRI-O inside rootlesskit as a user of this suite's
-// own). Each container reaches the backend behind a real, independent peer,
-// and once the pod is stopped and removed no daemon and no tunnel folder is
-// left.
+// crictl as the kubelet drives it: pods annotated wireguard4netns.conf.
+// Rootful (configs in /etc/wireguard4netns, root's tunnels) and rootless
+// (CRI-O inside rootlesskit as a user of this suite's own). Every app
+// container reaches the backend behind a real, independent peer through
+// the pod's one tunnel, through container stops and restarts; status is
+// the same from the host and from inside rootlesskit; a config can come
+// from the pod's own Secret volume; a bad config fails CreateContainer
+// with the hook's line; and once the pod is stopped and removed no daemon
+// and no tunnel folder is left.
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -39,11 +42,13 @@ interface Tunnel {
   containers: string[];
   daemonPid: number | null;
   daemon: string;
+  netns: string | null;
+  config: string | null;
 }
 
 /** `wireguard4netns status FILTER --json`, as the tunnels' owner. */
-async function tunnels(ctx: Ctx, filter: string): Promise<Tunnel[]> {
-  const cmd = [process.execPath, BUNDLE, 'status', filter, '--json'];
+async function tunnels(ctx: Ctx, filter?: string): Promise<Tunnel[]> {
+  const cmd = [process.execPath, BUNDLE, 'status', ...(filter ? [filter] : []), '--json'];
   const r = ctx.user ? await asTestUser(ctx.user, cmd) : await execa(cmd[0], cmd.slice(1), { reject: false });
   if (r.exitCode === 0) return JSON.parse(r.stdout) as Tunnel[];
   if (/no tunnel/.test(r.stderr)) return [];
@@ -112,7 +117,35 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     }
   });
 
-  test(`should give both containers of an annotated pod wg0 reaching the backend, and leave nothing after stopp and rmp (${mode})`, async (ctx) => {
+  /** No tunnel of this pod's left: no daemon, no folder, and status lists none. */
+  async function assertPodTunnelGone(ctx: Ctx, mine: Tunnel, ctr: string, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    const left = async () => existsSync(mine.dir) || (await daemons(ctx.owner)).some((l) => l.startsWith(`${mine.daemonPid} `));
+    while ((await left()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await daemons(ctx.owner).then((d) => d.filter((l) => l.startsWith(`${mine.daemonPid} `))), [], `${what}: daemon left`);
+    assert.not.ok(existsSync(mine.dir), `${what}: tunnel folder ${mine.dir} left`);
+    assert.equal(await tunnels(ctx, ctr.slice(0, 12)), [], `${what}: status still lists the tunnel`);
+  }
+
+  /** status seen from the host, and (rootless) from inside rootlesskit's user and mount namespaces: the same tunnels. */
+  async function assertStatusBothSides(ctx: Ctx, what: string): Promise<Tunnel[]> {
+    // Root's tunnels may include another suite's: a rootful run looks at this suite's config's only.
+    const outside = (await tunnels(ctx)).filter((t) => ctx.user || t.config === ctx.conf);
+    if (ctx.user) {
+      const cmd = ['nsenter', '-t', String(await ctx.crio.pid()), '-U', '-m', '--', process.execPath, BUNDLE, 'status', '--json'];
+      const r = await execa(cmd[0], cmd.slice(1), { reject: false });
+      if (r.exitCode !== 0 && !/no tunnel/.test(r.stderr)) throw new Error(`status inside rootlesskit failed: ${r.stderr}`);
+      const inside = r.exitCode === 0 ? (JSON.parse(r.stdout) as Tunnel[]) : [];
+      const view = (ts: Tunnel[]) => ts.map((t) => [t.dir, t.containers, t.daemonPid, t.daemon, t.netns]);
+      assert.equal(view(inside), view(outside), `${what}: status inside rootlesskit`);
+    }
+    for (const t of outside) {
+      assert.ok(t.netns && existsSync(t.netns), `${what}: status shows a namespace path that exists now (${t.netns})`);
+    }
+    return outside;
+  }
+
+  test(`should give every container of an annotated pod wg0 through one tunnel, through stops and restarts, and leave nothing after stopp and rmp (${mode})`, async (ctx) => {
     const pod = await ctx.crio.runPod('w4nc-pod', { [ANNOTATION]: ctx.conf, 'example.com/other': 'kept' });
     const first = await pod.start('first', APP);
     const second = await pod.start('second', APP);
@@ -126,31 +159,99 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
       'the second container joins the pod tunnel',
     );
     assert.is(mine.daemon, 'running');
+    assert.equal(mine.containers.sort(), [first, second].sort());
     assert.ok(mine.dir.startsWith(`${ctx.owner.base}/`), `${mine.dir} is under ${ctx.owner.base}`);
     assert.ok(
       (await daemons(ctx.owner)).some((l) => l.startsWith(`${mine.daemonPid} `)),
       `daemon ${mine.daemonPid} runs as uid ${ctx.owner.uid}`,
     );
-
+    await assertStatusBothSides(ctx, 'two containers');
     for (const ctr of [first, second]) {
       assertFetchedBoth(await pod.exec(ctr, ['sh', '-c', FETCH_BOTH]), ctr);
     }
+
+    // One container stops: the other keeps the tunnel, and status no longer lists the stopped one.
+    await pod.stopContainer(first);
+    const [kept] = await tunnels(ctx, second.slice(0, 12));
+    assert.equal([kept?.dir, kept?.daemonPid, kept?.containers], [mine.dir, mine.daemonPid, [second]], 'after the first stopped');
+    await assertStatusBothSides(ctx, 'one container stopped');
+    assertFetchedBoth(await pod.exec(second, ['sh', '-c', FETCH_BOTH]), 'the second, after the first stopped');
+
+    // The kubelet restarts it (attempt 1): it joins the running tunnel.
+    const again = await pod.start('first', APP, { attempt: 1 });
+    assertFetchedBoth(await pod.exec(again, ['sh', '-c', FETCH_BOTH]), 'the first, restarted');
+    assert.equal(
+      (await tunnels(ctx, again.slice(0, 12))).map((t) => [t.dir, t.containers.sort()]),
+      [[mine.dir, [again, second].sort()]],
+    );
+
+    // Every app container stops while CRI-O still pins the pod's namespace:
+    // the tunnel ends with them (see README, "what a container restart does").
+    await pod.stopContainer(again);
+    await pod.stopContainer(second);
+    await assertPodTunnelGone(ctx, mine, second, 'all app containers stopped');
+    await assertStatusBothSides(ctx, 'all app containers stopped');
+    // ...and a restart (attempt 2) starts the pod's tunnel afresh.
+    const third = await pod.start('first', APP, { attempt: 2 });
+    assertFetchedBoth(await pod.exec(third, ['sh', '-c', FETCH_BOTH]), 'the first, restarted after a gap');
+    const [fresh] = await tunnels(ctx, third.slice(0, 12));
+    assert.ok(fresh && fresh.daemonPid !== mine.daemonPid, 'a new daemon serves the restarted pod');
 
     await pod.stop();
     await pod.remove();
     if (ctx.user) {
       // The user is this suite's own: all of its tunnels are this pod's.
       await assertNothingLeft(`after crictl stopp + rmp (${mode})`, 10_000, ctx.owner);
-      assert.not.ok(existsSync(`/tmp/wireguard4netns-${ctx.user.uid}`), 'no tunnel folder in /tmp either');
     } else {
       // Root's tunnels may include another test run's: check this pod's only.
-      const deadline = Date.now() + 10_000;
-      const left = async () => existsSync(mine.dir) || (await daemons(ROOT_USER)).some((l) => l.startsWith(`${mine.daemonPid} `));
-      while ((await left()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(await daemons(ROOT_USER).then((d) => d.filter((l) => l.startsWith(`${mine.daemonPid} `))), [], 'daemon left');
-      assert.not.ok(existsSync(mine.dir), `tunnel folder ${mine.dir} left`);
-      assert.equal(await tunnels(ctx, first.slice(0, 12)), [], 'status still lists the tunnel');
+      await assertPodTunnelGone(ctx, fresh, third, 'after crictl stopp + rmp');
     }
+  });
+
+  test(`should read the config from the pod's own Secret volume, laid out as kubelet does, through the container's mount (${mode})`, async (ctx) => {
+    // kubelet's default Secret mode, 0644, owned by the kubelet's user; nowhere the host policy lists.
+    const volume = ctx.crio.secretVolume('secret-pod', { 'edge.conf': ctx.peer.config() });
+    const mounts = [{ container_path: '/etc/wireguard4netns', host_path: volume, readonly: true }];
+    const pod = await ctx.crio.runPod('w4nc-secret', { [ANNOTATION]: 'container:/etc/wireguard4netns/edge.conf' });
+    const app = await pod.start('app', APP, { mounts });
+    assertFetchedBoth(await pod.exec(app, ['sh', '-c', FETCH_BOTH]), 'the Secret pod');
+    const [t] = await tunnels(ctx, app.slice(0, 12));
+    assert.is(t?.config, 'container:/etc/wireguard4netns/edge.conf');
+
+    // A container without that volume has no such file: CreateContainer fails with the hook's line, and the pod's tunnel is untouched.
+    const bare = await pod.create('bare', APP);
+    assert.is.not(bare.exitCode, 0, 'CreateContainer succeeded without the Secret volume');
+    assert.match(bare.stderr, 'wireguard4netns: container:/etc/wireguard4netns/edge.conf: not on a bind mount of the container');
+    assert.equal(
+      (await tunnels(ctx, app.slice(0, 12))).map((x) => x.containers),
+      [[app]],
+    );
+    await pod.stop();
+    await pod.remove();
+    await assertPodTunnelGone(ctx, t, app, 'after the Secret pod');
+  });
+
+  test(`should fail CreateContainer with the hook's one line for a bad config, and leave nothing (${mode})`, async (ctx) => {
+    const bad = ctx.conf.replace(/\.conf$/, '-bad.conf');
+    writeFileSync(bad, ctx.peer.config().replace(/PublicKey = .*/, 'PublicKey = not-a-key'), { mode: 0o600 });
+    if (ctx.user) chownSync(bad, ctx.user.uid, ctx.user.gid);
+    ctx.undo.push(() => rmSync(bad, { force: true }));
+    const pod = await ctx.crio.runPod('w4nc-bad', { [ANNOTATION]: bad });
+    const r = await pod.create('app', APP);
+    assert.is.not(r.exitCode, 0, `CreateContainer succeeded: ${r.stdout}`);
+    // CRI-O quotes runc's message, which quotes the hook's stderr: the line up to its own quotes.
+    const message = `wireguard4netns: ${bad}:6: PublicKey: expected base64 of exactly 32 bytes (as `;
+    const line = r.stderr.split('\n').find((l) => l.includes(message));
+    assert.ok(line?.includes('error running hook'), `CRI-O's error carries the hook's one line: ${r.stderr}`);
+    assert.not.match(r.stderr, /PrivateKey|[A-Za-z0-9+/]{43}=/, 'no key material');
+    await pod.stop();
+    await pod.remove();
+    assert.equal(
+      (await tunnels(ctx)).filter((t) => t.config === bad),
+      [],
+      'no tunnel made',
+    );
+    if (ctx.user) await assertNothingLeft(`after a refused container (${mode})`, 5_000, ctx.owner);
   });
 
   test(`should leave nothing outside its folder once CRI-O is stopped (${mode})`, async (ctx) => {
