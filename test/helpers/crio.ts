@@ -114,8 +114,12 @@ export function buildCrio(): Promise<void> {
 
 // ---------------------------------------------------------------- user
 
-/** Creates the user (home, subuids from useradd); the undo kills its processes and removes it. */
-export async function addTestUser(name: string, undo: Undo[]): Promise<TestUser> {
+/**
+ * Creates the user (home, subuids from useradd); the undo kills its
+ * processes and removes it. runtimeDir: make /run/user/UID as logind would
+ * (without it, the user's tunnels go to HOME/.local/state/wireguard4netns).
+ */
+export async function addTestUser(name: string, undo: Undo[], { runtimeDir = true } = {}): Promise<TestUser> {
   await removeTestUser(name); // left by an interrupted run
   await must(`useradd ${name}`, run('useradd', ['--create-home', '--shell', '/bin/bash', name]));
   undo.push(() => removeTestUser(name));
@@ -130,6 +134,7 @@ export async function addTestUser(name: string, undo: Undo[]): Promise<TestUser>
         .some((l) => l.startsWith(`${name}:`));
     if (!has) throw new Error(`useradd gave ${name} no range in ${file} (run "sudo test/env/provision.sh", which makes the file)`);
   }
+  if (!runtimeDir) return user;
   // What logind would make: the hook keeps a user's tunnels in /run/user/UID/wireguard4netns.
   if (!existsSync('/run/user')) mkdirSync('/run/user', { mode: 0o755 });
   const runDir = `/run/user/${user.uid}`;

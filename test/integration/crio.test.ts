@@ -82,9 +82,11 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
       writeFileSync(ctx.conf, ctx.peer.config(), { mode: 0o600 });
       ctx.crio = await startCrio({ hooksDir: hooks });
     } else {
-      const user = await addTestUser(USER, ctx.undo);
+      // No /run/user/UID (no logind, as on many a bare node): the tunnels go
+      // to the home, which the host and rootlesskit both see at one path.
+      const user = await addTestUser(USER, ctx.undo, { runtimeDir: false });
       ctx.user = user;
-      ctx.owner = { uid: user.uid, base: `/run/user/${user.uid}/wireguard4netns` };
+      ctx.owner = { uid: user.uid, base: `${user.home}/.local/state/wireguard4netns` };
       chownSync(hooks, user.uid, user.gid);
       const r = await asTestUser(user, install);
       if (r.exitCode !== 0) throw new Error(`install failed: ${r.stderr}`);
@@ -166,6 +168,16 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
       `daemon ${mine.daemonPid} runs as uid ${ctx.owner.uid}`,
     );
     await assertStatusBothSides(ctx, 'two containers');
+    // reload and prune, from the host, find the tunnel where the hook put it.
+    const cli = (args: string[]) => {
+      const cmd = [process.execPath, BUNDLE, ...args];
+      return ctx.user ? asTestUser(ctx.user, cmd) : execa(cmd[0], cmd.slice(1), { reject: false });
+    };
+    const reload = await cli(['reload', first.slice(0, 12), ctx.conf]);
+    assert.is(reload.exitCode, 0, reload.stderr);
+    const prune = await cli(['prune']);
+    assert.is(prune.exitCode, 0, prune.stderr);
+    assert.ok(existsSync(mine.dir), 'prune keeps a live tunnel');
     for (const ctr of [first, second]) {
       assertFetchedBoth(await pod.exec(ctr, ['sh', '-c', FETCH_BOTH]), ctr);
     }
