@@ -17,7 +17,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync,
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { containerConfig, podSandboxConfig } from './kubelet.js';
+import { type ContainerOptions, containerConfig, podSandboxConfig, writeSecretVolume } from './kubelet.js';
 import { LAB_UID, startTrixie, type Trixie } from './trixie.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
@@ -44,6 +44,8 @@ export interface Containerd {
   crictl(args: string[], timeoutSeconds?: number): Promise<Result>;
   /** RunPodSandbox with kubelet-style config, pod annotations on the sandbox only. */
   runPod(name: string, annotations: Record<string, string>): Promise<Pod>;
+  /** A Secret volume as the kubelet writes it (its files owned by the kubelet's user), inside; returns its path there. */
+  secretVolume(name: string, files: Record<string, string>, mode?: number): string;
   /** containerd's and the plugin's logs so far (for failure messages). */
   log(): string;
   /** Removes every pod, ends the session and removes the pods' cgroups. */
@@ -53,9 +55,11 @@ export interface Containerd {
 export interface Pod {
   id: string;
   /** CreateContainer + StartContainer; returns the container id. */
-  start(name: string, command: string[]): Promise<string>;
+  start(name: string, command: string[], options?: ContainerOptions): Promise<string>;
   /** CreateContainer only, its result as crictl gave it. */
-  create(name: string, command: string[]): Promise<Result>;
+  create(name: string, command: string[], options?: ContainerOptions): Promise<Result>;
+  /** StopContainer, as the kubelet does before a restart. */
+  stopContainer(container: string): Promise<void>;
   /** ExecSync (crictl exec --sync). */
   exec(container: string, command: string[], timeoutSeconds?: number): Promise<Result>;
   stop(): Promise<void>;
@@ -292,6 +296,11 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
     rootless,
     hooksDir: join(DIR, 'hooks.d'),
     crictl,
+    secretVolume: (volume, files, mode) => {
+      const dir = join(DIR, 'kubelet', volume, 'volumes/kubernetes.io~secret/wg');
+      writeSecretVolume(inside(dir), files, mode, rootless ? { uid: LAB_UID, gid: LAB_UID } : undefined);
+      return dir;
+    },
     log,
     stop,
     runPod: async (podName, annotations) => {
@@ -311,19 +320,25 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
       );
       const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
       let containers = 0;
-      const create = (ctrName: string, command: string[]) => {
+      const create = (ctrName: string, command: string[], options: ContainerOptions = {}) => {
         containers++;
-        const ctrConfig = join(DIR, `ctr-${podName}-${ctrName}.json`);
-        mkdirOwned(join(logDir, ctrName));
-        writeFileSync(inside(ctrConfig), containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers }));
+        const ctrConfig = join(DIR, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
+        if (!existsSync(inside(join(logDir, ctrName)))) mkdirOwned(join(logDir, ctrName));
+        writeFileSync(
+          inside(ctrConfig),
+          containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers, ...options }),
+        );
         return crictl(['create', id, ctrConfig, podConfig]);
       };
       return {
         id,
         create,
-        start: async (ctrName, command) => {
+        stopContainer: async (ctr) => {
+          await must(`crictl stop ${ctr}`, crictl(['stop', ctr]));
+        },
+        start: async (ctrName, command, options) => {
           try {
-            const ctr = await must(`crictl create ${ctrName}`, create(ctrName, command));
+            const ctr = await must(`crictl create ${ctrName}`, create(ctrName, command, options));
             await must(`crictl start ${ctrName}`, crictl(['start', ctr]));
             return ctr;
           } catch (err) {

@@ -7,9 +7,8 @@
 // registers its undo; stop() runs them all, last first, even after a
 // failed start, and cleans what CRI-O leaves outside its folder
 // (/var/lib/cni, cgroups).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
-  chmodSync,
   chownSync,
   closeSync,
   copyFileSync,
@@ -21,13 +20,12 @@ import {
   readFileSync,
   rmdirSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { type ContainerOptions, containerConfig, podSandboxConfig, secretVolume } from './kubelet.js';
+import { type ContainerOptions, containerConfig, podSandboxConfig, writeSecretVolume } from './kubelet.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'crio/bin');
@@ -439,16 +437,7 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
     },
     secretVolume: (volume, files, mode) => {
       const dir = join(lab, 'kubelet', volume, 'volumes/kubernetes.io~secret/wg');
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
-      const layout = secretVolume(files, mode);
-      for (const d of layout.dirs) mkdirSync(join(dir, d), { mode: 0o755 });
-      for (const [f, text, m] of layout.files) {
-        writeFileSync(join(dir, f), text);
-        chmodSync(join(dir, f), m);
-      }
-      for (const [link, to] of layout.links) symlinkSync(to, join(dir, link));
-      // The kubelet's files: root's, or (rootless) the user's, who is root in rootlesskit.
-      if (user) execFileSync('chown', ['-hR', `${user.uid}:${user.gid}`, join(lab, 'kubelet')]);
+      writeSecretVolume(dir, files, mode, user);
       return dir;
     },
     runPod: async (podName, annotations) => {

@@ -1,3 +1,6 @@
+import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 // The CRI requests the kubelet makes, as crictl's JSON files: a pod sandbox
 // with the pod's annotations, and app containers with the kubelet's own
 // annotations and namespace options. CRI-O and containerd tests both drive
@@ -54,19 +57,22 @@ export function containerConfig(o: { name: string; pod: string; image: string; c
 }
 
 /**
- * A Secret volume laid out as kubelet's atomic writer does, in dir: each
- * KEY -> ..data/KEY, ..data -> ..TIMESTAMP, the files in ..TIMESTAMP with
- * the volume's mode (kubelet's default: 0644). Returns the writes to make,
- * relative to dir, for a caller that writes them where the runtime sees them.
+ * Writes a Secret volume into dir as kubelet's atomic writer lays it out:
+ * each KEY -> ..data/KEY, ..data -> ..TIMESTAMP, the files in ..TIMESTAMP
+ * with the volume's mode (kubelet's default: 0644), all owned by the
+ * kubelet's user (root; rootless, the user root of rootlesskit is).
  */
-export function secretVolume(
-  files: Record<string, string>,
-  mode = 0o644,
-): { dirs: string[]; files: [string, string, number][]; links: [string, string][] } {
+export function writeSecretVolume(dir: string, files: Record<string, string>, mode = 0o644, owner?: { uid: number; gid: number }): void {
   const ts = '..2026_11_29_07_00_00.123456789';
-  return {
-    dirs: [ts],
-    files: Object.entries(files).map(([k, v]) => [`${ts}/${k}`, v, mode]),
-    links: [['..data', ts], ...Object.keys(files).map((k): [string, string] => [k, `..data/${k}`])],
-  };
+  mkdirSync(join(dir, ts), { recursive: true, mode: 0o755 });
+  for (const [key, text] of Object.entries(files)) {
+    writeFileSync(join(dir, ts, key), text);
+    chmodSync(join(dir, ts, key), mode);
+    symlinkSync(`..data/${key}`, join(dir, key));
+  }
+  symlinkSync(ts, join(dir, '..data'));
+  if (owner) {
+    for (const p of [dir, join(dir, ts), join(dir, '..data'), ...Object.keys(files).flatMap((k) => [join(dir, k), join(dir, ts, k)])])
+      lchownSync(p, owner.uid, owner.gid);
+  }
 }

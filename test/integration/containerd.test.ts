@@ -3,10 +3,12 @@
 // `wireguard4netns install` writes. containerd, the plugin and the pods run
 // in a trixie session, rootful (as root; configs in /etc/wireguard4netns)
 // and rootless (as lab, containerd inside rootlesskit as usernetes runs
-// it; lab's own config), driven with crictl as the kubelet drives them: a pod annotated wireguard4netns.conf with two app containers. Each
+// it; lab's own config), driven with crictl as the kubelet drives them: a
+// pod annotated wireguard4netns.conf with two app containers. Each
 // reaches the backend behind a real, independent peer on the host, both
-// share one tunnel, and once the pod is stopped and removed no daemon and
-// no tunnel folder is left. A config others can read fails StartContainer
+// share one tunnel, which outlives one container's stop and serves its
+// restart; a config can come from the pod's own Secret volume; and once
+// the pod is stopped and removed no daemon and no tunnel folder is left. A config others can read fails StartContainer
 // (containerd runs `runc create`, and so the createRuntime hook, there)
 // with the hook's one line.
 import { suite } from 'uvu';
@@ -157,9 +159,40 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
       assertFetchedBoth(await pod.exec(ctr, ['sh', '-c', FETCH_BOTH]), ctr);
     }
 
+    // One container stops: the other keeps the tunnel, and status lists only it.
+    await pod.stopContainer(first);
+    assert.equal(
+      (await tunnels(ctx, second.slice(0, 12))).map((t) => [t.dir, t.daemonPid, t.containers]),
+      [[mine.dir, mine.daemonPid, [second]]],
+      'after the first stopped',
+    );
+    assertFetchedBoth(await pod.exec(second, ['sh', '-c', FETCH_BOTH]), 'the second, after the first stopped');
+    // The kubelet restarts it (attempt 1): it joins the running tunnel.
+    const again = await pod.start('first', APP, { attempt: 1 });
+    assertFetchedBoth(await pod.exec(again, ['sh', '-c', FETCH_BOTH]), 'the first, restarted');
+    assert.equal(
+      (await tunnels(ctx, again.slice(0, 12))).map((t) => [t.dir, t.containers.sort()]),
+      [[mine.dir, [again, second].sort()]],
+    );
+
     await pod.stop();
     await pod.remove();
     await assertNothingLeft(ctx, 'after crictl stopp + rmp');
+  });
+
+  test(`should read the config from the pod's own Secret volume, laid out as kubelet does (${mode})`, async (ctx) => {
+    const { containerd } = ctx;
+    const volume = containerd.secretVolume('secret-pod', { 'edge.conf': ctx.peer.config() });
+    const pod = await containerd.runPod('w4n-secret', { [ANNOTATION]: 'container:/etc/wireguard4netns/edge.conf' });
+    // Rootless, runc cannot remount this lab folder read-only inside rootlesskit
+    // ("operation not permitted": its mount flags are locked in lab's user
+    // namespace), where kubelet's own Secret tmpfs, mounted inside, has none locked.
+    const mounts = [{ container_path: '/etc/wireguard4netns', host_path: volume, readonly: mode === 'rootful' }];
+    const app = await pod.start('app', APP, { mounts });
+    assertFetchedBoth(await pod.exec(app, ['sh', '-c', FETCH_BOTH]), 'the Secret pod');
+    await pod.stop();
+    await pod.remove();
+    await assertNothingLeft(ctx, 'after the Secret pod');
   });
 
   test(`should fail StartContainer with the hook's one line for a config others can read, and leave nothing (${mode})`, async (ctx) => {
