@@ -1,5 +1,6 @@
 // Absolute paths of the programs we run: hooks get no reliable PATH.
 import { accessSync, constants, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Failure } from './errors.js';
 
@@ -23,15 +24,43 @@ export function distDir(): string {
   return dirname(realpathSync(process.argv[1] ?? '.'));
 }
 
-/** Our patched wireguard-go: beside this bundle, unless the environment says otherwise. */
+/** The npm package with a prebuilt wireguard-go for this machine, an optional dependency of ours: @wireguard4netns/linux-x64, linux-arm64. */
+export const PREBUILT_PACKAGE = `@wireguard4netns/${process.platform}-${process.arch}`;
+
+/**
+ * Our patched wireguard-go: the environment's, else the one built beside
+ * this bundle (a checkout, or Go at install), else the prebuilt package's.
+ */
 export function wireguardGo(): string {
-  const path = process.env.WIREGUARD4NETNS_WIREGUARD_GO ?? join(distDir(), 'wireguard-go');
+  const env = process.env.WIREGUARD4NETNS_WIREGUARD_GO;
+  const built = join(distDir(), 'wireguard-go');
+  if (env) {
+    if (executable(env)) return env;
+  } else {
+    if (executable(built)) return built;
+    const path = prebuilt();
+    if (path && executable(path)) return path;
+  }
+  const where = env ? `${env} (WIREGUARD4NETNS_WIREGUARD_GO)` : `${built}, and ${PREBUILT_PACKAGE} is not installed`;
+  throw new Failure(
+    `wireguard-go not found at ${where}; install Go (https://go.dev/dl) and run "npm rebuild -g wireguard4netns" ("npm run build" in a checkout)`,
+  );
+}
+
+function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
+    return true;
   } catch {
-    throw new Failure(
-      `wireguard-go not found at ${path}; install Go (https://go.dev/dl) and run "npm rebuild -g wireguard4netns" ("npm run build" in a checkout)`,
-    );
+    return false;
   }
-  return path;
+}
+
+/** The prebuilt package's binary, found as Node finds a dependency of this bundle (nested, or a sibling in a global install). */
+function prebuilt(): string | undefined {
+  try {
+    return createRequire(join(distDir(), 'x')).resolve(`${PREBUILT_PACKAGE}/bin/wireguard-go`);
+  } catch {
+    return undefined;
+  }
 }
