@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$here/go.mod")
 go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 have=$([ -x "$go" ] && "$go" env GOVERSION 2>/dev/null)
-# The package and its binary, named and found as the bundles do (src/tools.ts): from the package's folder, nested or a sibling.
+# The package and its binary, found by Node's resolution from the package's folder (nested, hoisted or a sibling), as src/tools.ts does.
 read -r package prebuilt < <(cd "$here/.." && "${npm_node_execpath:-node}" -e '
   const name = `@wireguard4netns/${process.platform}-${process.arch}`;
   let path = "";
