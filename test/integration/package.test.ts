@@ -26,6 +26,7 @@ import * as assert from 'uvu/assert';
 import { asUser, podman, ROOTFS, testDir, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { assertFetchedBoth, BACKEND_V4, FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { serveRegistry } from '../helpers/registry.js';
 import { fetchIn, killSandboxes, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
@@ -275,6 +276,38 @@ test('should start a podman container through the installed hook and the prebuil
   assertFetchedBoth(await podman(['exec', name, 'sh', '-c', FETCH_BOTH]), 'in the container');
   assert.is((await podman(['rm', '-f', '-t', '0', name])).exitCode, 0);
   await assertNothingLeft('after podman rm');
+});
+
+test('should install "npm install -g wireguard4netns" from a registry with no Go: the prebuilt package nested, and up works', async (ctx) => {
+  const registry = await serveRegistry(Object.values(ctx.tarballs));
+  const prefix = join(ctx.tmp, 'registry');
+  const flags = ['--registry', registry.url, '--cache', join(ctx.tmp, 'registry-cache'), '--no-audit', '--no-fund', '--foreground-scripts'];
+  const r = await npm(['install', '-g', '--prefix', prefix, ...flags, '--allow-scripts=wireguard4netns', 'wireguard4netns'], NO_GO);
+  await registry.close();
+  assert.is(r.exitCode, 0, r.all);
+  assert.match(
+    r.all,
+    `wireguard4netns: using wireguard-go v${ctx.upstream}, wireguard4netns patch ${ctx.patch}, prebuilt in @wireguard4netns/${HERE}\n`,
+  );
+  const nested = join(installed(prefix), `node_modules/@wireguard4netns/${HERE}/bin/wireguard-go`);
+  assert.ok(existsSync(nested), 'npm put the prebuilt package inside ours');
+  const other = Object.keys(PLATFORMS).find((p) => p !== HERE)!;
+  assert.not.ok(
+    registry.requests.some((path) => path.includes(`${other}-${PKG.version}.tgz`)),
+    `the ${other} tarball is not fetched: ${registry.requests}`,
+  );
+
+  const hooks = testDir('package-registry-hooks');
+  const cmd = join(prefix, 'bin/wireguard4netns');
+  assert.equal((await asUser([cmd, 'install', '--hooks-dir', hooks])).stderr, '');
+  assert.is(JSON.parse(readFileSync(join(hooks, 'wireguard4netns-poststop.json'), 'utf8')).hook.path, nested);
+  const pid = await startSandbox(ctx.sandboxes);
+  const up = await asUser([cmd, 'up', String(pid), userFile('package-registry.conf', ctx.peer!.config())]);
+  assert.equal([up.exitCode, up.stderr], [0, '']);
+  assert.match((await daemons()).join('\n'), `${nested} wireguard4netns`);
+  assert.is((await fetchIn(pid, BACKEND_V4)).stdout.trim(), PAGE);
+  killSandboxes(ctx.sandboxes);
+  await assertNothingLeft('after the namespace emptied');
 });
 
 test('should install the main package alone and build wireguard-go when Go is there', async (ctx) => {
