@@ -366,6 +366,34 @@ test('should install without Go or the prebuilt package, say what to install, an
   await assertNothingLeft('after a failed up');
 });
 
+test('should build with Go, not use, a prebuilt wireguard-go of another patch, and say so without Go', async (ctx) => {
+  const fake = join(ctx.tmp, 'fake-prebuilt');
+  mkdirSync(join(fake, 'bin'), { recursive: true });
+  const pkg = { name: `@wireguard4netns/${HERE}`, version: PKG.version, os: ['linux'], cpu: [PLATFORMS[HERE].cpu] };
+  writeFileSync(join(fake, 'package.json'), JSON.stringify(pkg));
+  writeFileSync(join(fake, 'bin/wireguard-go'), '#!/bin/sh\necho "wireguard-go v0.0.1, wireguard4netns patch 000000000000"\n', {
+    mode: 0o755,
+  });
+  const packed = await execa('npm', ['pack', '--silent', '--pack-destination', fake], { cwd: fake, env: ENV, extendEnv: false });
+  const tarballs = [ctx.tarballs.wireguard4netns, join(fake, packed.stdout.trim())];
+
+  const without = await installInto(join(ctx.tmp, 'fake-without-go'), tarballs, NO_GO);
+  assert.is(without.exitCode, 0, without.all);
+  assert.match(
+    without.all,
+    `wireguard-go was not built: @wireguard4netns/${HERE}'s wireguard-go is not built from this package's patch ${ctx.patch} (wireguard-go v0.0.1, wireguard4netns patch 000000000000), and Go was not found`,
+  );
+
+  const prefix = join(ctx.tmp, 'fake-with-go');
+  const r = await installInto(prefix, tarballs);
+  assert.is(r.exitCode, 0, r.all);
+  assert.match(r.all, `wireguard4netns: built ${installed(prefix)}/dist/wireguard-go`);
+  const hooks = join(ctx.tmp, 'fake-hooks');
+  await execa(join(prefix, 'bin/wireguard4netns'), ['install', '--hooks-dir', hooks]);
+  const poststop = JSON.parse(readFileSync(join(hooks, 'wireguard4netns-poststop.json'), 'utf8'));
+  assert.is(poststop.hook.path, join(installed(prefix), 'dist/wireguard-go'), 'the build wins over the prebuilt package');
+});
+
 test('should say which Go it found when that Go is too old', async (ctx) => {
   const old = join(ctx.tmp, 'old-go');
   mkdirSync(old);
