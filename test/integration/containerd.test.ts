@@ -15,6 +15,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildContainerd, type Containerd, containerdCleanSlate, DIR, startContainerd } from '../helpers/containerd.js';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
+import { assertStopAndRestart } from '../helpers/podcases.js';
 import { setup } from '../helpers/suite.js';
 import { LAB_HOOK_LOG, LAB_STATE_BASE, TRIXIE_BUNDLE, type Trixie } from '../helpers/trixie.js';
 
@@ -159,21 +160,8 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
       assertFetchedBoth(await pod.exec(ctr, ['sh', '-c', FETCH_BOTH]), ctr);
     }
 
-    // One container stops: the other keeps the tunnel, and status lists only it.
-    await pod.stopContainer(first);
-    assert.equal(
-      (await tunnels(ctx, second.slice(0, 12))).map((t) => [t.dir, t.daemonPid, t.containers]),
-      [[mine.dir, mine.daemonPid, [second]]],
-      'after the first stopped',
-    );
-    assertFetchedBoth(await pod.exec(second, ['sh', '-c', FETCH_BOTH]), 'the second, after the first stopped');
-    // The kubelet restarts it (attempt 1): it joins the running tunnel.
-    const again = await pod.start('first', APP, { attempt: 1 });
-    assertFetchedBoth(await pod.exec(again, ['sh', '-c', FETCH_BOTH]), 'the first, restarted');
-    assert.equal(
-      (await tunnels(ctx, again.slice(0, 12))).map((t) => [t.dir, t.containers.sort()]),
-      [[mine.dir, [again, second].sort()]],
-    );
+    // One container stops and the other keeps the tunnel; its restart joins it.
+    await assertStopAndRestart(pod, (f) => tunnels(ctx, f), mine, [first, second], APP);
 
     await pod.stop();
     await pod.remove();

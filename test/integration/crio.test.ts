@@ -17,6 +17,7 @@ import { addTestUser, asTestUser, buildCrio, type Crio, crioCleanSlate, startCri
 import { BUNDLE } from '../helpers/env.js';
 import { assertNothingLeft, daemons, type Owner, ROOT_USER } from '../helpers/leaks.js';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
+import { assertStopAndRestart } from '../helpers/podcases.js';
 import { setup } from '../helpers/suite.js';
 
 const ANNOTATION = 'wireguard4netns.conf';
@@ -182,19 +183,14 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
       assertFetchedBoth(await pod.exec(ctr, ['sh', '-c', FETCH_BOTH]), ctr);
     }
 
-    // One container stops: the other keeps the tunnel, and status no longer lists the stopped one.
-    await pod.stopContainer(first);
-    const [kept] = await tunnels(ctx, second.slice(0, 12));
-    assert.equal([kept?.dir, kept?.daemonPid, kept?.containers], [mine.dir, mine.daemonPid, [second]], 'after the first stopped');
-    await assertStatusBothSides(ctx, 'one container stopped');
-    assertFetchedBoth(await pod.exec(second, ['sh', '-c', FETCH_BOTH]), 'the second, after the first stopped');
-
-    // The kubelet restarts it (attempt 1): it joins the running tunnel.
-    const again = await pod.start('first', APP, { attempt: 1 });
-    assertFetchedBoth(await pod.exec(again, ['sh', '-c', FETCH_BOTH]), 'the first, restarted');
-    assert.equal(
-      (await tunnels(ctx, again.slice(0, 12))).map((t) => [t.dir, t.containers.sort()]),
-      [[mine.dir, [again, second].sort()]],
+    // One container stops and the other keeps the tunnel; its restart joins it.
+    const again = await assertStopAndRestart(
+      pod,
+      (f) => tunnels(ctx, f),
+      mine,
+      [first, second],
+      APP,
+      () => assertStatusBothSides(ctx, 'one container stopped'),
     );
 
     // Every app container stops while CRI-O still pins the pod's namespace:
