@@ -151,3 +151,33 @@ func TestAwaitNetnsEmpty(t *testing.T) {
 		t.Fatal("did not return once the namespace was empty")
 	}
 }
+
+// awaitFirstProcess finds a process that enters a namespace after it began
+// to look, and gives up at its bound on a namespace no process enters.
+func TestAwaitFirstProcess(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		t.Skip("needs nsenter (util-linux)")
+	}
+	first := sleeper(t, unix.CLONE_NEWNET)
+	ns := fmt.Sprintf("/proc/%d/ns/net", first.Process.Pid)
+	ino := netnsOf(t, ns)
+	holder, err := os.Open(ns) // the namespace outlives its process, as a bind mount keeps it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	first.Process.Kill()
+	first.Wait()
+	start := time.Now()
+	if got := awaitFirstProcess(ino, 200*time.Millisecond); got != 0 || time.Since(start) < 200*time.Millisecond {
+		t.Errorf("an empty namespace: %d after %v", got, time.Since(start))
+	}
+	found := make(chan int, 1)
+	go func() { found <- awaitFirstProcess(ino, 5*time.Second) }()
+	time.Sleep(100 * time.Millisecond)
+	second := sleeper(t, 0, "nsenter", fmt.Sprintf("--net=/proc/%d/fd/%d", os.Getpid(), holder.Fd()))
+	if got := <-found; got != second.Process.Pid {
+		t.Errorf("found %d, want the process that entered, %d", got, second.Process.Pid)
+	}
+}
