@@ -71,6 +71,7 @@ test('should pack the bundle, the wireguard-go build inputs and the notices, and
       'dist/wireguard4netns',
       'dist/wireguard4netns-hook',
       'dist/wireguard4netns-hook.js',
+      'dist/wireguard4netns-netavark',
       'wireguard-go.patch',
     ].map((f) => `package/${f}`),
     'package/python/pyproject.toml',
@@ -137,7 +138,10 @@ test('should install without Go, say what to install, and have "install" and "up
   const cmd = join(prefix, 'bin/wireguard4netns');
   const advice = `wireguard-go not found at ${wg}; install Go (https://go.dev/dl) and run "npm rebuild -g wireguard4netns"`;
   const hooks = join(ctx.tmp, 'hooks');
-  const inst = await execa(cmd, ['install', '--hooks-dir', hooks], { reject: false, env: NO_GO });
+  const inst = await execa(cmd, ['install', '--hooks-dir', hooks, '--plugin-dir', join(ctx.tmp, 'netavark')], {
+    reject: false,
+    env: NO_GO,
+  });
   assert.is(inst.exitCode, 0, inst.stderr);
   const hookBundle = join(installed(prefix), 'dist/wireguard4netns-hook');
   assert.match(
