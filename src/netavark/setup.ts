@@ -52,7 +52,7 @@ function holderOf(network: string, config: Config, netnsInode: number): TunnelSt
 
 function refuseSecond(network: string, config: Config, holder: TunnelState): never {
   const who = holder.network ? `container ${holder.network.containerName} (${holder.network.containerId.slice(0, 12)})` : holder.netns;
-  const join = holder.network ? ` or --network container:${holder.network.containerName}` : '';
+  const join = holder.network ? `, or join its namespace with --network container:${holder.network.containerName}` : '';
   throw new Failure(
     `network ${network}: ${config.file} already serves ${who}; a WireGuard config is one identity, so one container or pod at a time: to share the tunnel, run the containers in one pod (podman pod create --network ${network})${join}`,
   );

@@ -42,7 +42,10 @@ test('should measure every contender and phase, and leave nothing behind', async
     for (const [key, c] of Object.entries(json.podman5!.contenders)) {
       assert.ok(c.medianBps > 0 && c.medianCpuSecondsPerGB > 0, `podman 5 ${key}: ${JSON.stringify(c)}`);
     }
-    assert.ok(json.podman5!.startMedianMs.pluginCold > json.podman5!.startMedianMs.none, 'a start on the plugin network takes longer than none');
+    assert.ok(
+      json.podman5!.startMedianMs.pluginCold > json.podman5!.startMedianMs.none,
+      'a start on the plugin network takes longer than none',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -46,6 +46,10 @@ test.after(async (ctx) => {
 const podman = (t: Trixie, args: string[], user: 'lab' | 'root' = 'lab') =>
   t.run(['podman', ...(user === 'root' ? ROOT_STORAGE : []), ...args], { user });
 
+/** Starts a `sleep 300` container on the network edge (podman options before run: extra). */
+const startOnEdge = (t: Trixie, name: string, extra: string[] = []) =>
+  podman(t, [...extra, 'run', '-d', '--name', name, '--network', 'edge', '--rootfs', TRIXIE_ROOTFS, 'sleep', '300']);
+
 /** Daemons in the root (its own pid namespace: only this session's). */
 async function daemons(t: Trixie): Promise<string[]> {
   const r = await t.run(['pgrep', '-a', '-f', '^/\\S*wireguard-go wireguard4netns'], { user: 'root' });
@@ -84,20 +88,7 @@ test('should refuse to create a network from a bad config, with its file:line:fi
 for (const runtime of RUNTIMES) {
   test(`should give a container on the network wg0, both backends, the config's DNS and its status (${runtime})`, async (ctx) => {
     const name = `w4n-net-${runtime}`;
-    const start = await podman(ctx.trixie, [
-      '--runtime',
-      runtime,
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--network',
-      'edge',
-      '--rootfs',
-      TRIXIE_ROOTFS,
-      'sleep',
-      '300',
-    ]);
+    const start = await startOnEdge(ctx.trixie, name, ['--runtime', runtime]);
     try {
       assert.is(start.exitCode, 0, start.stderr);
       const exec = await podman(ctx.trixie, ['exec', name, 'sh', '-c', `${FETCH_BOTH}; ip -o link; cat /etc/resolv.conf`]);
@@ -110,6 +101,13 @@ for (const runtime of RUNTIMES) {
       assert.is(edge.IPAddress, '198.51.100.2', inspect.stdout);
       assert.is(edge.IPPrefixLen, 32, inspect.stdout);
       assert.is(edge.GlobalIPv6Address, 'fd5a:7b1e:c0de::2', inspect.stdout);
+      // `status` knows the tunnel by its container.
+      const id = (await podman(ctx.trixie, ['inspect', name, '--format', '{{.Id}}'])).stdout;
+      const status = await ctx.trixie.run(['node', TRIXIE_BUNDLE, 'status', id.slice(0, 12), '--json']);
+      const tunnels = JSON.parse(status.stdout);
+      assert.is(tunnels.length, 1, status.stdout + status.stderr);
+      assert.equal(tunnels[0].containers, [id]);
+      assert.is(tunnels[0].daemon, 'running');
     } finally {
       const rm = await podman(ctx.trixie, ['rm', '-f', '-t', '0', name]);
       assert.is(rm.exitCode, 0, rm.stderr);
@@ -125,18 +123,7 @@ test('should run podman run --rm on the network and leave nothing', async (ctx) 
 });
 
 test('should refuse a second container on the network with one line naming the first, which keeps working', async (ctx) => {
-  const first = await podman(ctx.trixie, [
-    'run',
-    '-d',
-    '--name',
-    'w4n-first',
-    '--network',
-    'edge',
-    '--rootfs',
-    TRIXIE_ROOTFS,
-    'sleep',
-    '300',
-  ]);
+  const first = await startOnEdge(ctx.trixie, 'w4n-first');
   try {
     assert.is(first.exitCode, 0, first.stderr);
     const second = await podman(ctx.trixie, [
@@ -184,7 +171,7 @@ test('should give the containers of a pod on the network one tunnel', async (ctx
 
 test('should end the daemon with the container when podman never tears down (conmon killed)', async (ctx) => {
   const name = 'w4n-killed';
-  const start = await podman(ctx.trixie, ['run', '-d', '--name', name, '--network', 'edge', '--rootfs', TRIXIE_ROOTFS, 'sleep', '300']);
+  const start = await startOnEdge(ctx.trixie, name);
   assert.is(start.exitCode, 0, start.stderr);
   const pids = await podman(ctx.trixie, ['inspect', name, '--format', '{{.State.ConmonPid}} {{.State.Pid}}']);
   assert.is((await daemons(ctx.trixie)).length, 1, 'the tunnel is up');
