@@ -188,8 +188,9 @@ done
 chroot "$IRF" /bin/iperf3 --version >/dev/null || die "iperf3 does not run in /srv/w4n-iperf-rootfs"
 step "rootfs /srv/w4n-iperf-rootfs (busybox, iperf3)"
 
-# Mount points for trixie-enter.sh.
-mkdir -p "$R/opt/w4n/dist" "$R/.oldroot"
+# Mount points for trixie-enter.sh, and for a test's tmpfs over the
+# directory rootful configs must be in (the hook's read policy).
+mkdir -p "$R/opt/w4n/dist" "$R/.oldroot" "$R/etc/wireguard4netns"
 echo "$STAMP" >"$R/.w4n-stamp"
 
 # ---------------------------------------------------------------- check
