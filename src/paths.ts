@@ -43,6 +43,11 @@ export function identityLockDir(publicKey: Buffer, base = runtimeBase()): string
   return join(base, `identity-${publicKey.toString('hex')}`);
 }
 
+/** The UDP broker's socket (wireguard-go/udpbroker.go), beside the tunnel folders' base. */
+export function udpBrokerSocket(base = runtimeBase()): string {
+  return `${base}-udp.sock`;
+}
+
 /** One folder per tunnel: the namespace's inode and the interface name. */
 export function tunnelDir(netnsInode: number, iface: string, base = runtimeBase()): string {
   return join(base, `${netnsInode}-${iface}`);

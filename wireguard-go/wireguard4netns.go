@@ -71,6 +71,7 @@ func wireguard4netnsMain(args []string) int {
 	noLink := flags.Bool("no-link", false, "leave the link state, addresses and routes to the caller")
 	awaitProcess := flags.Duration("await-process", 0, "without -watch-pid: wait this long for a first process in the namespace, then live as long as its processes (netavark's setup comes before the container's)")
 	identityLock := flags.String("identity-lock", "", "a folder whose lock this daemon holds for life: refused if another daemon holds it (identity.go)")
+	udpBroker := flags.String("udp-broker", "", "take the UDP sockets from the broker on this Unix socket, made in its network namespace (udpbroker.go)")
 	var addresses, routes prefixFlag
 	flags.Var(&addresses, "address", "CIDR: an address of the interface (repeatable)")
 	flags.Var(&routes, "route", "CIDR: a route through the interface (repeatable)")
@@ -192,6 +193,9 @@ func wireguard4netnsMain(args []string) int {
 	// listener would bring the device up concurrently, and a ListenPort in
 	// use would then be lost to a random port. Up first, listen_port is
 	// bound by IpcSet, which fails if it cannot.
+	if *udpBroker != "" {
+		conn.ListenUDP = udpFromBroker(*udpBroker)
+	}
 	dev := device.NewDevice(tdev, conn.NewDefaultBind(), logger)
 	if err := dev.Up(); err != nil {
 		dev.Close()

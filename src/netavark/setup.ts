@@ -19,7 +19,7 @@ import { formatCidr } from '../cidr.js';
 import { defaultOwners, loadConfig } from '../config/read.js';
 import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
-import { tunnelDir } from '../paths.js';
+import { tunnelDir, udpBrokerSocket } from '../paths.js';
 import { isAlive } from '../tunnel/daemon.js';
 import { resolveTarget } from '../tunnel/namespaces.js';
 import { readState, type TunnelState, tunnelDirs } from '../tunnel/state.js';
@@ -30,6 +30,16 @@ import { parseOptions } from './options.js';
 const IFACE = 'wg0';
 /** How long the daemon waits for the container's first process after setup (WIREGUARD4NETNS_AWAIT_PROCESS overrides, for tests). */
 const AWAIT_PROCESS = '30s';
+
+/** The user's UDP broker, when one listens: the daemon then sends from the host's namespace, not through pasta. */
+function brokerSocket(): string | undefined {
+  const socket = udpBrokerSocket();
+  try {
+    return statSync(socket).isSocket() ? socket : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function statusBlock(config: Config): StatusBlock {
   return {
@@ -78,6 +88,7 @@ export async function setup(netns: string, input: PluginExec): Promise<StatusBlo
     awaitProcess: process.env.WIREGUARD4NETNS_AWAIT_PROCESS || AWAIT_PROCESS,
     exclusive: true,
     network: { name: network, containerId: input.container_id, containerName: input.container_name },
+    udpBroker: brokerSocket(),
   });
   return statusBlock(config);
 }

@@ -43,6 +43,8 @@ export interface DaemonOptions {
   awaitProcess?: string;
   /** a folder whose lock the daemon holds for life; refused when another holds it */
   identityLock?: string;
+  /** the Unix socket of a UDP broker: the daemon's UDP sockets come from its network namespace */
+  udpBroker?: string;
 }
 
 /** Adds a line of ours to the tunnel's log, beside the daemon's (best effort: the log is not what matters). */
@@ -107,6 +109,7 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
   if (o.linkByCaller) args.push('-no-link');
   if (o.awaitProcess) args.push('-await-process', o.awaitProcess);
   if (o.identityLock) args.push('-identity-lock', o.identityLock);
+  if (o.udpBroker) args.push('-udp-broker', o.udpBroker);
   for (const r of o.reresolve ?? []) args.push('-reresolve', r);
   args.push('-state', JSON.stringify(o.state), '-join-timeout', `${JOIN_TIMEOUT_MS}ms`);
   // The daemon gets no environment: what tests override is an argument.

@@ -44,6 +44,8 @@ export interface UpOptions {
   exclusive?: boolean;
   /** the podman network and container, for state.json */
   network?: NetworkEntry;
+  /** a UDP broker's socket: the daemon sends from the broker's network namespace */
+  udpBroker?: string;
 }
 
 export interface UpResult {
@@ -154,6 +156,7 @@ async function serve(
         linkByCaller: o.linkByCaller,
         awaitProcess: o.awaitProcess,
         identityLock: o.exclusive ? identityLockDir(config.publicKey) : undefined,
+        udpBroker: o.udpBroker,
       }),
     ),
   );

@@ -6,6 +6,7 @@
 // rootful. The plugin and the containers.conf line are what
 // `wireguard4netns install` writes and prints. After every case no daemon,
 // tunnel folder or identity lock is left.
+import { basename, dirname } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
@@ -49,6 +50,14 @@ const podman = (t: Trixie, args: string[], user: 'lab' | 'root' = 'lab') =>
 /** Starts a `sleep 300` container on the network edge (podman options before run: extra). */
 const startOnEdge = (t: Trixie, name: string, extra: string[] = []) =>
   podman(t, [...extra, 'run', '-d', '--name', name, '--network', 'edge', '--rootfs', TRIXIE_ROOTFS, 'sleep', '300']);
+
+/** Whether the one tunnel's daemon has its UDP sockets in the host's network namespace (the session's `ss` lists them). */
+async function sendsFromHostNetns(t: Trixie): Promise<boolean> {
+  const [dir] = t.list(LAB_STATE_BASE).filter((d) => /^\d+-wg0$/.test(d));
+  const pid = JSON.parse(t.read(`${LAB_STATE_BASE}/${dir}/state.json`)).daemonPid;
+  const ss = await t.run(['ss', '-u', '-a', '-n', '-p'], { user: 'root' });
+  return ss.stdout.includes(`pid=${pid},`);
+}
 
 /** Daemons in the root (its own pid namespace: only this session's). */
 async function daemons(t: Trixie): Promise<string[]> {
@@ -108,6 +117,7 @@ for (const runtime of RUNTIMES) {
       assert.is(tunnels.length, 1, status.stdout + status.stderr);
       assert.equal(tunnels[0].containers, [id]);
       assert.is(tunnels[0].daemon, 'running');
+      assert.not.ok(await sendsFromHostNetns(ctx.trixie), 'without a broker, the daemon sends from the rootless netns');
     } finally {
       const rm = await podman(ctx.trixie, ['rm', '-f', '-t', '0', name]);
       assert.is(rm.exitCode, 0, rm.stderr);
@@ -120,6 +130,32 @@ test('should run podman run --rm on the network and leave nothing', async (ctx) 
   const r = await podman(ctx.trixie, ['run', '--rm', '--network', 'edge', '--rootfs', TRIXIE_ROOTFS, 'sh', '-c', FETCH_BOTH]);
   assertFetchedBoth(r, 'run --rm');
   await assertNothingLeft(ctx.trixie, 'after podman run --rm');
+});
+
+test("should send from the host's network namespace with a UDP broker, not through pasta, and reach both backends", async (ctx) => {
+  const socket = `${LAB_STATE_BASE}-udp.sock`;
+  const broker = await ctx.trixie.run([
+    'sh',
+    '-c',
+    `/opt/w4n/dist/wireguard-go wireguard4netns-udp-broker -socket ${socket} </dev/null >/dev/null 2>&1 & echo $!`,
+  ]);
+  assert.is(broker.exitCode, 0, broker.stderr);
+  const name = 'w4n-broker';
+  try {
+    for (const deadline = Date.now() + 5000; !ctx.trixie.list(dirname(socket)).includes(basename(socket)); ) {
+      assert.ok(Date.now() < deadline, `the broker did not make ${socket}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const start = await startOnEdge(ctx.trixie, name);
+    assert.is(start.exitCode, 0, start.stderr);
+    assertFetchedBoth(await podman(ctx.trixie, ['exec', name, 'sh', '-c', FETCH_BOTH]), 'through the broker');
+    assert.ok(await sendsFromHostNetns(ctx.trixie), "the daemon's UDP sockets are in the host's network namespace");
+  } finally {
+    await podman(ctx.trixie, ['rm', '-f', '-t', '0', name]);
+    await ctx.trixie.run(['kill', broker.stdout.trim()]);
+  }
+  await assertNothingLeft(ctx.trixie, 'after a container whose daemon used the broker');
+  assert.not.ok(ctx.trixie.list(dirname(socket)).includes(basename(socket)), 'the broker removed its socket');
 });
 
 test('should refuse a second container on the network with one line naming the first, which keeps working', async (ctx) => {
