@@ -7,11 +7,14 @@
 //   plugin  podman network create -d wireguard4netns; podman run --network NET
 //           the daemon runs in podman's rootless network namespace, so its
 //           UDP goes through pasta
+//   broker  the same, with the user's UDP broker running in the host's
+//           namespace: the daemon's UDP sockets come from there
 // Measured: TCP throughput, client-side CPU per GB (the daemon's, plus
 // pasta's for the plugin: the processes the path adds), and start cost
 // (podman run --rm ... true), with the rootless network namespace cold
 // (no other container on a netavark network: podman starts and stops
 // pasta for each run) and warm (another container keeps it).
+import { basename, dirname } from 'node:path';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { LAB_HOME, LAB_HOOKS_DIR, LAB_STATE_BASE, startTrixie, TRIXIE_BUNDLE, type Trixie } from '../test/helpers/trixie.js';
 import { ANNOTATION, type Bench, clientConfig, PEER_TUN_V4, PREFIX } from './context.js';
@@ -25,7 +28,8 @@ const NETWORK = `${PREFIX}-net`;
 /** Clock ticks per second of /proc/PID/stat (USER_HZ, 100 on Linux). */
 const HZ = 100;
 
-type Key = 'hook' | 'plugin';
+type Key = 'hook' | 'plugin' | 'broker';
+const KEYS: Key[] = ['hook', 'plugin', 'broker'];
 type StartKey = 'none' | 'hook' | 'pluginCold' | 'pasta' | 'pluginWarm' | 'hookWarm' | 'noneWarm';
 
 export interface Podman5Result {
@@ -87,6 +91,29 @@ async function pastaPids(t: Trixie): Promise<number[]> {
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
+const BROKER_SOCKET = `${LAB_STATE_BASE}-udp.sock`;
+const brokerListens = (t: Trixie) => t.list(dirname(BROKER_SOCKET)).includes(basename(BROKER_SOCKET));
+
+/** Starts lab's UDP broker (wireguard-go/udpbroker.go) in the root, in the host's netns; returns its stop (also the undo). */
+async function startBroker(t: Trixie, scope: Cleanup): Promise<() => Promise<void>> {
+  const socket = BROKER_SOCKET;
+  const pid = await lab(t, [
+    'sh',
+    '-c',
+    `/opt/w4n/dist/wireguard-go wireguard4netns-udp-broker -socket ${socket} </dev/null >/dev/null 2>&1 & echo $!`,
+  ]);
+  const stop = async () => {
+    await t.run(['kill', pid.trim()]);
+    for (const deadline = Date.now() + 5000; brokerListens(t) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  };
+  scope.add(stop);
+  for (const deadline = Date.now() + 5000; !brokerListens(t); ) {
+    if (Date.now() > deadline) throw new Error(`the UDP broker did not make ${socket}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return stop;
+}
+
 /** Wall time of one command (the session's nsenter and setpriv included, alike for every kind). */
 async function timed(t: Trixie, args: string[]): Promise<number> {
   const t0 = performance.now();
@@ -105,6 +132,7 @@ export async function podman5(b: Bench, scope: Cleanup): Promise<Podman5Result> 
     ['hook', 5],
     ['plugin', 6],
     ['keep', 7],
+    ['broker', 8],
   ] as const) {
     const c = await b.client(peer, `p5-${key}`, n);
     confs[key] = t.labFile(`${key}.conf`, clientConfig(peer, c.privateKey, c.address));
@@ -116,6 +144,7 @@ export async function podman5(b: Bench, scope: Cleanup): Promise<Podman5Result> 
     input: `[network]\n${line}\n`,
   });
   await podman(t, ['network', 'create', '-d', 'wireguard4netns', '-o', `conf=${confs.plugin}`, NETWORK]);
+  await podman(t, ['network', 'create', '-d', 'wireguard4netns', '-o', `conf=${confs.broker}`, `${NETWORK}b`]);
   const version = (await podman(t, ['--version'])).trim();
 
   // Throughput and CPU per GB, alternated round by round.
@@ -123,28 +152,31 @@ export async function podman5(b: Bench, scope: Cleanup): Promise<Podman5Result> 
     (name: string): Runner =>
     (argv, timeoutMs) =>
       lab(t, ['podman', 'exec', name, ...argv], Math.ceil(timeoutMs / 1000));
-  const names: Record<Key, string> = { hook: `${PREFIX}-p5-hook`, plugin: `${PREFIX}-p5-plugin` };
+  const names = Object.fromEntries(KEYS.map((k) => [k, `${PREFIX}-p5-${k}`])) as Record<Key, string>;
   const networkArgs: Record<Key, string[]> = {
     hook: ['--network', 'none', '--annotation', `${ANNOTATION}=${confs.hook}`],
     plugin: ['--network', NETWORK],
+    broker: ['--network', `${NETWORK}b`],
   };
-  for (const key of ['hook', 'plugin'] as const) {
+  let stopBroker = async () => {};
+  for (const key of KEYS) {
+    // The broker's container starts once the broker listens: its daemon takes its sockets from it.
+    if (key === 'broker') stopBroker = await startBroker(t, scope);
     await podman(t, ['run', '-d', '--name', names[key], ...networkArgs[key], '--rootfs', ROOTFS, 'sleep', '3600']);
   }
-  const daemons: Record<Key, number> = { hook: daemonOf(t, confs.hook), plugin: daemonOf(t, confs.plugin) };
-  const pasta: Record<Key, number[]> = { hook: [], plugin: await pastaPids(t) };
+  const rootlessPasta = await pastaPids(t);
+  const daemons = Object.fromEntries(KEYS.map((k) => [k, daemonOf(t, confs[k])])) as Record<Key, number>;
+  const pasta: Record<Key, number[]> = { hook: [], plugin: rootlessPasta, broker: rootlessPasta };
   const what: Record<Key, string> = {
     hook: 'hook: --network none + annotation; daemon UDP in the host netns',
     plugin: `plugin: --network ${NETWORK}; daemon in the rootless netns, UDP through pasta`,
+    broker: `plugin with the UDP broker: --network ${NETWORK}b; daemon in the rootless netns, UDP sockets from the host netns`,
   };
   const contenders = Object.fromEntries(
-    (['hook', 'plugin'] as const).map((k) => [
-      k,
-      { what: what[k], tcpBps: [] as number[], cpuSecondsPerGB: [] as number[], pastaCpuSecondsPerGB: [] as number[] },
-    ]),
+    KEYS.map((k) => [k, { what: what[k], tcpBps: [] as number[], cpuSecondsPerGB: [] as number[], pastaCpuSecondsPerGB: [] as number[] }]),
   ) as unknown as Podman5Result['contenders'];
   for (let r = 1; r <= b.o.rounds; r++) {
-    for (const key of ['hook', 'plugin'] as const) {
+    for (const key of KEYS) {
       b.check();
       const before = [await cpuSeconds(t, [daemons[key]]), await cpuSeconds(t, pasta[key])];
       const result = await tcp(run(names[key]), PEER_TUN_V4, PORT, b.o.seconds);
@@ -165,7 +197,8 @@ export async function podman5(b: Bench, scope: Cleanup): Promise<Podman5Result> 
     c.medianPastaCpuSecondsPerGB = median(c.pastaCpuSecondsPerGB);
   }
   // One identity, one container: the start runs use the same configs.
-  await podman(t, ['rm', '-f', '-t', '0', names.hook, names.plugin]);
+  await podman(t, ['rm', '-f', '-t', '0', ...Object.values(names)]);
+  await stopBroker(); // the start runs measure the plugin as installed, without one
 
   // Start cost: cold (no container keeps the rootless netns), then warm.
   const startMs = Object.fromEntries(

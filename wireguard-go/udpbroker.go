@@ -104,12 +104,19 @@ func udpSocket(request string) (*os.File, error) {
 	return pc.(*net.UDPConn).File()
 }
 
-// udpFromBroker is conn.ListenUDP for a daemon given -udp-broker PATH.
-func udpFromBroker(path string) func(network string, port int) (*net.UDPConn, error) {
+// udpFromBroker is conn.ListenUDP for a daemon given -udp-broker PATH. A
+// broker that does not answer (gone, its socket left) is no reason to fail:
+// the daemon then listens itself, in its own namespace, and says so.
+func udpFromBroker(path string, logf func(string, ...any)) func(network string, port int) (*net.UDPConn, error) {
 	return func(network string, port int) (*net.UDPConn, error) {
 		c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
 		if err != nil {
-			return nil, fmt.Errorf("UDP broker %s: %w", path, err)
+			logf("wireguard4netns: UDP broker %s: %v; listening in this namespace instead", path, err)
+			pc, err := conn.ListenConfig().ListenPacket(context.Background(), network, ":"+strconv.Itoa(port))
+			if err != nil {
+				return nil, err
+			}
+			return pc.(*net.UDPConn), nil
 		}
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(5 * time.Second))

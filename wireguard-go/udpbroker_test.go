@@ -4,9 +4,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -26,7 +28,7 @@ func TestUDPBroker(t *testing.T) {
 			t.Fatal("the broker did not listen")
 		}
 	}
-	listen := udpFromBroker(path)
+	listen := udpFromBroker(path, t.Logf)
 	v4, err := listen("udp4", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -67,5 +69,15 @@ func TestUDPBroker(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err == nil {
 		t.Error("the broker left its socket")
+	}
+	// Gone, it is no reason to fail: the daemon listens itself.
+	var said string
+	own, err := udpFromBroker(path, func(f string, a ...any) { said = fmt.Sprintf(f, a...) })("udp4", 0)
+	if err != nil {
+		t.Fatalf("without a broker: %v", err)
+	}
+	own.Close()
+	if !strings.Contains(said, "listening in this namespace instead") {
+		t.Errorf("logged %q", said)
 	}
 }

@@ -194,7 +194,7 @@ func wireguard4netnsMain(args []string) int {
 	// use would then be lost to a random port. Up first, listen_port is
 	// bound by IpcSet, which fails if it cannot.
 	if *udpBroker != "" {
-		conn.ListenUDP = udpFromBroker(*udpBroker)
+		conn.ListenUDP = udpFromBroker(*udpBroker, logger.Errorf)
 	}
 	dev := device.NewDevice(tdev, conn.NewDefaultBind(), logger)
 	if err := dev.Up(); err != nil {
