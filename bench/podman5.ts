@@ -14,9 +14,8 @@
 // (podman run --rm ... true), with the rootless network namespace cold
 // (no other container on a netavark network: podman starts and stops
 // pasta for each run) and warm (another container keeps it).
-import { basename, dirname } from 'node:path';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import { LAB_HOME, LAB_HOOKS_DIR, LAB_STATE_BASE, startTrixie, TRIXIE_BUNDLE, type Trixie } from '../test/helpers/trixie.js';
+import { LAB_HOME, LAB_HOOKS_DIR, LAB_STATE_BASE, startBroker, startTrixie, TRIXIE_BUNDLE, type Trixie } from '../test/helpers/trixie.js';
 import { ANNOTATION, type Bench, clientConfig, PEER_TUN_V4, PREFIX } from './context.js';
 import { type Runner, startServer, tcp } from './iperf.js';
 import { gbit, median, ms } from './stats.js';
@@ -91,29 +90,6 @@ async function pastaPids(t: Trixie): Promise<number[]> {
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
-const BROKER_SOCKET = `${LAB_STATE_BASE}-udp.sock`;
-const brokerListens = (t: Trixie) => t.list(dirname(BROKER_SOCKET)).includes(basename(BROKER_SOCKET));
-
-/** Starts lab's UDP broker (wireguard-go/udpbroker.go) in the root, in the host's netns; returns its stop (also the undo). */
-async function startBroker(t: Trixie, scope: Cleanup): Promise<() => Promise<void>> {
-  const socket = BROKER_SOCKET;
-  const pid = await lab(t, [
-    'sh',
-    '-c',
-    `/opt/w4n/dist/wireguard-go wireguard4netns-udp-broker -socket ${socket} </dev/null >/dev/null 2>&1 & echo $!`,
-  ]);
-  const stop = async () => {
-    await t.run(['kill', pid.trim()]);
-    for (const deadline = Date.now() + 5000; brokerListens(t) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
-  };
-  scope.add(stop);
-  for (const deadline = Date.now() + 5000; !brokerListens(t); ) {
-    if (Date.now() > deadline) throw new Error(`the UDP broker did not make ${socket}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return stop;
-}
-
 /** Wall time of one command (the session's nsenter and setpriv included, alike for every kind). */
 async function timed(t: Trixie, args: string[]): Promise<number> {
   const t0 = performance.now();
@@ -161,7 +137,10 @@ export async function podman5(b: Bench, scope: Cleanup): Promise<Podman5Result> 
   let stopBroker = async () => {};
   for (const key of KEYS) {
     // The broker's container starts once the broker listens: its daemon takes its sockets from it.
-    if (key === 'broker') stopBroker = await startBroker(t, scope);
+    if (key === 'broker') {
+      stopBroker = await startBroker(t);
+      scope.add(stopBroker);
+    }
     await podman(t, ['run', '-d', '--name', names[key], ...networkArgs[key], '--rootfs', ROOTFS, 'sleep', '3600']);
   }
   const rootlessPasta = await pastaPids(t);
