@@ -16,6 +16,7 @@ import { ROOT, USER } from '../test/helpers/env.js';
 import { Bench, type Options, type Phase, removeContainers } from './context.js';
 import { machine } from './machine.js';
 import { memory } from './memory.js';
+import { podman5 } from './podman5.js';
 import { hookProber, probeRuns } from './probe.js';
 import { type Results, table, targets } from './report.js';
 import { startCost } from './start.js';
@@ -30,7 +31,7 @@ function options(argv: string[]): Options & { json: string } {
     .option('start-runs', { type: 'number', desc: 'timed container starts per kind' })
     .option('probe-runs', { type: 'number', desc: 'hook probe runs (step times, peak RSS)' })
     .option('tunnels', { type: 'number', desc: 'tunnels at once in the memory phase (1-200)' })
-    .option('only', { choices: ['throughput', 'start', 'memory'] as const, desc: 'run one phase' })
+    .option('only', { choices: ['throughput', 'start', 'memory', 'podman5'] as const, desc: 'run one phase' })
     .option('quick', { type: 'boolean', default: false, desc: 'fewer and shorter runs: a smoke check' })
     .option('json', { type: 'string', default: join(ROOT, 'dist/bench/result.json'), desc: 'where to write the result' })
     .version(false)
@@ -69,12 +70,14 @@ async function run(b: Bench, r: Results): Promise<void> {
   b.cleanup.add(removeContainers);
   await removeContainers(); // an interrupted run's
   if (want('throughput')) r.throughput = await phase(b, (scope) => throughput(b, scope));
-  if (!want('start') && !want('memory')) return;
-  await phase(b, async (scope) => {
-    const probe = await hookProber(b, scope);
-    if (want('start')) r.start = await startCost(b, probe);
-    if (want('memory')) r.memory = await memory(b, scope, r.start?.probes ?? (await probeRuns(probe, b.o.probeRuns)));
-  });
+  if (want('start') || want('memory')) {
+    await phase(b, async (scope) => {
+      const probe = await hookProber(b, scope);
+      if (want('start')) r.start = await startCost(b, probe);
+      if (want('memory')) r.memory = await memory(b, scope, r.start?.probes ?? (await probeRuns(probe, b.o.probeRuns)));
+    });
+  }
+  if (want('podman5')) r.podman5 = await phase(b, (scope) => podman5(b, scope));
 }
 
 async function main(): Promise<void> {

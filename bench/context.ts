@@ -28,7 +28,7 @@ export const ANNOTATION = 'wireguard4netns.conf';
 /** The bench user's folder for configs and probe files. */
 export const USER_DIR = join(HOME, 'wg4ns-test');
 
-export type Phase = 'throughput' | 'start' | 'memory';
+export type Phase = 'throughput' | 'start' | 'memory' | 'podman5';
 
 export interface Options {
   rounds: number;

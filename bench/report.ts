@@ -3,6 +3,7 @@
 import type { Key } from './contenders.js';
 import type { Machine } from './machine.js';
 import type { MemoryResult } from './memory.js';
+import { type Podman5Result, podman5Table } from './podman5.js';
 import type { StartResult } from './start.js';
 import { gbit, mib, ms, ratio, rttMs } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
@@ -15,6 +16,7 @@ export interface Results {
   throughput?: ThroughputResult;
   start?: StartResult;
   memory?: MemoryResult;
+  podman5?: Podman5Result;
 }
 
 export interface Target {
@@ -137,6 +139,7 @@ export function table(r: Results, verdicts: Target[]): string {
     lines.push(row(['start, median of the first 5 / the last 5', `${ms(t.firstStartsMs)} / ${ms(t.lastStartsMs)}`]));
     for (const f of t.failures) lines.push(`- failed: ${f}`);
   }
+  if (r.podman5) lines.push(...podman5Table(r.podman5));
   if (verdicts.length > 0) {
     lines.push('', 'Targets', '');
     lines.push(...head(['target', 'measured', 'goal', 'result']));

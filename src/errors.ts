@@ -43,21 +43,21 @@ export function describe(err: unknown): string {
 
 /**
  * The one error boundary of an executable: exit 0 when done, or print the
- * error as one line and exit 1. Exits explicitly: a DNS lookup that timed
+ * error as one line (say: on stderr, unless told) and exit 1. Exits explicitly: a DNS lookup that timed
  * out cannot be cancelled and would keep the process, and so the container
  * start, waiting.
  */
-export function exitWith(done: Promise<void>): void {
+export function exitWith(done: Promise<void>, say = (message: string) => process.stderr.write(`wireguard4netns: ${message}\n`)): void {
   // Node ends a process whose event loop ran dry with exit code 0, even if
   // its work never finished: that would tell a runtime the tunnel is up.
   process.once('beforeExit', () => {
-    process.stderr.write('wireguard4netns: internal error: the work ended without a result\n');
+    say('internal error: the work ended without a result');
     process.exit(1);
   });
   done.then(
     () => process.exit(0),
     (err: unknown) => {
-      process.stderr.write(`wireguard4netns: ${describe(err)}\n`);
+      say(describe(err));
       process.exit(1);
     },
   );

@@ -38,6 +38,16 @@ export function runtimeBase(uid = hostUid()): string {
   return join(home || `/nonexistent-home-of-uid-${uid}`, '.local/state/wireguard4netns');
 }
 
+/** The lock of a WireGuard identity (its public key) that one tunnel at a time may hold (wireguard-go/identity.go). */
+export function identityLockDir(publicKey: Buffer, base = runtimeBase()): string {
+  return join(base, `identity-${publicKey.toString('hex')}`);
+}
+
+/** The UDP broker's socket (wireguard-go/udpbroker.go), beside the tunnel folders' base. */
+export function udpBrokerSocket(base = runtimeBase()): string {
+  return `${base}-udp.sock`;
+}
+
 /** One folder per tunnel: the namespace's inode and the interface name. */
 export function tunnelDir(netnsInode: number, iface: string, base = runtimeBase()): string {
   return join(base, `${netnsInode}-${iface}`);

@@ -152,7 +152,8 @@ func isDaemon(pid int) bool {
 	return err == nil && strings.Contains(string(cmdline), "\x00wireguard4netns\x00")
 }
 
-var tunnelName = regexp.MustCompile(`^\d+-[^/]+$`)
+// A tunnel folder, or an identity lock (identity.go).
+var tunnelName = regexp.MustCompile(`^(\d+-[^/]+|identity-[0-9a-f]+)$`)
 
 // sweep removes the tunnel folders under base that no daemon holds, and
 // returns them. A folder being set up or served is locked, so it is never

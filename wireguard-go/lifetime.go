@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -62,4 +63,22 @@ func processInNetns(ino uint64) int {
 		}
 	}
 	return 0
+}
+
+// awaitFirstProcess returns the first process seen in the network namespace
+// ino, polling /proc until grace has passed (then 0). For a namespace no
+// process is in yet: netavark runs a network plugin's setup before the
+// container's process exists, so there is no pid to watch, and nothing
+// tells when one enters. Once one has, awaitNetnsEmpty takes over; if none
+// comes (podman was killed before it started the container), the daemon
+// ends at the bound instead of living on with the namespace.
+func awaitFirstProcess(ino uint64, grace time.Duration) int {
+	for deadline := time.Now().Add(grace); ; time.Sleep(50 * time.Millisecond) {
+		if pid := processInNetns(ino); pid > 0 {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			return 0
+		}
+	}
 }

@@ -45,6 +45,20 @@ func sleeper(t *testing.T, cloneflags uintptr, prefix ...string) *exec.Cmd {
 	return cmd
 }
 
+// sleeperInNetns starts a sleeper in a new network namespace, for tests
+// that then enter it with nsenter; returns it, its namespace's path and
+// inode.
+func sleeperInNetns(t *testing.T) (*exec.Cmd, string, uint64) {
+	t.Helper()
+	needRoot(t)
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		t.Skip("needs nsenter (util-linux)")
+	}
+	cmd := sleeper(t, unix.CLONE_NEWNET)
+	ns := fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid)
+	return cmd, ns, netnsOf(t, ns)
+}
+
 // awaitDone tells whether done closes within d.
 func awaitDone(done chan struct{}, d time.Duration) bool {
 	select {
@@ -123,13 +137,7 @@ func TestAwaitExit(t *testing.T) {
 // awaitNetnsEmpty outlives the watched process while another process is
 // in its namespace (the next container of a pod), and returns after both.
 func TestAwaitNetnsEmpty(t *testing.T) {
-	needRoot(t)
-	if _, err := exec.LookPath("nsenter"); err != nil {
-		t.Skip("needs nsenter (util-linux)")
-	}
-	first := sleeper(t, unix.CLONE_NEWNET)
-	ns := fmt.Sprintf("/proc/%d/ns/net", first.Process.Pid)
-	ino := netnsOf(t, ns)
+	first, ns, ino := sleeperInNetns(t)
 	second := sleeper(t, 0, "nsenter", "--net="+ns)
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
 		var st unix.Stat_t
@@ -149,5 +157,29 @@ func TestAwaitNetnsEmpty(t *testing.T) {
 	second.Process.Kill()
 	if !awaitDone(done, 5*time.Second) {
 		t.Fatal("did not return once the namespace was empty")
+	}
+}
+
+// awaitFirstProcess finds a process that enters a namespace after it began
+// to look, and gives up at its bound on a namespace no process enters.
+func TestAwaitFirstProcess(t *testing.T) {
+	first, ns, ino := sleeperInNetns(t)
+	holder, err := os.Open(ns) // the namespace outlives its process, as a bind mount keeps it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	first.Process.Kill()
+	first.Wait()
+	start := time.Now()
+	if got := awaitFirstProcess(ino, 200*time.Millisecond); got != 0 || time.Since(start) < 200*time.Millisecond {
+		t.Errorf("an empty namespace: %d after %v", got, time.Since(start))
+	}
+	found := make(chan int, 1)
+	go func() { found <- awaitFirstProcess(ino, 5*time.Second) }()
+	time.Sleep(100 * time.Millisecond)
+	second := sleeper(t, 0, "nsenter", fmt.Sprintf("--net=/proc/%d/fd/%d", os.Getpid(), holder.Fd()))
+	if got := <-found; got != second.Process.Pid {
+		t.Errorf("found %d, want the process that entered, %d", got, second.Process.Pid)
 	}
 }

@@ -51,7 +51,8 @@ import (
 //   - every -reresolve-interval, it re-resolves the hosts of -reresolve
 //     peers that had no handshake for a while (see reresolve.go).
 //   - it exits when no process is left in the target namespace (when
-//     -watch-pid is given), on SIGTERM/SIGINT, or when its socket is
+//     -watch-pid is given; with -await-process, once a first process has
+//     come, or when none came in time), on SIGTERM/SIGINT, or when its socket is
 //     deleted, and removes <dir> on the way out. Killed, it leaves <dir>
 //     unlocked, for the next start or the sweep (poststop) to remove.
 func wireguard4netnsMain(args []string) int {
@@ -68,6 +69,9 @@ func wireguard4netnsMain(args []string) int {
 	joinTimeout := flags.Duration("join-timeout", 5*time.Second, "how long to wait for another start of the same tunnel to finish")
 	socketDir := flags.String("socket-dir", "", "directory of the UAPI socket <interface>.sock (default: -dir); deleting the socket ends the daemon")
 	noLink := flags.Bool("no-link", false, "leave the link state, addresses and routes to the caller")
+	awaitProcess := flags.Duration("await-process", 0, "without -watch-pid: wait this long for a first process in the namespace, then live as long as its processes (netavark's setup comes before the container's)")
+	identityLock := flags.String("identity-lock", "", "a folder whose lock this daemon holds for life: refused if another daemon holds it (identity.go)")
+	udpBroker := flags.String("udp-broker", "", "take the UDP sockets from the broker on this Unix socket, made in its network namespace (udpbroker.go)")
 	var addresses, routes prefixFlag
 	flags.Var(&addresses, "address", "CIDR: an address of the interface (repeatable)")
 	flags.Var(&routes, "route", "CIDR: a route through the interface (repeatable)")
@@ -142,6 +146,13 @@ func wireguard4netnsMain(args []string) int {
 		os.RemoveAll(*dir)
 		return 1
 	}
+	if *identityLock != "" {
+		release, err := claimIdentity(*identityLock, *dir)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer release()
+	}
 
 	// Create the TUN inside the target network namespace, with its link up,
 	// addresses and routes, from a thread in that namespace.
@@ -182,6 +193,9 @@ func wireguard4netnsMain(args []string) int {
 	// listener would bring the device up concurrently, and a ListenPort in
 	// use would then be lost to a random port. Up first, listen_port is
 	// bound by IpcSet, which fails if it cannot.
+	if *udpBroker != "" {
+		conn.ListenUDP = udpFromBroker(*udpBroker, logger.Errorf)
+	}
 	dev := device.NewDevice(tdev, conn.NewDefaultBind(), logger)
 	if err := dev.Up(); err != nil {
 		dev.Close()
@@ -252,9 +266,13 @@ func wireguard4netnsMain(args []string) int {
 
 	// Live as long as the namespace's processes, or until told to stop.
 	emptied := make(chan struct{})
-	if *watchPid > 0 {
+	if *watchPid > 0 || *awaitProcess > 0 {
 		go func() {
-			awaitNetnsEmpty(*watchPid, ino)
+			pid := *watchPid
+			if pid == 0 {
+				pid = awaitFirstProcess(ino, *awaitProcess)
+			}
+			awaitNetnsEmpty(pid, ino)
 			close(emptied)
 		}()
 	}

@@ -11,7 +11,7 @@ import { sweep } from '../tunnel/daemon.js';
 import { awaitOwnNamespace, resolveTarget } from '../tunnel/namespaces.js';
 import { reload } from '../tunnel/reload.js';
 import { down, findTunnel, up } from '../tunnel/up.js';
-import { defaultHooksDir, installHook } from './install.js';
+import { defaultHooksDir, defaultPluginDir, installHook, installPlugin } from './install.js';
 import { status } from './status.js';
 
 declare const VERSION: string;
@@ -109,11 +109,18 @@ export async function runCli(argv: string[]): Promise<void> {
     )
     .command(
       'install',
-      'write the OCI hook JSON that makes podman run wireguard4netns',
-      (y) => y.option('hooks-dir', { type: 'string', default: defaultHooksDir(), describe: 'directory podman reads hooks from' }),
+      'write the OCI hook JSON that makes podman run wireguard4netns, and the netavark plugin for "podman network create -d wireguard4netns"',
+      (y) =>
+        y
+          .option('hooks-dir', { type: 'string', default: defaultHooksDir(), describe: 'directory podman reads hooks from' })
+          .option('plugin-dir', {
+            type: 'string',
+            default: defaultPluginDir(),
+            describe: 'directory netavark (podman 5) reads plugins from',
+          }),
       (a) => {
-        const { file, advice } = installHook(a['hooks-dir']);
-        console.log(`wrote ${file}; ${advice}`);
+        for (const { file, advice } of [installHook(a['hooks-dir']), installPlugin(a['plugin-dir'])])
+          console.log(`wrote ${file}; ${advice}`);
       },
     )
     .command('genkey', 'print a new private key (as "wg genkey")', {}, () => console.log(generatePrivateKey().toString('base64')))

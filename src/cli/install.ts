@@ -1,11 +1,13 @@
 // "wireguard4netns install": the OCI hook JSON (oci-hooks.d/), pointing at
-// this installation, in a hooks directory podman reads.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// this installation, in a hooks directory podman reads; and the netavark
+// plugin (src/netavark/), in a plugin directory podman 5 reads.
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import template from '../../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
 import poststopTemplate from '../../oci-hooks.d/wireguard4netns-poststop.json' with { type: 'json' };
 import { describe } from '../errors.js';
+import { DRIVER } from '../netavark/api.js';
 import { distDir, systemTool, wireguardGo } from '../tools.js';
 
 export function defaultHooksDir(): string {
@@ -19,6 +21,8 @@ function containersConf(): string {
 
 /** The bundle the hook JSON runs: the hook alone, without the command line's code (see hooks/main.ts). */
 const HOOK_BUNDLE = 'wireguard4netns-hook';
+/** The netavark plugin's bundle (src/netavark/main.ts). */
+const PLUGIN_BUNDLE = 'wireguard4netns-netavark';
 
 /** The hook runs under prlimit --core=0: it holds key material, and Node cannot set rlimits itself. */
 export function hookJson(prlimitPath: string, nodePath: string, hookBundlePath: string): string {
@@ -35,8 +39,9 @@ export function poststopJson(wireguardGoPath: string): string {
   return `${JSON.stringify({ ...poststopTemplate, hook: { ...poststopTemplate.hook, path: wireguardGoPath } }, null, 2)}\n`;
 }
 
-function writeAtomically(file: string, text: string): void {
+function writeAtomically(file: string, text: string, mode = 0o644): void {
   writeFileSync(`${file}.tmp`, text);
+  chmodSync(`${file}.tmp`, mode);
   renameSync(`${file}.tmp`, file);
 }
 
@@ -57,5 +62,29 @@ export function installHook(dir: string): { file: string; advice: string } {
   const advice = readByDefault
     ? 'podman reads this directory by default'
     : `podman reads it with "podman --hooks-dir ${dir} run ..." or with hooks_dir = ["${dir}"] under [engine] in ${containersConf()}`;
+  return { file, advice };
+}
+
+/** podman's default netavark_plugin_dirs (containers.conf(5)): root's install goes into the first. */
+const DEFAULT_PLUGIN_DIRS = ['/usr/local/libexec/netavark', '/usr/libexec/netavark', '/usr/local/lib/netavark', '/usr/lib/netavark'];
+
+export function defaultPluginDir(): string {
+  return process.geteuid!() === 0 ? DEFAULT_PLUGIN_DIRS[0] : join(homedir(), '.local/libexec/netavark');
+}
+
+/** The plugin, named as the driver: the bundle under prlimit --core=0 (it reads the config's private key), with absolute paths. */
+export function pluginScript(prlimitPath: string, nodePath: string, bundlePath: string): string {
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  return `#!/bin/sh\n# netavark plugin "${DRIVER}", written by "wireguard4netns install"\nexec ${[prlimitPath, '--core=0', '--', nodePath, bundlePath].map(q).join(' ')} "$@"\n`;
+}
+
+/** Writes DIR/wireguard4netns, the netavark plugin; returns its path and how podman is made to read DIR. */
+export function installPlugin(dir: string): { file: string; advice: string } {
+  const file = join(dir, DRIVER);
+  mkdirSync(dir, { recursive: true });
+  writeAtomically(file, pluginScript(systemTool('prlimit'), process.execPath, join(distDir(), PLUGIN_BUNDLE)), 0o755);
+  const advice = DEFAULT_PLUGIN_DIRS.includes(resolve(dir))
+    ? 'podman 5 reads this directory by default'
+    : `podman 5 reads it with netavark_plugin_dirs = ["${dir}"] under [network] in ${containersConf()}`;
   return { file, advice };
 }

@@ -180,7 +180,8 @@ function readTunnel(dir: string): TunnelStatus {
     iface: state?.iface ?? name.slice(dash + 1),
     netns: state ? netnsPath(state) : null,
     netnsInode,
-    containers: liveContainers(dir, netnsInode).map((c) => c.id),
+    // A podman network's tunnel serves the container its plugin set it up for.
+    containers: state?.network ? [state.network.containerId] : liveContainers(dir, netnsInode).map((c) => c.id),
     daemonPid: state?.daemonPid ?? null,
     daemon: state ? 'running' : 'no-state',
     error: null,

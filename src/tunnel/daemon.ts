@@ -39,6 +39,12 @@ export interface DaemonOptions {
   socketDir?: string;
   /** the caller sets the link up, its addresses and routes: link is only its MTU */
   linkByCaller?: boolean;
+  /** no pid to watch: how long to wait for a first process in the namespace (a Go duration) */
+  awaitProcess?: string;
+  /** a folder whose lock the daemon holds for life; refused when another holds it */
+  identityLock?: string;
+  /** the Unix socket of a UDP broker: the daemon's UDP sockets come from its network namespace */
+  udpBroker?: string;
 }
 
 /** Adds a line of ours to the tunnel's log, beside the daemon's (best effort: the log is not what matters). */
@@ -101,6 +107,9 @@ export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
   if (o.verbose) args.push('-verbose');
   if (o.socketDir) args.push('-socket-dir', o.socketDir);
   if (o.linkByCaller) args.push('-no-link');
+  if (o.awaitProcess) args.push('-await-process', o.awaitProcess);
+  if (o.identityLock) args.push('-identity-lock', o.identityLock);
+  if (o.udpBroker) args.push('-udp-broker', o.udpBroker);
   for (const r of o.reresolve ?? []) args.push('-reresolve', r);
   args.push('-state', JSON.stringify(o.state), '-join-timeout', `${JOIN_TIMEOUT_MS}ms`);
   // The daemon gets no environment: what tests override is an argument.

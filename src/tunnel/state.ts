@@ -26,7 +26,15 @@ export interface TunnelState {
   socket?: string;
   /** the caller sets the link up, its addresses and routes (the original's command line): reload leaves them */
   linkByCaller?: boolean;
+  /** the podman network and container it serves (the netavark plugin, src/netavark/) */
+  network?: NetworkEntry;
   created: number;
+}
+
+export interface NetworkEntry {
+  name: string;
+  containerId: string;
+  containerName: string;
 }
 
 /** A container using a tunnel: its init process, and where its DNS went. */

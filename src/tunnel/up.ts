@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import { formatCidr, isIPAddress } from '../cidr.js';
 import type { Config } from '../config/validate.js';
 import { Failure, step } from '../errors.js';
-import { tunnelDir } from '../paths.js';
+import { identityLockDir, tunnelDir } from '../paths.js';
 import { Cleanup } from './cleanup.js';
 import { appendLog, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
 import { appliedOf } from './link.js';
 import type { Target } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
-import { liveContainers, processStart, readState, registerContainer, socketOf, type TunnelState } from './state.js';
+import { liveContainers, type NetworkEntry, processStart, readState, registerContainer, socketOf, type TunnelState } from './state.js';
 import { stopHereForTests } from './teststop.js';
 import { encodeConfig } from './uapi.js';
 import { awaitHandshake } from './wait.js';
@@ -38,6 +38,14 @@ export interface UpOptions {
   socketDir?: string;
   /** the caller sets the link up, its addresses and routes, and DNS (the original's command line) */
   linkByCaller?: boolean;
+  /** no pid to watch (a network plugin's setup): wait this long (a Go duration) for the namespace's first process */
+  awaitProcess?: string;
+  /** one namespace per WireGuard key: the daemon holds the key's identity lock */
+  exclusive?: boolean;
+  /** the podman network and container, for state.json */
+  network?: NetworkEntry;
+  /** a UDP broker's socket: the daemon sends from the broker's network namespace */
+  udpBroker?: string;
 }
 
 export interface UpResult {
@@ -130,6 +138,7 @@ async function serve(
     reresolve,
     ...(o.socketDir ? { socket: join(o.socketDir, `${o.iface}.sock`) } : {}),
     ...(o.linkByCaller ? { linkByCaller: true } : {}),
+    ...(o.network ? { network: o.network } : {}),
     created: Math.floor(Date.now() / 1000),
   };
   stopHereForTests('spawn');
@@ -145,6 +154,9 @@ async function serve(
         verbose: o.verbose,
         socketDir: o.socketDir,
         linkByCaller: o.linkByCaller,
+        awaitProcess: o.awaitProcess,
+        identityLock: o.exclusive ? identityLockDir(config.publicKey) : undefined,
+        udpBroker: o.udpBroker,
       }),
     ),
   );

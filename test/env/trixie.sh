@@ -15,6 +15,7 @@
 #   /usr/local/bin/as-lab CMD...  runs CMD as lab, with a clean environment,
 #   /etc/containers/containers.conf: cgroupfs, events_logger file, crun,
 #   /srv/w4n-rootfs: a busybox-static rootfs for `podman run --rootfs`,
+#   /srv/w4n-iperf-rootfs: the same with iperf3 and its libraries (npm run bench),
 #   /opt/w4n/dist: where trixie-enter.sh binds the checkout's dist/.
 #
 # Environment overrides:
@@ -32,7 +33,7 @@ LAB_UID=2000
 LAB_SUBID=2000000
 PACKAGES=(podman crun runc netavark passt uidmap nodejs iproute2 busybox-static
   wireguard-tools util-linux procps ca-certificates fuse-overlayfs conmon
-  catatonit aardvark-dns containerd containernetworking-plugins rootlesskit slirp4netns)
+  catatonit aardvark-dns containerd containernetworking-plugins rootlesskit slirp4netns iperf3)
 
 step() { printf 'trixie: %s\n' "$*"; }
 die() { printf 'trixie: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -175,8 +176,21 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$RF/etc/group"
 ln -s /proc/mounts "$RF/etc/mtab"
 step "rootfs /srv/w4n-rootfs ($(ls "$RF/bin" | wc -l) applets)"
 
-# Mount points for trixie-enter.sh.
-mkdir -p "$R/opt/w4n/dist" "$R/.oldroot"
+# The bench's: the same, plus iperf3 and the libraries it loads.
+IRF=$R/srv/w4n-iperf-rootfs
+cp -a "$RF" "$IRF"
+cp "$R/usr/bin/iperf3" "$IRF/bin/iperf3"
+# libgcc_s: glibc loads it when a thread is cancelled (iperf3 ends its threads so).
+for lib in $(chroot "$R" ldd /usr/bin/iperf3 | grep -o '/[^ ]*') $(cd "$R" && ls -d usr/lib/*/libgcc_s.so.1 | sed "s|^|/|"); do
+  mkdir -p "$IRF$(dirname "$lib")"
+  cp -L "$R$lib" "$IRF$lib"
+done
+chroot "$IRF" /bin/iperf3 --version >/dev/null || die "iperf3 does not run in /srv/w4n-iperf-rootfs"
+step "rootfs /srv/w4n-iperf-rootfs (busybox, iperf3)"
+
+# Mount points for trixie-enter.sh, and for a test's tmpfs over the
+# directory rootful configs must be in (the hook's read policy).
+mkdir -p "$R/opt/w4n/dist" "$R/.oldroot" "$R/etc/wireguard4netns"
 echo "$STAMP" >"$R/.w4n-stamp"
 
 # ---------------------------------------------------------------- check

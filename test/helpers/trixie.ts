@@ -5,7 +5,7 @@
 // and lab's home are its own tmpfs, and ending it kills everything started
 // inside. The checkout's dist/ is at /opt/w4n/dist inside.
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ROOT } from './env.js';
 
@@ -114,4 +114,38 @@ export async function startTrixie(): Promise<Trixie> {
       clearTimeout(timer);
     },
   };
+}
+
+/** lab's UDP broker socket (wireguard-go/udpbroker.go), where the plugin looks for it. */
+export const LAB_BROKER_SOCKET = `${LAB_STATE_BASE}-udp.sock`;
+
+export const brokerListens = (t: Trixie) => t.list(dirname(LAB_BROKER_SOCKET)).includes(basename(LAB_BROKER_SOCKET));
+
+/**
+ * Starts lab's UDP broker in the root (in the host's network namespace, as
+ * a user service would run it) and waits until it listens; returns its stop,
+ * which waits until it has removed its socket.
+ */
+export async function startBroker(t: Trixie): Promise<() => Promise<void>> {
+  const bin = '/opt/w4n/dist/wireguard-go';
+  const r = await t.run([
+    'sh',
+    '-c',
+    `${bin} wireguard4netns-udp-broker -socket ${LAB_BROKER_SOCKET} </dev/null >/dev/null 2>&1 & echo $!`,
+  ]);
+  if (r.exitCode !== 0) throw new Error(`the UDP broker did not start: ${r.stderr}`);
+  const until = async (done: () => boolean, what: string) => {
+    for (const deadline = Date.now() + 5000; !done(); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error(`the UDP broker: ${what} within 5 s`);
+    }
+  };
+  const stop = async () => {
+    await t.run(['kill', r.stdout.trim()]);
+    await until(() => !brokerListens(t), `did not remove ${LAB_BROKER_SOCKET}`);
+  };
+  await until(() => brokerListens(t), `no ${LAB_BROKER_SOCKET}`).catch(async (err) => {
+    await stop().catch(() => undefined);
+    throw err;
+  });
+  return stop;
 }

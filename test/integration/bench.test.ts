@@ -39,6 +39,13 @@ test('should measure every contender and phase, and leave nothing behind', async
     assert.is(json.memory!.tunnels.working, json.memory!.tunnels.count);
     assert.ok(json.memory!.idleDaemon.rssKb > 0);
     assert.is(json.targets.length, 6);
+    for (const [key, c] of Object.entries(json.podman5!.contenders)) {
+      assert.ok(c.medianBps > 0 && c.medianCpuSecondsPerGB > 0, `podman 5 ${key}: ${JSON.stringify(c)}`);
+    }
+    assert.ok(
+      json.podman5!.startMedianMs.pluginCold > json.podman5!.startMedianMs.none,
+      'a start on the plugin network takes longer than none',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

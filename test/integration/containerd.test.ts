@@ -100,7 +100,15 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     ctx.containerd = await startContainerd({ rootless: mode === 'rootless' });
     ctx.trixie = ctx.containerd.trixie;
     // Hook JSON whose paths are valid inside the root, in the dir the plugin reads.
-    const install = await owner(ctx, ['node', TRIXIE_BUNDLE, 'install', '--hooks-dir', ctx.containerd.hooksDir]);
+    const install = await owner(ctx, [
+      'node',
+      TRIXIE_BUNDLE,
+      'install',
+      '--hooks-dir',
+      ctx.containerd.hooksDir,
+      '--plugin-dir',
+      `${ctx.containerd.hooksDir}.netavark`,
+    ]);
     if (install.exitCode !== 0) throw new Error(`install in the trixie root failed: ${install.stderr}`);
   });
 

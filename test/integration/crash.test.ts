@@ -209,7 +209,8 @@ test('should keep a verbose daemon flooded with junk under its log bound', async
 test('should leave nothing when the runtime kills the hook at its timeout', async (ctx) => {
   const hooksDir = join(HOOKS_DIR, '..', 'hooks-timeout.d');
   await asUser(['mkdir', '-p', hooksDir]);
-  await asUser([process.execPath, join(ROOT, 'dist/wireguard4netns'), 'install', '--hooks-dir', hooksDir]);
+  const pluginDir = join(HOOKS_DIR, '..', 'netavark-timeout');
+  await asUser([process.execPath, join(ROOT, 'dist/wireguard4netns'), 'install', '--hooks-dir', hooksDir, '--plugin-dir', pluginDir]);
   const json = join(hooksDir, 'wireguard4netns.json');
   writeFileSync(json, readFileSync(json, 'utf8').replace('"timeout": 60', '"timeout": 2'));
   const r = await asUser(

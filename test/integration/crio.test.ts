@@ -68,7 +68,8 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     ctx.undo.push(() => rmSync(hooks, { recursive: true, force: true }));
     ctx.peer = await startPeer(peerName, peerIndex);
     ctx.undo.push(() => ctx.peer.down());
-    const install = [process.execPath, BUNDLE, 'install', '--hooks-dir', hooks];
+    ctx.undo.push(() => rmSync(`${hooks}.netavark`, { recursive: true, force: true }));
+    const install = [process.execPath, BUNDLE, 'install', '--hooks-dir', hooks, '--plugin-dir', `${hooks}.netavark`];
     if (mode === 'rootful') {
       ctx.owner = ROOT_USER;
       const r = await execa(install[0], install.slice(1), { reject: false });

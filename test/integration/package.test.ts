@@ -136,6 +136,7 @@ test('should pack the bundle, the wireguard-go build inputs and the notices, and
       'dist/wireguard4netns',
       'dist/wireguard4netns-hook',
       'dist/wireguard4netns-hook.js',
+      'dist/wireguard4netns-netavark',
       'wireguard-go.patch',
     ].map((f) => `package/${f}`),
     'package/python/pyproject.toml',
@@ -347,7 +348,10 @@ test('should install without Go or the prebuilt package, say what to install, an
   const cmd = join(prefix, 'bin/wireguard4netns');
   const advice = `wireguard-go not found at ${wg}, and @wireguard4netns/${HERE} is not installed; install Go (https://go.dev/dl) and run "npm rebuild -g wireguard4netns"`;
   const hooks = join(ctx.tmp, 'hooks');
-  const inst = await execa(cmd, ['install', '--hooks-dir', hooks], { reject: false, env: NO_GO });
+  const inst = await execa(cmd, ['install', '--hooks-dir', hooks, '--plugin-dir', join(ctx.tmp, 'netavark')], {
+    reject: false,
+    env: NO_GO,
+  });
   assert.is(inst.exitCode, 0, inst.stderr);
   const hookBundle = join(installed(prefix), 'dist/wireguard4netns-hook');
   assert.match(

@@ -1,11 +1,12 @@
 // The hook under podman 5.4 (Debian 13), next to the host's podman 4.3:
 // rootless podman in the trixie root of test/env/trixie.sh runs the hook
-// JSON that `wireguard4netns install` writes there, under crun and runc.
+// JSON that `wireguard4netns install` writes there, under crun and runc;
+// and rootful podman 5 runs it once, with a config in /etc/wireguard4netns.
 // The peer runs on the host (the root shares the host's network), and
 // after every case no daemon and no tunnel folder is left in the root.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { assertFetchedBoth, FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 import {
   LAB_DIR,
@@ -19,7 +20,7 @@ import {
   type Trixie,
 } from '../helpers/trixie.js';
 
-const test = suite<{ peer: Peer; trixie: Trixie }>('rootless podman 5 (Debian 13) with the hook');
+const test = suite<{ peer: Peer; trixie: Trixie }>('podman 5 (Debian 13) with the hook: rootless, and rootful');
 const ANNOTATION = 'wireguard4netns.conf';
 const RUNTIMES = ['crun', 'runc'];
 
@@ -44,14 +45,14 @@ async function daemons(t: Trixie): Promise<string[]> {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-/** Waits (bounded) until no daemon and no tunnel folder is left in the root, then asserts it. */
-async function assertNothingLeft(t: Trixie, what: string, timeoutMs = 5000): Promise<void> {
+/** Waits (bounded) until no daemon and no tunnel folder (in base: lab's, or root's) is left in the root, then asserts it. */
+async function assertNothingLeft(t: Trixie, what: string, timeoutMs = 5000, base = LAB_STATE_BASE): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && ((await daemons(t)).length > 0 || t.list(LAB_STATE_BASE).length > 0)) {
+  while (Date.now() < deadline && ((await daemons(t)).length > 0 || t.list(base).length > 0)) {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(await daemons(t), [], `${what}: daemons left`);
-  assert.equal(t.list(LAB_STATE_BASE), [], `${what}: tunnel folders left in ${LAB_STATE_BASE}`);
+  assert.equal(t.list(base), [], `${what}: tunnel folders left in ${base}`);
 }
 
 test('should install hook JSON whose paths are valid inside the root', async (ctx) => {
@@ -216,5 +217,47 @@ for (const runtime of RUNTIMES) {
     await assertNothingLeft(ctx.trixie, 'after a refused container', 0);
   });
 }
+
+test('should start a rootful container with wg0 reaching the backend over IPv4 and IPv6, and leave nothing', async (ctx) => {
+  // Root's configs must be in /etc/wireguard4netns: a tmpfs of this session
+  // over it, and podman's storage in the session's tmpfs, keep the cached root as built.
+  const dir = '/tmp/w4n-rootful-hook';
+  const prep = await ctx.trixie.run(
+    [
+      'sh',
+      '-c',
+      `set -e; mount -t tmpfs -o mode=0755 tmpfs /etc/wireguard4netns
+       (umask 077; cat > /etc/wireguard4netns/edge.conf)
+       node ${TRIXIE_BUNDLE} install --hooks-dir ${dir}/hooks.d --plugin-dir ${dir}/netavark >/dev/null`,
+    ],
+    { user: 'root', input: ctx.peer.config() },
+  );
+  assert.is(prep.exitCode, 0, prep.stderr);
+  const r = await ctx.trixie.run(
+    [
+      'podman',
+      '--root',
+      `${dir}/storage`,
+      '--runroot',
+      '/run/w4n-rootful-hook',
+      '--hooks-dir',
+      `${dir}/hooks.d`,
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--annotation',
+      `${ANNOTATION}=/etc/wireguard4netns/edge.conf`,
+      '--rootfs',
+      TRIXIE_ROOTFS,
+      'sh',
+      '-c',
+      FETCH_BOTH,
+    ],
+    { user: 'root' },
+  );
+  assertFetchedBoth(r, 'rootful podman 5');
+  await assertNothingLeft(ctx.trixie, 'after a rootful podman run --rm', 5000, '/run/wireguard4netns');
+});
 
 test.run();

@@ -53,7 +53,10 @@ async function removeOurContainers(hooks: string): Promise<void> {
 setup(test, async (ctx) => {
   await cleanSlate(ROOT_USER);
   ctx.hooks = mkdtempSync('/run/w4nb-rootful-hooks-');
-  const install = await execa(process.execPath, [BUNDLE, 'install', '--hooks-dir', ctx.hooks], { reject: false });
+  // The netavark plugin beside the hooks, not in the host's /usr/local/libexec/netavark.
+  const install = await execa(process.execPath, [BUNDLE, 'install', '--hooks-dir', ctx.hooks, '--plugin-dir', `${ctx.hooks}.netavark`], {
+    reject: false,
+  });
   if (install.exitCode !== 0) throw new Error(`install failed: ${install.stderr}`);
   ctx.installed = install.stdout;
   await removeOurContainers(ctx.hooks);
@@ -66,14 +69,15 @@ setup(test, async (ctx) => {
 test.after(async (ctx) => {
   if (ctx.hooks) await removeOurContainers(ctx.hooks);
   rmSync(CONF, { force: true });
-  for (const dir of [ctx.hooks, ctx.outside]) if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [ctx.hooks, ctx.hooks && `${ctx.hooks}.netavark`, ctx.outside]) if (dir) rmSync(dir, { recursive: true, force: true });
   await ctx.peer?.down();
 });
 
 test('should tell root where its podman reads hooks_dir from', (ctx) => {
   assert.is(
     ctx.installed,
-    `wrote ${ctx.hooks}/wireguard4netns.json; podman reads it with "podman --hooks-dir ${ctx.hooks} run ..." or with hooks_dir = ["${ctx.hooks}"] under [engine] in /etc/containers/containers.conf`,
+    `wrote ${ctx.hooks}/wireguard4netns.json; podman reads it with "podman --hooks-dir ${ctx.hooks} run ..." or with hooks_dir = ["${ctx.hooks}"] under [engine] in /etc/containers/containers.conf
+wrote ${ctx.hooks}.netavark/wireguard4netns; podman 5 reads it with netavark_plugin_dirs = ["${ctx.hooks}.netavark"] under [network] in /etc/containers/containers.conf`,
   );
 });
 

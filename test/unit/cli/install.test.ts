@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hookJson, poststopJson } from '../../../src/cli/install.js';
+import { hookJson, pluginScript, poststopJson } from '../../../src/cli/install.js';
 
 const json = suite('hookJson, poststopJson');
 
@@ -27,3 +27,17 @@ json('should run our wireguard-go sweep at poststop, for the same annotation', (
 });
 
 json.run();
+
+const plugin = suite('pluginScript');
+
+plugin('should exec the plugin bundle under prlimit --core=0 with its arguments, every path quoted', () => {
+  assert.is(
+    pluginScript('/usr/bin/prlimit', '/usr/bin/node', "/opt/it's/dist/wireguard4netns-netavark"),
+    `#!/bin/sh
+# netavark plugin "wireguard4netns", written by "wireguard4netns install"
+exec '/usr/bin/prlimit' '--core=0' '--' '/usr/bin/node' '/opt/it'\\''s/dist/wireguard4netns-netavark' "$@"
+`,
+  );
+});
+
+plugin.run();
