@@ -27,6 +27,8 @@ export interface TunnelState {
   /** the caller sets the link up, its addresses and routes (the original's command line): reload leaves them */
   linkByCaller?: boolean;
   created: number;
+  /** added by the daemon when the kernel capped its UDP buffers: which sysctl to raise (wireguard-go/udpbuffers.go) */
+  udpBufferNotice?: string;
 }
 
 /** A container using a tunnel: its init process, and where its DNS went. */
