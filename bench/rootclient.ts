@@ -16,6 +16,8 @@ const IFACE = 'wgc';
 
 export interface RootClient {
   netns: string;
+  /** the wireguard-go process (ip netns exec, unshare and sh each exec the next) */
+  pid: number;
   /** argv that runs cmd inside the client's netns */
   exec(cmd: string[]): string[];
 }
@@ -94,5 +96,5 @@ export async function startRootClient(
   await sh(['ip', '-n', netns, 'route', 'add', TUNNEL_NET, 'dev', IFACE]);
   const exec = (cmd: string[]) => ['ip', 'netns', 'exec', netns, ...cmd];
   await sh(exec(['busybox', 'ping', '-c', '1', '-W', '5', PEER_TUN_V4]), { timeout: 10_000 });
-  return { netns, exec };
+  return { netns, exec, pid: daemon.pid! };
 }
