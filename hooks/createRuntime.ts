@@ -12,17 +12,16 @@ import { resolvConfPath } from '../src/tunnel/resolvconf.js';
 import { up } from '../src/tunnel/up.js';
 
 export async function createRuntime(state: OciState, ours: Annotations & { config: string }): Promise<void> {
+  // Read and check everything before touching anything. A "container:PATH"
+  // config is the container's own file (a Secret volume), reached through
+  // its mounts; a host path must pass the hook's read policy.
+  const inside = inContainerPath(ours.config);
+  const config = inside ? loadContainerConfig(readBundleSpec(state.bundle), inside) : loadConfig(ours.config, hookReadPolicy());
   if (state.pid <= 0) throw new Failure('OCI state on stdin: pid: expected the container process id at createRuntime');
   const target = containerTarget(state.pid);
-  // A "container:PATH" config is the container's own file (a Secret
-  // volume), reached through its mounts; a host path must pass the hook's
-  // read policy. up() reads and checks it while the daemon starts, and a
-  // bad one leaves nothing.
-  const inside = inContainerPath(ours.config);
-  const load = () => (inside ? loadContainerConfig(readBundleSpec(state.bundle), inside) : loadConfig(ours.config, hookReadPolicy()));
 
   // Tunnel up: daemon, keys and peers, addresses and routes, DNS.
-  await up(target, load, {
+  await up(target, config, {
     iface: 'wg0',
     containerId: state.id,
     resolvConf: resolvConfPath(state.bundle),

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,12 +36,7 @@ import (
 //   - -config-fd (the caller passes 0, a pipe) carries the device's UAPI
 //     configuration, the body of a "set=1" request ending with a blank
 //     line: keys travel through a pipe or the UAPI socket, never argv or
-//     the environment. Its first line may be a JSON array of the flags
-//     that come from the config (-mtu, -address, -route, -state,
-//     -reresolve; lateFlags): so the caller can start the daemon before it
-//     has read and checked the config, and both work at once. A caller
-//     that finds the config bad closes the pipe short or kills the daemon:
-//     nothing is configured from a part.
+//     the environment.
 //   - fd 3 (-ready-fd) receives "ready <phases>" once the TUN exists in the
 //     target namespace with its MTU, -address and -route, the configuration
 //     is applied, the device is up (its UDP port bound), the UAPI socket
@@ -202,21 +196,6 @@ func wireguard4netnsMain(args []string) int {
 		dev.Close()
 		return fail("failed to read the configuration: %v", err)
 	}
-	tunMTU := *mtu
-	config, err = lateFlags(config, func(set *flag.FlagSet) {
-		set.IntVar(mtu, "mtu", *mtu, "")
-		set.Var(&addresses, "address", "")
-		set.Var(&routes, "route", "")
-		set.StringVar(state, "state", *state, "")
-		set.Var(&reresolveEntries, "reresolve", "")
-	})
-	if err == nil && *mtu != tunMTU {
-		err = inNetns(ns, func() error { return setMTU(*ifname, *mtu) })
-	}
-	if err != nil {
-		dev.Close()
-		return fail("failed to read the configuration: %v", err)
-	}
 	clock.mark("config wait")
 	if err := dev.IpcSet(config); err != nil {
 		dev.Close()
@@ -320,29 +299,6 @@ func readConfig(fd int) (string, error) {
 		err = errors.New("it ended before its closing blank line")
 	}
 	return strings.TrimSpace(string(b)), err
-}
-
-// lateFlags parses the configuration's first line, when it is a JSON
-// array, as flags (only those that define registers), and returns the rest.
-func lateFlags(config string, define func(*flag.FlagSet)) (string, error) {
-	if !strings.HasPrefix(config, "[") {
-		return config, nil
-	}
-	line, rest, _ := strings.Cut(config, "\n")
-	var args []string
-	if err := json.Unmarshal([]byte(line), &args); err != nil {
-		return "", fmt.Errorf("its flags line: %v", err)
-	}
-	set := flag.NewFlagSet("flags line", flag.ContinueOnError)
-	set.SetOutput(io.Discard)
-	define(set)
-	if err := set.Parse(args); err != nil {
-		return "", fmt.Errorf("its flags line: %v", err)
-	}
-	if set.NArg() > 0 {
-		return "", fmt.Errorf("its flags line: unexpected %q", set.Arg(0))
-	}
-	return rest, nil
 }
 
 // prefixFlag collects repeated CIDR flags.

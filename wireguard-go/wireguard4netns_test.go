@@ -89,34 +89,6 @@ func TestReadConfig(t *testing.T) {
 	}
 }
 
-// lateFlags takes the flags that come with the configuration from its
-// first line, only those it is given, and leaves the UAPI body.
-func TestLateFlags(t *testing.T) {
-	var mtu int
-	var addresses prefixFlag
-	define := func(set *flag.FlagSet) {
-		set.IntVar(&mtu, "mtu", 1420, "")
-		set.Var(&addresses, "address", "")
-	}
-	rest, err := lateFlags(`["-mtu","1280","-address","10.0.0.2/32","-address","fd00::2/128"]`+"\nprivate_key=aa\nlisten_port=1", define)
-	if err != nil || rest != "private_key=aa\nlisten_port=1" || mtu != 1280 || len(addresses) != 2 {
-		t.Errorf("got %q, %v; mtu %d, addresses %v", rest, err, mtu, addresses)
-	}
-	if rest, err := lateFlags("private_key=aa", define); err != nil || rest != "private_key=aa" {
-		t.Errorf("no flags line: %q, %v", rest, err)
-	}
-	for line, want := range map[string]string{
-		`["-netns","/proc/1/ns/net"]`: "its flags line: flag provided but not defined: -netns",
-		`["-mtu","x"]`:                `its flags line: invalid value "x" for flag -mtu: parse error`,
-		`["-mtu","1280","extra"]`:     `its flags line: unexpected "extra"`,
-		`[-mtu]`:                      "its flags line: invalid character 'm' in numeric literal",
-	} {
-		if _, err := lateFlags(line+"\nprivate_key=aa", define); err == nil || err.Error() != want {
-			t.Errorf("%s: %v, want %s", line, err, want)
-		}
-	}
-}
-
 // phases lists each step with the milliseconds since the one before.
 func TestPhases(t *testing.T) {
 	p := newPhases()

@@ -2,8 +2,7 @@
 // setup: the daemon creates the TUN in the target namespace, gives it its
 // addresses, MTU and routes (rtnetlink, from its thread in that namespace),
 // applies the configuration it reads from a pipe, brings the device up and
-// only then reports ready. It is spawned before the config is read: what
-// comes from the config (flags and UAPI body) follows on the pipe. It gets its own session, and stdout and stderr
+// only then reports ready. It gets its own session, and stdout and stderr
 // of its own (/dev/null, then the tunnel's log, which it opens): a child
 // that kept the hook's would hold the container start until it exited.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -24,37 +23,22 @@ const READY_TIMEOUT_MS = 3000;
 /** How long it waits for another start of the same tunnel (whose own setup is bounded as above). */
 const JOIN_TIMEOUT_MS = 4000;
 
-/** What the daemon's command line holds: all of it known before the config is read. */
-export interface SpawnOptions {
+export interface DaemonOptions {
   iface: string;
-  dir: string;
-  verbose?: boolean;
-  /** where the UAPI socket goes, when not in dir */
-  socketDir?: string;
-  /** the caller sets the link up, its addresses and routes: link is only its MTU */
-  linkByCaller?: boolean;
-}
-
-/** What comes from the config: it goes down the config pipe, its flags on the first line. */
-export interface ConfigOptions {
   /** addresses, routes and MTU of the interface */
   link: Applied;
   /** the device's configuration (uapi.ts encodeConfig): it holds keys, so it goes through a pipe */
   config: string;
+  dir: string;
   /** what the daemon writes to state.json once ready (TunnelState without daemonPid) */
   state: Omit<TunnelState, 'daemonPid'>;
+  verbose?: boolean;
   /** "PUBKEYHEX=HOST:PORT" of peers whose endpoint is a hostname, re-resolved by the daemon */
   reresolve?: string[];
-}
-
-/** The pipe's text: a JSON array of the config's flags on one line, then the UAPI body and its blank line. */
-export function configText(o: ConfigOptions): string {
-  const flags = ['-mtu', String(o.link.mtu)];
-  for (const a of o.link.addresses) flags.push('-address', a);
-  for (const r of o.link.routes) flags.push('-route', r);
-  for (const r of o.reresolve ?? []) flags.push('-reresolve', r);
-  flags.push('-state', JSON.stringify(o.state));
-  return `${JSON.stringify(flags)}\n${o.config}\n`;
+  /** where the UAPI socket goes, when not in dir */
+  socketDir?: string;
+  /** the caller sets the link up, its addresses and routes: link is only its MTU */
+  linkByCaller?: boolean;
 }
 
 /** Adds a line of ours to the tunnel's log, beside the daemon's (best effort: the log is not what matters). */
@@ -104,34 +88,24 @@ function stopper(child: ChildProcess, timeoutMs = 2000): () => Promise<void> {
   };
 }
 
-/** A daemon on its way up. */
-export interface Starting {
-  /** Sends what comes from the config; its setup is bounded from here on. */
-  configure(o: ConfigOptions): void;
-  /** Ends a daemon that will get no config (it was bad): killed, and what it left swept. */
-  abort(): Promise<void>;
-  /** ready, or joined; a Failure with the daemon's own word otherwise */
-  result: Promise<Daemon>;
-}
-
 /**
- * Starts the daemon before the config is read: it takes the folder, makes
- * the TUN and the device while the caller reads and checks the config,
- * then waits for it on its stdin. result resolves once it reports ready,
- * or joined. Its setup is bounded once it owns the tunnel folder and has
- * its config; before that, by how long it waits for another start of the
- * same tunnel.
+ * Starts the daemon and resolves once it reports ready, or joined. Its
+ * setup is bounded once it owns the tunnel folder; before that, by how
+ * long it waits for another start of the same tunnel.
  */
-export function spawnDaemon(t: Target, o: SpawnOptions): Starting {
-  const args = ['wireguard4netns', '-netns', t.netns, '-interface', o.iface, '-dir', o.dir, '-config-fd', '0'];
+export function startDaemon(t: Target, o: DaemonOptions): Promise<Daemon> {
+  const args = ['wireguard4netns', '-netns', t.netns, '-interface', o.iface, '-mtu', String(o.link.mtu), '-dir', o.dir, '-config-fd', '0'];
+  for (const a of o.link.addresses) args.push('-address', a);
+  for (const r of o.link.routes) args.push('-route', r);
   if (t.watchPid) args.push('-watch-pid', String(t.watchPid));
   if (o.verbose) args.push('-verbose');
   if (o.socketDir) args.push('-socket-dir', o.socketDir);
   if (o.linkByCaller) args.push('-no-link');
-  args.push('-join-timeout', `${JOIN_TIMEOUT_MS}ms`);
+  for (const r of o.reresolve ?? []) args.push('-reresolve', r);
+  args.push('-state', JSON.stringify(o.state), '-join-timeout', `${JOIN_TIMEOUT_MS}ms`);
   // The daemon gets no environment: what tests override is an argument.
   const interval = process.env.WIREGUARD4NETNS_RERESOLVE_INTERVAL;
-  if (interval) args.push('-reresolve-interval', interval);
+  if (o.reresolve?.length && interval) args.push('-reresolve-interval', interval);
   if (process.env.WIREGUARD4NETNS_LOG_MAX) args.push('-log-max', process.env.WIREGUARD4NETNS_LOG_MAX);
   const [cmd, ...argv] = [...userPrefix(t), wireguardGo(), ...args];
   // It opens its own log once it owns the folder.
@@ -139,11 +113,9 @@ export function spawnDaemon(t: Target, o: SpawnOptions): Starting {
   const reports = child.stdio[3] as Readable;
   // A daemon that fails early, or joins, does not read its configuration.
   child.stdin!.on('error', () => {});
+  child.stdin!.end(`${o.config}\n`);
 
-  let owner = false;
-  let configured = false;
-  let readyBound = () => {};
-  const result = new Promise<Daemon>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let text = '';
     let timer: NodeJS.Timeout;
     const finish = (result: Report | Failure) => {
@@ -170,11 +142,6 @@ export function spawnDaemon(t: Target, o: SpawnOptions): Starting {
       clearTimeout(timer);
       timer = setTimeout(() => finish(new Failure(why())), ms);
     };
-    // Once it owns the folder and has its config, its own setup has READY_TIMEOUT_MS.
-    readyBound = () => {
-      if (owner && configured)
-        bound(READY_TIMEOUT_MS, () => `wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`);
-    };
     bound(JOIN_TIMEOUT_MS + 1000, () => `wireguard-go did not take the tunnel folder ${o.dir} within ${JOIN_TIMEOUT_MS / 1000 + 1} s`);
     child.on('error', (err) => finish(new Failure(`cannot run ${cmd}: ${err.message}`)));
     reports.on('data', (chunk: Buffer) => {
@@ -182,10 +149,9 @@ export function spawnDaemon(t: Target, o: SpawnOptions): Starting {
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
         const report = parseReport(text.slice(0, nl));
         text = text.slice(nl + 1);
-        if (report.kind === 'owner') {
-          owner = true;
-          readyBound();
-        } else if (report.kind === 'error') return finish(new Failure(report.message));
+        if (report.kind === 'owner')
+          bound(READY_TIMEOUT_MS, () => `wireguard-go did not report ready within ${READY_TIMEOUT_MS / 1000} s; ${lastLogLine(o.dir)}`);
+        else if (report.kind === 'error') return finish(new Failure(report.message));
         else return finish(report);
       }
     });
@@ -197,21 +163,6 @@ export function spawnDaemon(t: Target, o: SpawnOptions): Starting {
       else child.once('exit', exited);
     });
   });
-  // The caller awaits it only after reading the config: a failure meanwhile is not unhandled.
-  result.catch(() => {});
-  return {
-    result,
-    configure(c: ConfigOptions) {
-      configured = true;
-      child.stdin!.end(configText(c));
-      readyBound();
-    },
-    async abort() {
-      child.stdin!.destroy();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await result.catch(() => {});
-    },
-  };
 }
 
 /** Whether pid is a live wireguard4netns daemon (not a zombie, not a reused pid). */

@@ -16,14 +16,14 @@ import type { Config } from '../config/validate.js';
 import { Failure, step } from '../errors.js';
 import { tunnelDir } from '../paths.js';
 import { Cleanup } from './cleanup.js';
-import { appendLog, isAlive, spawnDaemon, stopDaemon, sweep } from './daemon.js';
+import { appendLog, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
 import { appliedOf } from './link.js';
 import type { Target } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
 import { liveContainers, processStart, readState, registerContainer, socketOf, type TunnelState } from './state.js';
 import { stopHereForTests } from './teststop.js';
-import { encodeConfig, type ResolvedEndpoint } from './uapi.js';
+import { encodeConfig } from './uapi.js';
 import { awaitHandshake } from './wait.js';
 
 export interface UpOptions {
@@ -49,12 +49,11 @@ export interface UpResult {
 
 /** Runs fn and notes how long it took, for the tunnel's log. */
 async function timed<T>(times: string[], label: string, fn: () => Promise<T>): Promise<T> {
-  // process.hrtime, not performance.now(): the global performance loads perf_hooks, ten modules, on the hook's path.
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   try {
     return await fn();
   } finally {
-    times.push(`${label} ${Math.round(Number(process.hrtime.bigint() - started) / 1e6)} ms`);
+    times.push(`${label} ${Math.round(performance.now() - started)} ms`);
   }
 }
 
@@ -107,35 +106,18 @@ function checkSameConfig(state: TunnelState, config: Config, where: string): voi
   );
 }
 
-/**
- * Starts the daemon, or finds the one another start made: the tunnel, the
- * config, and how to stop the daemon when this call started it. The daemon
- * starts first, since it needs only the namespace and the folder: it makes
- * the TUN and the device while the config is read, checked and its
- * endpoints resolved. A bad config kills it, and the sweep takes what it
- * left, before the config's error goes up: nothing stays.
- */
+/** Starts the daemon, or finds the one another start made: the tunnel, and how to stop the daemon when this call started it. */
 async function serve(
   t: Target,
-  load: () => Config,
+  config: Config,
   o: UpOptions,
   dir: string,
   times: string[],
-): Promise<{ config: Config; state: TunnelState; stop?: () => Promise<void> }> {
+): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
   const running = liveTunnel(dir);
-  if (running) return { config: load(), state: running };
-  stopHereForTests('spawn');
-  const spawnOptions = { iface: o.iface, dir, verbose: o.verbose, socketDir: o.socketDir, linkByCaller: o.linkByCaller };
-  const daemon = await step('starting wireguard-go', () => spawnDaemon(t, spawnOptions));
-  let config: Config;
-  let endpoints: (ResolvedEndpoint | undefined)[];
-  try {
-    config = await timed(times, 'config', async () => load());
-    endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
-  } catch (err) {
-    await daemon.abort();
-    throw err;
-  }
+  if (running) return { state: running };
+  // Nothing is touched before every endpoint has an address.
+  const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
   const applied = o.linkByCaller ? { addresses: [], routes: [], mtu: config.mtu } : appliedOf(config);
   const reresolve = reresolveList(config);
   const state = {
@@ -150,28 +132,37 @@ async function serve(
     ...(o.linkByCaller ? { linkByCaller: true } : {}),
     created: Math.floor(Date.now() / 1000),
   };
-  daemon.configure({ link: applied, config: encodeConfig(config, endpoints), state, reresolve });
-  const started = await timed(times, 'daemon', () => step('starting wireguard-go', () => daemon.result));
-  if (!started.joined) {
-    times.push(`of which in wireguard-go since its start: ${started.phases}`);
-    return { config, state: { ...state, daemonPid: started.pid }, stop: started.stop };
+  stopHereForTests('spawn');
+  const daemon = await timed(times, 'daemon', () =>
+    step('starting wireguard-go', () =>
+      startDaemon(t, {
+        iface: o.iface,
+        link: applied,
+        config: encodeConfig(config, endpoints),
+        dir,
+        state,
+        reresolve,
+        verbose: o.verbose,
+        socketDir: o.socketDir,
+        linkByCaller: o.linkByCaller,
+      }),
+    ),
+  );
+  if (!daemon.joined) {
+    times.push(`of which in wireguard-go: ${daemon.phases}`);
+    return { state: { ...state, daemonPid: daemon.pid }, stop: daemon.stop };
   }
   const joined = liveTunnel(dir);
   if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
-  return { config, state: joined };
+  return { state: joined };
 }
 
-/**
- * Brings iface up in t. config may be a function that reads and checks
- * it: then the daemon starts before it is called (serve).
- */
-export async function up(t: Target, configOrLoad: Config | (() => Config), o: UpOptions): Promise<UpResult> {
+export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
   const dir = tunnelDir(t.inode, o.iface);
   const times: string[] = [];
   const cleanup = new Cleanup();
-  const load = typeof configOrLoad === 'function' ? configOrLoad : () => configOrLoad;
   try {
-    const { config, state, stop } = await serve(t, load, o, dir, times);
+    const { state, stop } = await serve(t, config, o, dir, times);
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
     // Killed (or dead already), it leaves its folder: the sweep takes that.
