@@ -203,10 +203,8 @@ func wireguard4netnsMain(args []string) int {
 	}
 	clock.mark("config")
 	// The bind is open now, on its final port: did it get its buffers?
+	// (Logged once ready: the log's first timestamp loads the time zone.)
 	bufferNotice := udpBufferNotice()
-	if bufferNotice != "" {
-		log.notice(*ifname, bufferNotice)
-	}
 
 	// Link up, addresses and routes, unless the caller does them.
 	if !*noLink {
@@ -250,6 +248,9 @@ func wireguard4netnsMain(args []string) int {
 	clock.mark("uapi")
 	// The caller logs where the time went: "ready tun 0.7 ms, device 0.5 ms, ...".
 	report(fmt.Sprintf("ready %s", clock))
+	if bufferNotice != "" {
+		log.notice(*ifname, bufferNotice)
+	}
 	logger.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", *ifname, *netnsPath, *watchPid)
 
 	done := make(chan struct{})
