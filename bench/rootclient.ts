@@ -48,10 +48,12 @@ function slash30(index: number): [string, string] {
  * Runs argv in netns with /run/wireguard and /run/wireguard4netns bound to
  * sockDir in a private mount namespace, as peer.sh does: the UAPI socket of
  * this wireguard-go (whichever directory it was built with) stays ours.
+ * The mount point is made again first, as peer.sh does: another user's
+ * peer.sh removes it when empty.
  */
 function inSocketView(netns: string, sockDir: string, argv: string[]): string[] {
   const script =
-    'mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"';
+    'mkdir -p /run/wireguard && mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"';
   return ['ip', 'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', sockDir, ...argv];
 }
 
