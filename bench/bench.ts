@@ -33,6 +33,11 @@ function options(argv: string[]): Options & { json: string } {
     .option('tunnels', { type: 'number', desc: 'tunnels at once in the memory phase (1-200)' })
     .option('only', { choices: ['throughput', 'start', 'memory', 'podman5'] as const, desc: 'run one phase' })
     .option('quick', { type: 'boolean', default: false, desc: 'fewer and shorter runs: a smoke check' })
+    .option('tune-sysctl', {
+      type: 'boolean',
+      default: false,
+      desc: 'also run ours against rootful with net.core.rmem_max/wmem_max raised to 16 MiB (restored after)',
+    })
     .option('json', { type: 'string', default: join(ROOT, 'dist/bench/result.json'), desc: 'where to write the result' })
     .version(false)
     .strict()
@@ -47,6 +52,7 @@ function options(argv: string[]): Options & { json: string } {
     tunnels: a.tunnels ?? (q ? 3 : 50),
     only: a.only as Phase | undefined,
     quick: q,
+    tuneSysctl: a['tune-sysctl'],
   };
   for (const [k, v] of Object.entries(o))
     if (typeof v === 'number' && !(Number.isInteger(v) && v >= 1)) throw new Error(`--${k}: expected a whole number >= 1`);

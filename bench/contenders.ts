@@ -8,12 +8,14 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import { ROOTFS } from '../test/helpers/env.js';
+import { ROOTFS, UID } from '../test/helpers/env.js';
 import { killSandboxes, startSandbox } from '../test/helpers/sandbox.js';
-import { ANNOTATION, type Bench, DEBIAN_WIREGUARD_GO, OUR_WIREGUARD_GO, PEER_TUN_V4, PREFIX, USER_DIR } from './context.js';
+import { ANNOTATION, type Bench, type Client, DEBIAN_WIREGUARD_GO, OUR_WIREGUARD_GO, PEER_TUN_V4, PREFIX, USER_DIR } from './context.js';
+import { findProcess } from './cpu.js';
 import { type Runner, startServer } from './iperf.js';
 import { startRootClient } from './rootclient.js';
 import { pod, sh, user } from './sh.js';
+import { tunnelOf } from './tunnels.js';
 
 export type Key = 'ours' | 'rootful' | 'original' | 'slirp4netns' | 'pasta';
 
@@ -25,16 +27,38 @@ export interface Contender {
   run: Runner;
   /** can send ICMP echo to host (slirp4netns and pasta would need the host's net.ipv4.ping_group_range) */
   pings: boolean;
+  /** pid of the client side's datapath process, whose CPU time per GB the bench reports (cpu.ts) */
+  datapath?: () => number;
+  /** ours: the daemon's UDP buffer notice */
+  notice?: () => string | null;
 }
 
 const TUNNEL_PORT = 5301;
 const HOST_PORT = 5302;
 
 /** A long-lived container of the bench user, removed by the undo; commands run in it with podman exec. */
-async function container(c: Cleanup, name: string, args: string[]): Promise<Runner> {
+export async function container(c: Cleanup, name: string, args: string[]): Promise<{ run: Runner; id: string }> {
   c.add(() => pod(['rm', '-f', '-t', '0', name]).catch(() => undefined));
-  await pod(['run', '-d', '--name', name, ...args, '--rootfs', ROOTFS, 'sleep', '3600']);
-  return async (argv, timeout) => (await pod(['exec', name, ...argv], timeout)).stdout;
+  const id = (await pod(['run', '-d', '--name', name, ...args, '--rootfs', ROOTFS, 'sleep', '3600'])).stdout.trim();
+  return { id, run: async (argv, timeout) => (await pod(['exec', name, ...argv], timeout)).stdout };
+}
+
+/** The daemon serving a container of ours. */
+export function daemonOf(containerId: string): number {
+  const t = tunnelOf(containerId);
+  if (!t) throw new Error(`no tunnel found for container ${containerId}`);
+  return t.state.daemonPid;
+}
+
+/** The UDP buffer notice of the daemon serving a container of ours (wireguard-go/udpbuffers.go), or null. */
+export function noticeOf(containerId: string): string | null {
+  return tunnelOf(containerId)?.state.udpBufferNotice ?? null;
+}
+
+/** A container with our hook, client of peer as conf says. */
+export function oursContainer(c: Cleanup, name: string, conf: Client): Promise<{ run: Runner; id: string }> {
+  // NET_RAW: for ping only (a rootless container has none by default).
+  return container(c, name, ['--cap-add', 'NET_RAW', '--network', 'none', '--annotation', `${ANNOTATION}=${conf.file}`]);
 }
 
 export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]> {
@@ -47,15 +71,7 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
   await startServer(c, [], peer.hostV4, HOST_PORT);
 
   const oursConf = await b.client(peer, 'tp-ours', 2, peer.clientPrivateKey);
-  // NET_RAW: for ping only (a rootless container has none by default).
-  const ours = await container(c, `${PREFIX}-tp-ours`, [
-    '--cap-add',
-    'NET_RAW',
-    '--network',
-    'none',
-    '--annotation',
-    `${ANNOTATION}=${oursConf.file}`,
-  ]);
+  const ours = await oursContainer(c, `${PREFIX}-tp-ours`, oursConf);
 
   const rootfulClient = await startRootClient(c, {
     netns: `${PREFIX}r`,
@@ -77,6 +93,8 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
       (await sh(exec(argv), { timeout })).stdout;
 
   const slirp = await container(c, `${PREFIX}-tp-slirp`, ['--network', 'slirp4netns:mtu=65520']);
+  // podman runs slirp4netns with the container's netns path (its SandboxKey) as an argument.
+  const slirpNetns = (await pod(['inspect', '--format', '{{.NetworkSettings.SandboxKey}}', slirp.id])).stdout.trim();
 
   // podman 4.3 has no --network pasta (it came with 4.4): pasta drives an
   // `unshare -rn` netns of the bench user instead (the host's iperf3, no container).
@@ -101,8 +119,10 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
       what: 'rootless container, our hook, our wireguard-go peer',
       host: PEER_TUN_V4,
       port: TUNNEL_PORT,
-      run: ours,
+      run: ours.run,
       pings: true,
+      datapath: () => daemonOf(ours.id),
+      notice: () => noticeOf(ours.id),
     },
     {
       key: 'rootful',
@@ -111,6 +131,7 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
       port: TUNNEL_PORT,
       run: rootRunner(rootfulClient.exec),
       pings: true,
+      datapath: () => rootfulClient.pid,
     },
     {
       key: 'original',
@@ -119,14 +140,16 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
       port: TUNNEL_PORT,
       run: rootRunner(originalClient.exec),
       pings: true,
+      datapath: () => originalClient.pid,
     },
     {
       key: 'slirp4netns',
       what: 'rootless container, --network slirp4netns:mtu=65520, to the host',
       host: peer.hostV4,
       port: HOST_PORT,
-      run: slirp,
+      run: slirp.run,
       pings: false,
+      datapath: () => findProcess(UID, 'slirp4netns', [slirpNetns]),
     },
     {
       key: 'pasta',
@@ -135,6 +158,7 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
       port: HOST_PORT,
       run: pasta,
       pings: false,
+      datapath: () => pastaPid,
     },
   ];
 }

@@ -38,6 +38,8 @@ export interface Options {
   tunnels: number;
   only?: Phase;
   quick: boolean;
+  /** raise net.core.rmem_max/wmem_max for a second ours-against-rootful run, restored after */
+  tuneSysctl: boolean;
 }
 
 export interface Client {

@@ -37,7 +37,7 @@ interface IperfJson {
   error?: string;
   end: {
     sum_sent: { bits_per_second: number; retransmits?: number };
-    sum_received: { bits_per_second: number; lost_percent?: number };
+    sum_received: { bits_per_second: number; bytes: number; lost_percent?: number };
   };
   intervals: { streams: { rtt?: number }[] }[];
 }
@@ -63,13 +63,15 @@ async function iperf(run: Runner, args: string[], seconds: number): Promise<Iper
 
 export interface Tcp {
   bps: number;
+  /** bytes the server received */
+  bytes: number;
   retransmits: number;
 }
 
 /** TCP from the contender to host:port; received bits per second. */
 export async function tcp(run: Runner, host: string, port: number, seconds: number): Promise<Tcp> {
   const j = await iperf(run, ['-c', host, '-p', String(port)], seconds);
-  return { bps: j.end.sum_received.bits_per_second, retransmits: j.end.sum_sent.retransmits ?? 0 };
+  return { bps: j.end.sum_received.bits_per_second, bytes: j.end.sum_received.bytes, retransmits: j.end.sum_sent.retransmits ?? 0 };
 }
 
 export interface Udp {

@@ -16,6 +16,8 @@ const IFACE = 'wgc';
 
 export interface RootClient {
   netns: string;
+  /** the wireguard-go process (ip netns exec, unshare and sh each exec the next) */
+  pid: number;
   /** argv that runs cmd inside the client's netns */
   exec(cmd: string[]): string[];
 }
@@ -46,10 +48,12 @@ function slash30(index: number): [string, string] {
  * Runs argv in netns with /run/wireguard and /run/wireguard4netns bound to
  * sockDir in a private mount namespace, as peer.sh does: the UAPI socket of
  * this wireguard-go (whichever directory it was built with) stays ours.
+ * The mount point is made again first, as peer.sh does: another user's
+ * peer.sh removes it when empty.
  */
 function inSocketView(netns: string, sockDir: string, argv: string[]): string[] {
   const script =
-    'mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"';
+    'mkdir -p /run/wireguard && mount --bind "$1" /run/wireguard && { [ ! -d /run/wireguard4netns ] || mount --bind "$1" /run/wireguard4netns; } && shift && exec "$@"';
   return ['ip', 'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', sockDir, ...argv];
 }
 
@@ -94,5 +98,5 @@ export async function startRootClient(
   await sh(['ip', '-n', netns, 'route', 'add', TUNNEL_NET, 'dev', IFACE]);
   const exec = (cmd: string[]) => ['ip', 'netns', 'exec', netns, ...cmd];
   await sh(exec(['busybox', 'ping', '-c', '1', '-W', '5', PEER_TUN_V4]), { timeout: 10_000 });
-  return { netns, exec };
+  return { netns, exec, pid: daemon.pid! };
 }

@@ -17,3 +17,5 @@ export const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(Math.abs(x) 
 export const rttMs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x < 1 ? 3 : 2)} ms` : 'n/a');
 export const mib = (kb: number) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : 'n/a');
 export const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
+/** CPU seconds per GB moved. */
+export const cpuPerGB = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)} s/GB` : 'n/a');

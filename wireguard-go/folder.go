@@ -106,13 +106,18 @@ func emptyDir(dir string) error {
 }
 
 // writeState writes dir/state.json: the caller's JSON object with our pid
-// added, atomically, so that a reader sees all of it or nothing.
-func writeState(dir string, state []byte) error {
+// added, and the UDP buffer notice if there is one, atomically, so that a
+// reader sees all of it or nothing.
+func writeState(dir string, state []byte, bufferNotice string) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(state, &fields); err != nil || fields == nil {
 		return fmt.Errorf("-state: expected a JSON object: %v", err)
 	}
 	fields["daemonPid"] = json.RawMessage(strconv.Itoa(os.Getpid()))
+	if bufferNotice != "" {
+		notice, _ := json.Marshal(bufferNotice)
+		fields["udpBufferNotice"] = notice
+	}
 	data, err := json.MarshalIndent(fields, "", "  ")
 	if err != nil {
 		return err

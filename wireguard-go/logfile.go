@@ -84,3 +84,8 @@ func (l *logFile) logger(level int, ifname string) *device.Logger {
 	}
 	return logger
 }
+
+// notice logs msg whatever the level: a line the user should act on.
+func (l *logFile) notice(ifname, msg string) {
+	log.New(l, fmt.Sprintf("NOTICE: (%s) ", ifname), log.Ldate|log.Ltime).Print(msg)
+}

@@ -44,6 +44,8 @@ import (
 //     written; or "joined"; or "error: <why>" if any of it failed; then it
 //     is closed. Before that, "owner" once it holds the folder: from then
 //     on its setup is bounded. One spawn and one pipe: nothing to poll.
+//   - when the kernel capped its UDP buffers (udpbuffers.go), it logs which
+//     sysctl to raise and puts that line in state.json (udpBufferNotice).
 //   - it logs to <dir>/daemon.log, bounded by -log-max (logfile.go).
 //   - with -no-link it leaves the link down and without addresses or
 //     routes, for a caller that sets them (the original wireguard4netns's
@@ -214,6 +216,9 @@ func wireguard4netnsMain(args []string) int {
 		return fail("%v", configError(err))
 	}
 	clock.mark("config")
+	// The bind is open now, on its final port: did it get its buffers?
+	// (Logged once ready: the log's first timestamp loads the time zone.)
+	bufferNotice := udpBufferNotice()
 
 	// Link up, addresses and routes, unless the caller does them.
 	if !*noLink {
@@ -247,7 +252,7 @@ func wireguard4netnsMain(args []string) int {
 	}()
 	// Ready for others to join: a start that raced with this one reads it.
 	if *state != "" {
-		if err := writeState(*dir, []byte(*state)); err != nil {
+		if err := writeState(*dir, []byte(*state), bufferNotice); err != nil {
 			uapi.Close()
 			dev.Close()
 			return fail("failed to write the state: %v", err)
@@ -257,6 +262,9 @@ func wireguard4netnsMain(args []string) int {
 	clock.mark("uapi")
 	// The caller logs where the time went: "ready tun 0.7 ms, device 0.5 ms, ...".
 	report(fmt.Sprintf("ready %s", clock))
+	if bufferNotice != "" {
+		log.notice(*ifname, bufferNotice)
+	}
 	logger.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", *ifname, *netnsPath, *watchPid)
 
 	done := make(chan struct{})

@@ -40,6 +40,8 @@ export interface TunnelStatus {
   socket: string;
   publicKey: string | null;
   listenPort: number | null;
+  /** the daemon's word that the kernel capped its UDP buffers, and which sysctl to raise */
+  udpBufferNotice: string | null;
   peers: PeerStatus[];
 }
 
@@ -94,6 +96,7 @@ function tunnelText(t: TunnelStatus, now: number): string[] {
   if (t.daemon === 'running') {
     pairs.push(['public key', t.publicKey ?? '(none)'], ['listening port', t.listenPort === null ? '?' : String(t.listenPort)]);
   }
+  if (t.udpBufferNotice && t.daemon === 'running') pairs.push(['udp buffers', t.udpBufferNotice]);
   pairs.push(['log', t.log]);
   const where = t.netns ?? `the network namespace with inode ${t.netnsInode} (no process left in it)`;
   const lines = [`${t.iface} in ${where}`, ...block(pairs, '  ')];
@@ -149,6 +152,7 @@ export function formatJson(tunnels: TunnelStatus[]): string {
     socket: t.socket,
     publicKey: t.publicKey,
     listenPort: t.listenPort,
+    udpBufferNotice: t.udpBufferNotice,
     peers: t.peers.map(peer),
   });
   return JSON.stringify(tunnels.map(tunnel), null, 2);
@@ -191,6 +195,7 @@ function readTunnel(dir: string): TunnelStatus {
     socket: socketOf(dir, state ?? { iface: name.slice(dash + 1) }),
     publicKey: null,
     listenPort: null,
+    udpBufferNotice: state?.udpBufferNotice ?? null,
     peers: [],
   };
 }

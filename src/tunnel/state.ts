@@ -29,6 +29,8 @@ export interface TunnelState {
   /** the podman network and container it serves (the netavark plugin, src/netavark/) */
   network?: NetworkEntry;
   created: number;
+  /** added by the daemon when the kernel capped its UDP buffers: which sysctl to raise (wireguard-go/udpbuffers.go) */
+  udpBufferNotice?: string;
 }
 
 export interface NetworkEntry {

@@ -80,10 +80,12 @@ info() {
 }
 
 # Run "$@" in netns NAME with /run/wireguard -> the peer's socket dir.
+# The mount point is made again first: another user's `down` removes it
+# when it is empty, and test runs under other users share this host.
 in_peer() {
   local name=$1; shift
   ip netns exec "$name" unshare --mount --propagation private \
-    sh -c 'mount --bind "$1" /run/wireguard && shift && exec "$@"' \
+    sh -c 'mkdir -p /run/wireguard && mount --bind "$1" /run/wireguard && shift && exec "$@"' \
     sh "$STATE_ROOT/$name/wireguard" "$@"
 }
 

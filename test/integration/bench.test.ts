@@ -1,5 +1,6 @@
 // A smoke check of the benchmark (npm run bench): its quick mode (about
-// 45 s) runs every phase end to end through its real entry point, writes a
+// 45 s) runs every phase end to end through its real entry point, with
+// --tune-sysctl (whose raised caps must be back after), writes a
 // complete JSON, and leaves no netns, container, daemon or process behind.
 // Its targets are not asserted: a quick run's numbers mean little.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +21,9 @@ test('should measure every contender and phase, and leave nothing behind', async
   const dir = mkdtempSync(join(tmpdir(), 'wg4ns-bench-'));
   try {
     const out = join(dir, 'result.json');
-    const r = await execa(process.execPath, [join(ROOT, 'dist/bench/bench.mjs'), '--quick', '--json', out], {
+    const caps = () => ['rmem_max', 'wmem_max'].map((n) => Number(readFileSync(`/proc/sys/net/core/${n}`, 'utf8')));
+    const before = caps();
+    const r = await execa(process.execPath, [join(ROOT, 'dist/bench/bench.mjs'), '--quick', '--tune-sysctl', '--json', out], {
       cwd: ROOT,
       reject: false,
       timeout: 240_000,
@@ -30,7 +33,14 @@ test('should measure every contender and phase, and leave nothing behind', async
     const json = JSON.parse(readFileSync(out, 'utf8')) as Results & { targets: Target[] };
     for (const [key, c] of Object.entries(json.throughput!.contenders)) {
       assert.ok(c.tcpBps > 0 && c.udpBps > 0 && c.tcpRttMedianMs > 0, `${key}: ${JSON.stringify(c)}`);
+      assert.ok(c.cpuSecondsPerGB! > 0, `${key}: CPU per GB ${c.cpuSecondsPerGB}`);
     }
+    // --tune-sysctl: the caps went back; ours' daemon had full buffers with them raised, and a notice below 7 MiB without.
+    assert.equal(caps(), before, 'net.core.rmem_max/wmem_max restored');
+    const tuned = json.throughput!.tuned!;
+    assert.ok(tuned.ours.tcpBps > 0 && tuned.rootful.tcpBps > 0 && tuned.ours.cpuSecondsPerGB > 0);
+    assert.is(tuned.oursNotice, null);
+    assert.is(json.throughput!.oursNotice !== null, Math.min(...before) < 7 << 20, String(json.throughput!.oursNotice));
     assert.ok(json.start!.medianMs.hook > json.start!.medianMs.none, 'a start with the hook takes longer than one without');
     assert.ok(
       json.start!.breakdown.some((p) => p.part.includes('(daemon.log)')),
@@ -38,7 +48,7 @@ test('should measure every contender and phase, and leave nothing behind', async
     );
     assert.is(json.memory!.tunnels.working, json.memory!.tunnels.count);
     assert.ok(json.memory!.idleDaemon.rssKb > 0);
-    assert.is(json.targets.length, 6);
+    assert.is(json.targets.length, 8);
     for (const [key, c] of Object.entries(json.podman5!.contenders)) {
       assert.ok(c.medianBps > 0 && c.medianCpuSecondsPerGB > 0, `podman 5 ${key}: ${JSON.stringify(c)}`);
     }

@@ -1,5 +1,6 @@
 // "status" on a live tunnel (command line, unshare -rn) to a real peer,
 // then on the same tunnel after its daemon was killed.
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PeerStatus } from '../../src/tunnel/uapi.js';
@@ -100,6 +101,26 @@ test('should print the same as JSON, chosen by the pid, without any secret', asy
   assert.equal(p.allowedIPs, ['198.51.100.0/24', 'fd5a:7b1e:c0de::/64']);
   for (const k of keysOf(out)) assert.not.match(k, /private|preshared/i, `key ${k} in the JSON`);
   assertNoClientKey(ctx, r.stdout);
+});
+
+test("should say which sysctl to raise when the host caps the unprivileged daemon's UDP buffers", async (ctx) => {
+  // Host-wide sysctls (read-only in any other netns), so this checks
+  // consistency with the host's values instead of changing them.
+  const sysctl = (name: string) => Number(readFileSync(`/proc/sys/net/core/${name}`, 'utf8'));
+  const WANTED = 7 << 20; // what wireguard-go asks for
+  const [t] = JSON.parse((await cli('status', String(ctx.pid), '--json')).stdout);
+  const text = (await cli('status', String(ctx.pid))).stdout;
+  const log = readFileSync(`${t.dir}/daemon.log`, 'utf8');
+  for (const name of ['rmem_max', 'wmem_max']) {
+    const capped = sysctl(name) < WANTED;
+    const advice = `net.core.${name}=${WANTED}`;
+    assert.is(String(t.udpBufferNotice).includes(advice), capped, `${name} is ${sysctl(name)}: ${t.udpBufferNotice}`);
+    assert.is(text.includes(advice), capped, text);
+  }
+  if (t.udpBufferNotice === null) return;
+  assert.match(text, `\n  udp buffers:     ${t.udpBufferNotice}\n`);
+  const line = log.split('\n').find((l) => l.endsWith(t.udpBufferNotice));
+  assert.ok(line?.startsWith('NOTICE: (wg0) '), log);
 });
 
 test('should fail in one line when the filter matches nothing', async () => {

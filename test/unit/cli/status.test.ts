@@ -81,6 +81,7 @@ function tunnel(over: Partial<TunnelStatus> = {}): TunnelStatus {
     socket: `${DIR}/wg0.sock`,
     publicKey: KEYS.client.public,
     listenPort: 43211,
+    udpBufferNotice: null,
     peers: [SERVER_PEER],
     ...over,
   };
@@ -231,6 +232,13 @@ wg0 in /proc/4242/ns/net
 wg0 in the network namespace with inode 4026532001
   state:  no state.json in ${DIR} (a tunnel being set up, or left by a failed start)`,
   );
+});
+
+text("should show the daemon's UDP buffer notice of a running tunnel, and not of a dead one", () => {
+  const notice = 'UDP buffers capped below the 7 MiB wireguard-go asks for (...); as root on the host: sysctl -w net.core.rmem_max=7340032';
+  const out = formatStatus([tunnel({ peers: [], udpBufferNotice: notice })], NOW);
+  assert.ok(out.includes(`\n  udp buffers:     ${notice}\n  log:`), out);
+  assert.not.ok(formatStatus([tunnel({ daemon: 'dead', peers: [], udpBufferNotice: notice })], NOW).includes('udp buffers'));
 });
 
 text('should never print a secret of the reply', () => {
