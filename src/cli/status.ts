@@ -6,6 +6,7 @@
 
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { inContainerPath } from '../annotations.js';
 import { formatCidr } from '../cidr.js';
 import { defaultOwners, loadConfig } from '../config/read.js';
 import { Failure } from '../errors.js';
@@ -33,7 +34,7 @@ export interface TunnelStatus {
   /** why the socket did not answer */
   error: string | null;
   config: string | null;
-  /** the config's Address list as it reads now; null when it cannot be read */
+  /** the config's Address list as it reads now (a container's own file: as applied); null when it cannot be read */
   addresses: string[] | null;
   log: string;
   /** the UAPI socket */
@@ -190,7 +191,8 @@ function readTunnel(dir: string): TunnelStatus {
     daemon: state ? 'running' : 'no-state',
     error: null,
     config: state?.config ?? null,
-    addresses: null,
+    // A container's own file (container:PATH) cannot be read from here: what was applied.
+    addresses: state && inContainerPath(state.config) !== undefined ? [...state.applied.addresses] : null,
     log: join(dir, LOG_FILE),
     socket: socketOf(dir, state ?? { iface: name.slice(dash + 1) }),
     publicKey: null,
@@ -211,7 +213,7 @@ function addressesOf(file: string): string[] | null {
 /** Asks the daemon; never throws: a dead or silent daemon is part of the answer. */
 async function probe(t: TunnelStatus, timeoutMs: number): Promise<TunnelStatus> {
   if (t.daemon === 'no-state') return t;
-  if (t.config) t.addresses = addressesOf(t.config);
+  if (t.config && t.addresses === null) t.addresses = addressesOf(t.config);
   if (t.daemonPid === null || !isAlive(t.daemonPid)) return { ...t, daemon: 'dead' };
   try {
     const device = parseDevice(await uapiRequest(t.socket, 'get=1\n\n', timeoutMs));

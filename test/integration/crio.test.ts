@@ -45,6 +45,7 @@ interface Tunnel {
   daemon: string;
   netns: string | null;
   config: string | null;
+  addresses: string[] | null;
 }
 
 /** `wireguard4netns status FILTER --json`, as the tunnels' owner. */
@@ -226,6 +227,8 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     assertFetchedBoth(await pod.exec(app, ['sh', '-c', FETCH_BOTH]), 'the Secret pod');
     const [t] = await tunnels(ctx, app.slice(0, 12));
     assert.is(t?.config, 'container:/etc/wireguard4netns/edge.conf');
+    // status cannot read the container's file from the node: it shows the addresses the tunnel applied.
+    assert.equal(t?.addresses, ['198.51.100.2/32', 'fd5a:7b1e:c0de::2/128']);
 
     // A container without that volume has no such file: CreateContainer fails with the hook's line, and the pod's tunnel is untouched.
     const bare = await pod.create('bare', APP);
