@@ -11,7 +11,7 @@ import { sweep } from '../tunnel/daemon.js';
 import { awaitOwnNamespace, resolveTarget } from '../tunnel/namespaces.js';
 import { reload } from '../tunnel/reload.js';
 import { down, findTunnel, up } from '../tunnel/up.js';
-import { defaultHooksDir, defaultPluginDir, installHook, installPlugin } from './install.js';
+import { defaultHooksDir, defaultPluginDir, installHook, installPlugin, slowNodeNote } from './install.js';
 import { status } from './status.js';
 
 declare const VERSION: string;
@@ -121,6 +121,8 @@ export async function runCli(argv: string[]): Promise<void> {
       (a) => {
         for (const { file, advice } of [installHook(a['hooks-dir']), installPlugin(a['plugin-dir'])])
           console.log(`wrote ${file}; ${advice}`);
+        const slow = slowNodeNote(process.config.variables as unknown as Record<string, unknown>, process.execPath);
+        if (slow) process.stderr.write(`wireguard4netns: note: ${slow}\n`);
       },
     )
     .command('genkey', 'print a new private key (as "wg genkey")', {}, () => console.log(generatePrivateKey().toString('base64')))

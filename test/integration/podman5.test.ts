@@ -20,7 +20,7 @@ import {
   type Trixie,
 } from '../helpers/trixie.js';
 
-const test = suite<{ peer: Peer; trixie: Trixie }>('podman 5 (Debian 13) with the hook: rootless, and rootful');
+const test = suite<{ peer: Peer; trixie: Trixie; installStderr: string }>('podman 5 (Debian 13) with the hook: rootless, and rootful');
 const ANNOTATION = 'wireguard4netns.conf';
 const RUNTIMES = ['crun', 'runc'];
 
@@ -29,6 +29,14 @@ setup(test, async (ctx) => {
   ctx.peer = await startPeer('w4npodman5', 5);
   const install = await ctx.trixie.run(['node', TRIXIE_BUNDLE, 'install', '--hooks-dir', LAB_HOOKS_DIR]);
   if (install.exitCode !== 0) throw new Error(`install in the trixie root failed: ${install.stderr}`);
+  ctx.installStderr = install.stderr;
+});
+
+test("should say at install that Debian 13's Node, without its startup snapshot and code cache, slows every start", (ctx) => {
+  assert.match(
+    ctx.installStderr,
+    /^wireguard4netns: note: \/usr\/bin\/node was built without its startup snapshot or code cache for its built-in modules, so it starts several times slower/m,
+  );
 });
 
 test.after(async (ctx) => {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hookJson, pluginScript, poststopJson } from '../../../src/cli/install.js';
+import { hookJson, pluginScript, poststopJson, slowNodeNote } from '../../../src/cli/install.js';
 
 const json = suite('hookJson, poststopJson');
 
@@ -41,3 +41,20 @@ exec '/usr/bin/prlimit' '--core=0' '--' '/usr/bin/node' '/opt/it'\\''s/dist/wire
 });
 
 plugin.run();
+
+const slow = suite('slowNodeNote');
+
+slow('should say nothing of an official build, and name what a slow one lacks', () => {
+  assert.is(slowNodeNote({ node_use_node_snapshot: true, node_use_node_code_cache: true }, '/usr/bin/node'), undefined);
+  assert.is(slowNodeNote({}, '/usr/bin/node'), undefined, 'nothing known: nothing said');
+  const both = slowNodeNote({ node_use_node_snapshot: false, node_use_node_code_cache: false, node_shared: true }, '/usr/bin/node');
+  assert.match(both ?? '', /^\/usr\/bin\/node was built without its startup snapshot or code cache for its built-in modules, so it starts/);
+  assert.match(slowNodeNote({ node_use_node_snapshot: false }, '/n') ?? '', /^\/n was built without its startup snapshot, so/);
+});
+
+slow('should be silent for the Node running these tests when it is an official build', () => {
+  const v = process.config.variables as unknown as Record<string, unknown>;
+  assert.is(slowNodeNote(v, process.execPath) === undefined, v.node_use_node_snapshot !== false && v.node_use_node_code_cache !== false);
+});
+
+slow.run();
