@@ -17,7 +17,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync,
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { type ContainerOptions, containerConfig, podSandboxConfig, writeSecretVolume } from './kubelet.js';
+import { type CrictlResult, containerConfig, criPod, must, type Pod, podSandboxConfig, writeSecretVolume } from './kubelet.js';
 import { LAB_UID, startTrixie, type Trixie } from './trixie.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
@@ -33,15 +33,13 @@ export const IMAGE = 'localhost/w4n/busybox:latest';
 const PAUSE_IMAGE = 'localhost/w4n/pause:latest';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-type Result = { exitCode?: number; stdout: string; stderr: string };
-
 export interface Containerd {
   trixie: Trixie;
   rootless: boolean;
   /** the hooks dir the plugin reads (inside) */
   hooksDir: string;
   /** crictl against this containerd */
-  crictl(args: string[], timeoutSeconds?: number): Promise<Result>;
+  crictl(args: string[], timeoutSeconds?: number): Promise<CrictlResult>;
   /** RunPodSandbox with kubelet-style config, pod annotations on the sandbox only. */
   runPod(name: string, annotations: Record<string, string>): Promise<Pod>;
   /** A Secret volume as the kubelet writes it (its files owned by the kubelet's user), inside; returns its path there. */
@@ -50,26 +48,6 @@ export interface Containerd {
   log(): string;
   /** Removes every pod, ends the session and removes the pods' cgroups. */
   stop(): Promise<void>;
-}
-
-export interface Pod {
-  id: string;
-  /** CreateContainer + StartContainer; returns the container id. */
-  start(name: string, command: string[], options?: ContainerOptions): Promise<string>;
-  /** CreateContainer only, its result as crictl gave it. */
-  create(name: string, command: string[], options?: ContainerOptions): Promise<Result>;
-  /** StopContainer, as the kubelet does before a restart. */
-  stopContainer(container: string): Promise<void>;
-  /** ExecSync (crictl exec --sync). */
-  exec(container: string, command: string[], timeoutSeconds?: number): Promise<Result>;
-  stop(): Promise<void>;
-  remove(): Promise<void>;
-}
-
-async function must(what: string, r: Promise<Result>): Promise<string> {
-  const done = await r;
-  if (done.exitCode !== 0) throw new Error(`${what} failed (exit ${done.exitCode}): ${done.stderr || done.stdout}`);
-  return done.stdout.trim();
 }
 
 let built: Promise<void> | undefined;
@@ -319,41 +297,19 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
         }),
       );
       const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
-      let containers = 0;
-      const create = (ctrName: string, command: string[], options: ContainerOptions = {}) => {
-        containers++;
-        const ctrConfig = join(DIR, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
-        if (!existsSync(inside(join(logDir, ctrName)))) mkdirOwned(join(logDir, ctrName));
-        writeFileSync(
-          inside(ctrConfig),
-          containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers, ...options }),
-        );
-        return crictl(['create', id, ctrConfig, podConfig]);
-      };
-      return {
+      return criPod({
         id,
-        create,
-        stopContainer: async (ctr) => {
-          await must(`crictl stop ${ctr}`, crictl(['stop', ctr]));
+        name: podName,
+        podConfig,
+        crictl,
+        log,
+        writeContainer: (ctrName, command, options, n) => {
+          const ctrConfig = join(DIR, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
+          if (!existsSync(inside(join(logDir, ctrName)))) mkdirOwned(join(logDir, ctrName));
+          writeFileSync(inside(ctrConfig), containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n, ...options }));
+          return ctrConfig;
         },
-        start: async (ctrName, command, options) => {
-          try {
-            const ctr = await must(`crictl create ${ctrName}`, create(ctrName, command, options));
-            await must(`crictl start ${ctrName}`, crictl(['start', ctr]));
-            return ctr;
-          } catch (err) {
-            throw new Error(`${(err as Error).message}\n${log()}`);
-          }
-        },
-        exec: (ctr, command, timeoutSeconds = 30) =>
-          crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], timeoutSeconds + 30),
-        stop: async () => {
-          await must(`crictl stopp ${podName}`, crictl(['stopp', id]));
-        },
-        remove: async () => {
-          await must(`crictl rmp ${podName}`, crictl(['rmp', id]));
-        },
-      };
+      });
     },
   };
 }

@@ -25,7 +25,7 @@ import {
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { type ContainerOptions, containerConfig, podSandboxConfig, writeSecretVolume } from './kubelet.js';
+import { containerConfig, criPod, must, type Pod, podSandboxConfig, writeSecretVolume } from './kubelet.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'crio/bin');
@@ -62,31 +62,10 @@ export interface Crio {
   stop(): Promise<void>;
 }
 
-export interface Pod {
-  id: string;
-  /** CreateContainer + StartContainer; returns the container id. */
-  start(name: string, command: string[], options?: ContainerOptions): Promise<string>;
-  /** CreateContainer only (CRI-O runs the createRuntime hook there), as crictl answered. */
-  create(name: string, command: string[], options?: ContainerOptions): ReturnType<typeof run>;
-  /** StopContainer, as the kubelet does before a restart. */
-  stopContainer(container: string): Promise<void>;
-  /** ExecSync (crictl exec -s): streaming exec cannot reach a rootless CRI-O's stream server. */
-  exec(container: string, command: string[], timeoutSeconds?: number): ReturnType<typeof run>;
-  stop(): Promise<void>;
-  remove(): Promise<void>;
-}
-
 type Undo = () => unknown;
 
 function run(cmd: string, args: string[], timeout = 60_000) {
   return execa(cmd, args, { cwd: '/', env: { PATH, HOME: '/root' }, extendEnv: false, reject: false, timeout });
-}
-
-async function must(what: string, r: Promise<{ exitCode?: number; stdout: string; stderr: string; timedOut?: boolean }>): Promise<string> {
-  const done = await r;
-  if (done.exitCode !== 0)
-    throw new Error(`${what} failed (${done.timedOut ? 'timed out' : `exit ${done.exitCode}`}): ${done.stderr || done.stdout}`);
-  return done.stdout.trim();
 }
 
 /** Runs a command as the user, with a clean environment (no login session). */
@@ -451,39 +430,20 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
         podSandboxConfig({ name: podName, uid: `${name}-${podName}-${pods}`, logDir, cgroupParent: `/${name}/${podName}`, annotations }),
       );
       const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
-      let containers = 0;
-      const create = (ctrName: string, command: string[], options: ContainerOptions = {}) => {
-        containers++;
-        const ctrConfig = join(lab, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
-        mkdirSync(join(logDir, ctrName), { recursive: true });
-        chown(join(logDir, ctrName));
-        writeFileSync(ctrConfig, containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n: containers, ...options }));
-        return crictl(['create', id, ctrConfig, podConfig]);
-      };
-      return {
+      return criPod({
         id,
-        create,
-        stopContainer: async (ctr) => {
-          await must(`crictl stop ${ctr}`, crictl(['stop', ctr]));
+        name: podName,
+        podConfig,
+        crictl: (args, seconds) => crictl(args, seconds && seconds * 1000),
+        log: () => `CRI-O's log ends:\n${log().slice(-4000)}`,
+        writeContainer: (ctrName, command, options, n) => {
+          const ctrConfig = join(lab, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
+          mkdirSync(join(logDir, ctrName), { recursive: true });
+          chown(join(logDir, ctrName));
+          writeFileSync(ctrConfig, containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n, ...options }));
+          return ctrConfig;
         },
-        start: async (ctrName, command, options) => {
-          try {
-            const ctr = await must(`crictl create ${ctrName}`, create(ctrName, command, options));
-            await must(`crictl start ${ctrName}`, crictl(['start', ctr]));
-            return ctr;
-          } catch (err) {
-            throw new Error(`${(err as Error).message}\nCRI-O's log ends:\n${log().slice(-4000)}`);
-          }
-        },
-        exec: (ctr, command, timeoutSeconds = 30) =>
-          crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], (timeoutSeconds + 30) * 1000),
-        stop: async () => {
-          await must(`crictl stopp ${podName}`, crictl(['stopp', id]));
-        },
-        remove: async () => {
-          await must(`crictl rmp ${podName}`, crictl(['rmp', id]));
-        },
-      };
+      });
     },
   };
   return crio;

@@ -1,10 +1,10 @@
+// The kubelet's side of CRI, for the CRI-O and containerd tests alike: its
+// requests as crictl's JSON files (a pod sandbox with the pod's
+// annotations, app containers with the kubelet's own annotations,
+// namespace options and volumes), Secret volumes as its atomic writer lays
+// them out, and a pod driven through crictl (criPod).
 import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-// The CRI requests the kubelet makes, as crictl's JSON files: a pod sandbox
-// with the pod's annotations, and app containers with the kubelet's own
-// annotations and namespace options. CRI-O and containerd tests both drive
-// their runtime with these.
 
 /** As the kubelet sets them: the pod shares its network and IPC, each container has its own PIDs. */
 const NAMESPACE_OPTIONS = { namespace_options: { network: 0, pid: 1, ipc: 0 } };
@@ -75,4 +75,82 @@ export function writeSecretVolume(dir: string, files: Record<string, string>, mo
     for (const p of [dir, join(dir, ts), join(dir, '..data'), ...Object.keys(files).flatMap((k) => [join(dir, k), join(dir, ts, k)])])
       lchownSync(p, owner.uid, owner.gid);
   }
+}
+
+/** What crictl answered. */
+export interface CrictlResult {
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+  timedOut?: boolean;
+}
+
+/** crictl against one runtime; the timeout in seconds. */
+export type Crictl = (args: string[], timeoutSeconds?: number) => Promise<CrictlResult>;
+
+/** A command's stdout, or an error naming what failed and why. */
+export async function must(what: string, r: Promise<CrictlResult>): Promise<string> {
+  const done = await r;
+  if (done.exitCode !== 0)
+    throw new Error(`${what} failed (${done.timedOut ? 'timed out' : `exit ${done.exitCode}`}): ${done.stderr || done.stdout}`);
+  return done.stdout.trim();
+}
+
+/** A pod sandbox, driven as the kubelet drives it. */
+export interface Pod {
+  id: string;
+  /** CreateContainer + StartContainer; returns the container id. */
+  start(name: string, command: string[], options?: ContainerOptions): Promise<string>;
+  /** CreateContainer only, its result as crictl gave it. */
+  create(name: string, command: string[], options?: ContainerOptions): Promise<CrictlResult>;
+  /** StopContainer, as the kubelet does before a restart. */
+  stopContainer(container: string): Promise<void>;
+  /** ExecSync (crictl exec --sync). */
+  exec(container: string, command: string[], timeoutSeconds?: number): Promise<CrictlResult>;
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/**
+ * The pod sandbox id that RunPodSandbox gave, as a Pod. writeContainer
+ * writes an app container's CRI config (n numbers it within the pod) and
+ * returns its path as crictl sees it; log() is the runtime's log so far,
+ * for a failed start's message.
+ */
+export function criPod(o: {
+  id: string;
+  name: string;
+  podConfig: string;
+  crictl: Crictl;
+  writeContainer: (name: string, command: string[], options: ContainerOptions, n: number) => string;
+  log: () => string;
+}): Pod {
+  const { id, name, crictl } = o;
+  let containers = 0;
+  const create = (ctrName: string, command: string[], options: ContainerOptions = {}) =>
+    crictl(['create', id, o.writeContainer(ctrName, command, options, ++containers), o.podConfig]);
+  return {
+    id,
+    create,
+    stopContainer: async (ctr) => {
+      await must(`crictl stop ${ctr}`, crictl(['stop', ctr]));
+    },
+    start: async (ctrName, command, options) => {
+      try {
+        const ctr = await must(`crictl create ${ctrName}`, create(ctrName, command, options));
+        await must(`crictl start ${ctrName}`, crictl(['start', ctr]));
+        return ctr;
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${o.log()}`);
+      }
+    },
+    exec: (ctr, command, timeoutSeconds = 30) =>
+      crictl(['exec', '--sync', '--timeout', String(timeoutSeconds), ctr, ...command], timeoutSeconds + 30),
+    stop: async () => {
+      await must(`crictl stopp ${name}`, crictl(['stopp', id]));
+    },
+    remove: async () => {
+      await must(`crictl rmp ${name}`, crictl(['rmp', id]));
+    },
+  };
 }

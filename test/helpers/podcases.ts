@@ -3,6 +3,7 @@
 // the tunnel, with status listing only the live one; the kubelet's restart
 // of it (attempt 1) joins the running tunnel and reaches the backend.
 import * as assert from 'uvu/assert';
+import type { Pod } from './kubelet.js';
 import { assertFetchedBoth, FETCH_BOTH } from './peer.js';
 
 export interface PodTunnel {
@@ -11,19 +12,13 @@ export interface PodTunnel {
   daemonPid: number | null;
 }
 
-interface CriPod {
-  start(name: string, command: string[], options?: { attempt?: number }): Promise<string>;
-  exec(container: string, command: string[]): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
-  stopContainer(container: string): Promise<void>;
-}
-
 /**
  * Stops first (named "first"), checks second keeps the tunnel, restarts
  * first and checks it joined; `check` runs after the stop (more status
  * checks of the caller's). Returns the restarted container's id.
  */
 export async function assertStopAndRestart(
-  pod: CriPod,
+  pod: Pod,
   tunnels: (filter: string) => Promise<PodTunnel[]>,
   mine: PodTunnel,
   [first, second]: [string, string],
