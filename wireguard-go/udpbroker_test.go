@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: MIT
+ *
+ * wireguard4netns: tests of udpbroker.go. Copied into the patched wireguard-go
+ * tree at build time, as udpbroker.go is.
+ */
 
 package main
 

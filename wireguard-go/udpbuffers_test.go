@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: MIT
+ *
+ * wireguard4netns: tests of udpbuffers.go. Copied into the patched wireguard-go
+ * tree at build time, as udpbuffers.go is.
+ */
 
 package main
 

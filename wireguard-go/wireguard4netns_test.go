@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: MIT
+ *
+ * wireguard4netns: tests of wireguard4netns.go. Copied into the patched wireguard-go
+ * tree at build time, as wireguard4netns.go is.
+ */
 
 package main
 
