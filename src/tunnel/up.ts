@@ -107,8 +107,8 @@ export function configIdentity(config: Config): string {
 }
 
 /** A container may join a tunnel only with the config that tunnel runs. */
-function checkSameConfig(state: TunnelState, config: Config, where: string): void {
-  if (state.configIdentity === configIdentity(config)) return;
+function checkSameConfig(state: TunnelState, identity: string, config: Config, where: string): void {
+  if (state.configIdentity === identity) return;
   const mine = config.file === state.config ? `${config.file} (changed since the tunnel started)` : config.file;
   throw new Failure(
     `${where} already runs ${state.iface} from ${state.config}, and this start names ${mine}; expected the same config for every container of a namespace (apply a new one with "wireguard4netns reload")`,
@@ -119,6 +119,7 @@ function checkSameConfig(state: TunnelState, config: Config, where: string): voi
 async function serve(
   t: Target,
   config: Config,
+  identity: string,
   o: UpOptions,
   dir: string,
   times: string[],
@@ -134,7 +135,7 @@ async function serve(
     netns: t.netns,
     netnsInode: t.inode,
     config: config.file,
-    configIdentity: configIdentity(config),
+    configIdentity: identity,
     applied,
     reresolve,
     ...(o.socketDir ? { socket: join(o.socketDir, `${o.iface}.sock`) } : {}),
@@ -173,9 +174,10 @@ async function serve(
 export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
   const dir = tunnelDir(t.inode, o.iface);
   const times: string[] = [];
+  const identity = configIdentity(config);
   const cleanup = new Cleanup();
   try {
-    const { state, stop } = await serve(t, config, o, dir, times);
+    const { state, stop } = await serve(t, config, identity, o, dir, times);
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
     // Killed (or dead already), it leaves its folder: the sweep takes that.
@@ -186,7 +188,8 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
         await sweep();
       });
     }
-    checkSameConfig(state, config, t.netns);
+    // A tunnel this call started runs this config; one it joined may not.
+    if (!stop) checkSameConfig(state, identity, config, t.netns);
     if (o.containerId && t.watchPid) {
       const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: o.resolvConf };
       cleanup.add(await step(`registering container ${o.containerId} with the tunnel in ${dir}`, () => registerContainer(dir, entry)));
