@@ -7,11 +7,13 @@ import { hookReadPolicy } from '../src/config/policy.js';
 import { loadConfig } from '../src/config/read.js';
 import { Failure } from '../src/errors.js';
 import { type OciState, readBundleSpec } from '../src/oci.js';
+import type { EarlyDaemon } from '../src/tunnel/daemon.js';
 import { containerTarget } from '../src/tunnel/namespaces.js';
 import { resolvConfPath } from '../src/tunnel/resolvconf.js';
 import { up } from '../src/tunnel/up.js';
 
-export async function createRuntime(state: OciState, ours: Annotations & { config: string }): Promise<void> {
+/** early: the daemon the hook's first process started (wireguard-go/hook.go), waiting for the config. */
+export async function createRuntime(state: OciState, ours: Annotations & { config: string }, early?: EarlyDaemon): Promise<void> {
   // Read and check everything before touching anything. A "container:PATH"
   // config is the container's own file (a Secret volume), reached through
   // its mounts; a host path must pass the hook's read policy.
@@ -27,5 +29,6 @@ export async function createRuntime(state: OciState, ours: Annotations & { confi
     resolvConf: resolvConfPath(state.bundle),
     verbose: ours.verbose,
     waitSeconds: ours.waitSeconds,
+    early,
   });
 }

@@ -10,11 +10,13 @@ import { readAnnotations } from '../src/annotations.js';
 import { describe, exitWith, Failure } from '../src/errors.js';
 import { logHookError } from '../src/hooklog.js';
 import { type OciState, parseOciState } from '../src/oci.js';
-import { sweep } from '../src/tunnel/daemon.js';
+import { abandon, earlyDaemon, sweep } from '../src/tunnel/daemon.js';
 import { createRuntime } from './createRuntime.js';
 
 async function runHook(): Promise<void> {
   let state: OciState | undefined;
+  // The daemon the hook's first process started (wireguard-go/hook.go): a failure before it has its config ends it.
+  const early = earlyDaemon();
   try {
     state = parseOciState(readFileSync(0, 'utf8'));
     const ours = readAnnotations(state.annotations);
@@ -22,7 +24,7 @@ async function runHook(): Promise<void> {
     switch (state.status) {
       case 'creating': // runc
       case 'created': // crun
-        return await createRuntime(state, { ...ours, config: ours.config });
+        return await createRuntime(state, { ...ours, config: ours.config }, early);
       case 'stopped': // a hook JSON that runs this at poststop: the sweep (wireguard4netns-poststop.json) does that job
         await sweep();
         return;
@@ -32,6 +34,7 @@ async function runHook(): Promise<void> {
         );
     }
   } catch (err) {
+    if (early) await abandon(early);
     logHookError(state?.id, describe(err));
     throw err;
   }

@@ -141,7 +141,7 @@ func TestAdjustment(t *testing.T) {
 	if len(h.CreateRuntime) != 1 || len(h.Poststop) != 1 || len(h.Prestart)+len(h.CreateContainer)+len(h.StartContainer)+len(h.Poststart) != 0 {
 		t.Fatalf("hooks by stage: %+v", h)
 	}
-	if h.CreateRuntime[0].Path != "/usr/bin/prlimit" || h.CreateRuntime[0].Args[0] != "prlimit" || h.CreateRuntime[0].Timeout.GetValue() != 60 {
+	if h.CreateRuntime[0].Path != "/usr/local/lib/wireguard4netns/dist/wireguard-go" || h.CreateRuntime[0].Args[1] != "wireguard4netns-hook" || h.CreateRuntime[0].Timeout.GetValue() != 60 {
 		t.Errorf("createRuntime hook: %+v", h.CreateRuntime[0])
 	}
 	want := map[string]string{"wireguard4netns.conf": "/etc/wireguard4netns/a.conf", "wireguard4netns.verbose": "1"}

@@ -1,13 +1,9 @@
-// WireGuard keys: base64 of 32 bytes, Curve25519, from Node's crypto.
+// WireGuard keys: Curve25519, from Node's crypto (keytext.ts reads them).
+// Off the hook's path: the daemon derives the public key there
+// (wireguard-go/identity.go).
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 
 const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-
-/** Decodes a key; undefined unless it is canonical base64 of exactly 32 bytes. */
-export function decodeKey(text: string): Buffer | undefined {
-  if (!/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/.test(text)) return undefined;
-  return Buffer.from(text, 'base64');
-}
 
 export function publicKeyOf(privateKey: Buffer): Buffer {
   const key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });

@@ -1,7 +1,8 @@
 // Runs a short-lived command with some input, bounded in time: a command
 // that hangs is killed. (execa would do, but loading it is a measurable part
-// of every hook's start: see the README's performance section.)
-import { spawn } from 'node:child_process';
+// of every hook's start: see the README's performance section.) Node's
+// child_process is loaded on the first run, not with the hook: a start that
+// needs no command (no host name to resolve, nothing to sweep) never loads it.
 
 export interface RunResult {
   code: number | null;
@@ -10,7 +11,8 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-export function run(argv: string[], input: string, timeoutMs: number): Promise<RunResult> {
+export async function run(argv: string[], input: string, timeoutMs: number): Promise<RunResult> {
+  const { spawn } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: 'pipe', env: {} });
     let stdout = '';

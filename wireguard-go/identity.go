@@ -7,17 +7,23 @@
  * (folder.go) for life, beside its tunnel folder's, and writes its tunnel
  * folder's path into it; another daemon with the same identity is refused
  * and told which tunnel has it. Copied into the patched wireguard-go tree
- * at build time.
+ * at build time. Also where a config's identity is computed from its
+ * private key (identityOf), so that the hook needs no crypto of its own.
  */
 
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/crypto/curve25519"
 )
 
 const holderFile = "holder"
@@ -43,4 +49,53 @@ func claimIdentity(lockDir, dir string) (func(), error) {
 		os.RemoveAll(lockDir)
 		lock.Close()
 	}, nil
+}
+
+// identityOf derives the public key from the UAPI configuration's
+// private_key and returns the config's identity: the first 16 bytes of
+// SHA-256 over "PUBLICKEYHEX\n" and input, in hex (src/tunnel/identity.ts
+// computes the same). A peer with this end's own public key is refused
+// with "self-peer PUBLICKEYHEX": the caller knows that peer's line.
+func identityOf(uapiConfig, input string) (string, error) {
+	var private []byte
+	for _, line := range strings.Split(uapiConfig, "\n") {
+		if hexKey, ok := strings.CutPrefix(line, "private_key="); ok {
+			private, _ = hex.DecodeString(hexKey)
+		}
+	}
+	if len(private) != curve25519.ScalarSize {
+		return "", errors.New("error: the configuration has no private_key")
+	}
+	public, err := curve25519.X25519(private, curve25519.Basepoint)
+	if err != nil {
+		return "", fmt.Errorf("error: %v", err)
+	}
+	publicHex := hex.EncodeToString(public)
+	for _, line := range strings.Split(uapiConfig, "\n") {
+		if line == "public_key="+publicHex {
+			return "", fmt.Errorf("self-peer %s", publicHex)
+		}
+	}
+	sum := sha256.Sum256([]byte(publicHex + "\n" + input))
+	return hex.EncodeToString(sum[:16]), nil
+}
+
+// runningIdentity is the configIdentity of the tunnel whose state.json is in dir.
+func runningIdentity(dir string) string {
+	var state struct {
+		ConfigIdentity string `json:"configIdentity"`
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, stateFile))
+	json.Unmarshal(data, &state)
+	return state.ConfigIdentity
+}
+
+// withField sets key to the string value in the JSON object object.
+func withField(object []byte, key, value string) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(object, &fields); err != nil || fields == nil {
+		return nil, fmt.Errorf("error: -state: expected a JSON object: %v", err)
+	}
+	fields[key], _ = json.Marshal(value)
+	return json.Marshal(fields)
 }

@@ -45,3 +45,32 @@ func TestClaimIdentity(t *testing.T) {
 		t.Errorf("sweep after the holder died = %v, want [%s]", got, lock)
 	}
 }
+
+// The same vector as test/unit/tunnel/identity.test.ts: the hook's daemon
+// and the command line must compute the same configIdentity.
+func TestIdentityOf(t *testing.T) {
+	const private = "90cb54dcb03f0133c71f141e308b2767c4e47b910f1cfce6ff57b5576cdaa16b"
+	const public = "5481e59b264030789f7c82cee2b97ab53d5fb5e1e314de50bc5314c78b189239"
+	const input = `{"addresses":["198.51.100.2/32"]}`
+	config := "private_key=" + private + "\nlisten_port=0\npublic_key=" + strings.Repeat("ab", 32) + "\n"
+	id, err := identityOf(config, input)
+	if err != nil || id != "92ba4c97001679d348546ebb3d1fa263" {
+		t.Fatalf("identityOf = %q, %v", id, err)
+	}
+	if _, err := identityOf(config+"public_key="+public+"\n", input); err == nil || err.Error() != "self-peer "+public {
+		t.Fatalf("a peer with our own key: %v, expected self-peer %s", err, public)
+	}
+	if _, err := identityOf("listen_port=0\n", input); err == nil {
+		t.Fatal("no private_key: expected an error")
+	}
+}
+
+func TestWithField(t *testing.T) {
+	out, err := withField([]byte(`{"iface":"wg0"}`), "configIdentity", "abc")
+	if err != nil || string(out) != `{"configIdentity":"abc","iface":"wg0"}` {
+		t.Fatalf("withField = %s, %v", out, err)
+	}
+	if _, err := withField([]byte(`[]`), "k", "v"); err == nil {
+		t.Fatal("not an object: expected an error")
+	}
+}

@@ -23,11 +23,15 @@ const childEnv = "WIREGUARD4NETNS_TEST_CHILD"
 // TestMain runs the helper instead of the tests when childEnv is set: it
 // takes the lock of the folder named by childEnv (if any), says "ready",
 // and lives until its stdin closes. With childEnv=netns, it prints what
-// processInNetns finds in its own network namespace instead.
+// processInNetns finds in its own network namespace instead; with
+// childEnv=hook, it is `wireguard-go wireguard4netns-hook ARGS...`.
 func TestMain(m *testing.M) {
 	dir, isChild := os.LookupEnv(childEnv)
 	if !isChild {
 		os.Exit(m.Run())
+	}
+	if dir == "hook" { // the hook's first process, with the arguments given
+		os.Exit(hookMain(os.Args[1:]))
 	}
 	if dir == "netns" { // what processInNetns finds in our own namespace
 		var st unix.Stat_t

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -36,7 +38,18 @@ import (
 //   - -config-fd (the caller passes 0, a pipe) carries the device's UAPI
 //     configuration, the body of a "set=1" request ending with a blank
 //     line: keys travel through a pipe or the UAPI socket, never argv or
-//     the environment.
+//     the environment. With -config-flags its first line is a JSON array
+//     of the flags that come from the config (lateFlags): the caller can
+//     start the daemon before it has read and checked the config (the
+//     hook's first process does, hook.go), and both work at once. A caller
+//     that finds the config bad closes the pipe short or kills the daemon:
+//     nothing is configured from a part.
+//   - with -identity (on that line: it holds preshared keys) it derives
+//     the public key from the private key, refuses a peer with that key
+//     ("self-peer"), and adds configIdentity, a digest of both
+//     (identity.go), to state.json. A start that finds the tunnel served
+//     reports "joined" when the running one has the same identity, else
+//     "joined other".
 //   - fd 3 (-ready-fd) receives "ready <phases>" once the TUN exists in the
 //     target namespace with its MTU, -address and -route, the configuration
 //     is applied, the device is up (its UDP port bound), the UAPI socket
@@ -68,7 +81,7 @@ func wireguard4netnsMain(args []string) int {
 	configFd := flags.Int("config-fd", -1, "file descriptor to read the UAPI configuration from, up to a blank line")
 	state := flags.String("state", "", "JSON object written to <dir>/state.json, with daemonPid added, once ready")
 	logMax := flags.Int64("log-max", 1<<20, "bytes of <dir>/daemon.log before it moves to daemon.log.1")
-	joinTimeout := flags.Duration("join-timeout", 5*time.Second, "how long to wait for another start of the same tunnel to finish")
+	joinTimeout := flags.Duration("join-timeout", 4*time.Second, "how long to wait for another start of the same tunnel to finish")
 	socketDir := flags.String("socket-dir", "", "directory of the UAPI socket <interface>.sock (default: -dir); deleting the socket ends the daemon")
 	noLink := flags.Bool("no-link", false, "leave the link state, addresses and routes to the caller")
 	awaitProcess := flags.Duration("await-process", 0, "without -watch-pid: wait this long for a first process in the namespace, then live as long as its processes (netavark's setup comes before the container's)")
@@ -81,6 +94,18 @@ func wireguard4netnsMain(args []string) int {
 	var reresolveEntries reresolveFlag
 	flags.Var(&reresolveEntries, "reresolve", "PUBKEYHEX=HOST:PORT: re-resolve this peer's endpoint host (repeatable)")
 	reresolveInterval := flags.Duration("reresolve-interval", 2*time.Minute, "how often to re-resolve -reresolve hosts")
+	configFlags := flags.Bool("config-flags", false, "the configuration's first line is a JSON array of -mtu, -address, -route, -state, -reresolve, -identity and -verbose")
+	identityInput := flags.String("identity", "", "the config's identity without its public key (canonical JSON): state.json's configIdentity is its digest with the public key")
+	// What may come on the flags line: what the caller learns from the config.
+	late := func(set *flag.FlagSet) {
+		set.IntVar(mtu, "mtu", *mtu, "")
+		set.Var(&addresses, "address", "")
+		set.Var(&routes, "route", "")
+		set.StringVar(state, "state", *state, "")
+		set.Var(&reresolveEntries, "reresolve", "")
+		set.StringVar(identityInput, "identity", *identityInput, "")
+		set.BoolVar(verbose, "verbose", *verbose, "")
+	}
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -114,8 +139,7 @@ func wireguard4netnsMain(args []string) int {
 	lock, err := claim(*dir)
 	for deadline := time.Now().Add(*joinTimeout); errors.Is(err, errBusy); lock, err = claim(*dir) {
 		if servedBy(*dir) != 0 {
-			report("joined")
-			return 0
+			return join(*dir, *configFd, *configFlags, late, identityInput, report)
 		}
 		if time.Now().After(deadline) {
 			return refuse("another start of %s in this namespace did not finish within %v", *ifname, *joinTimeout)
@@ -131,16 +155,21 @@ func wireguard4netnsMain(args []string) int {
 		os.RemoveAll(*dir)
 		return refuse("failed to clear what a dead daemon left in %s: %v", *dir, err)
 	}
-	level := device.LogLevelError
-	if *verbose {
-		level = device.LogLevelVerbose
-	}
 	log, err := openLog(filepath.Join(*dir, "daemon.log"), *logMax)
 	if err != nil {
 		os.RemoveAll(*dir)
 		return refuse("failed to open the log: %v", err)
 	}
-	logger := log.logger(level, *ifname)
+	// -verbose may come late, on the flags line: the level is read at each line.
+	var verboseOn atomic.Bool
+	verboseOn.Store(*verbose)
+	logger := log.logger(device.LogLevelVerbose, *ifname)
+	verbosef := logger.Verbosef
+	logger.Verbosef = func(format string, a ...any) {
+		if verboseOn.Load() {
+			verbosef(format, a...)
+		}
+	}
 	fail := func(format string, a ...any) int {
 		msg := fmt.Sprintf(format, a...)
 		logger.Errorf("%s", msg)
@@ -205,12 +234,32 @@ func wireguard4netnsMain(args []string) int {
 	}
 	clock.mark("device")
 	// Read late: the caller writes it while all of the above runs.
-	config, err := readConfig(*configFd)
+	tunMTU := *mtu
+	config, err := readConfig(*configFd, *configFlags, late)
+	if err == nil && *mtu != tunMTU {
+		err = inNetns(ns, func() error { return setMTU(*ifname, *mtu) })
+	}
 	if err != nil {
 		dev.Close()
 		return fail("failed to read the configuration: %v", err)
 	}
+	verboseOn.Store(*verbose)
 	clock.mark("config wait")
+	stateJSON := []byte(*state)
+	if *identityInput != "" {
+		id, err := identityOf(config, *identityInput)
+		if err == nil && *state != "" {
+			stateJSON, err = withField(stateJSON, "configIdentity", id)
+		}
+		if err != nil {
+			dev.Close()
+			msg := err.Error()
+			logger.Errorf("%s", msg)
+			report(msg) // "self-peer HEX" is a report of its own
+			os.RemoveAll(*dir)
+			return 1
+		}
+	}
 	if err := dev.IpcSet(config); err != nil {
 		dev.Close()
 		return fail("%v", configError(err))
@@ -252,7 +301,7 @@ func wireguard4netnsMain(args []string) int {
 	}()
 	// Ready for others to join: a start that raced with this one reads it.
 	if *state != "" {
-		if err := writeState(*dir, []byte(*state), bufferNotice); err != nil {
+		if err := writeState(*dir, stateJSON, bufferNotice); err != nil {
 			uapi.Close()
 			dev.Close()
 			return fail("failed to write the state: %v", err)
@@ -306,8 +355,9 @@ func wireguard4netnsMain(args []string) int {
 
 // readConfig reads the UAPI configuration from fd up to EOF (at most 1 MiB).
 // It must end with a blank line, as a UAPI request does: a caller killed
-// while writing it leaves it cut short, and a part is never applied.
-func readConfig(fd int) (string, error) {
+// while writing it leaves it cut short, and a part is never applied. With
+// flagsLine, its first line is a JSON array of flags, parsed with define.
+func readConfig(fd int, flagsLine bool, define func(*flag.FlagSet)) (string, error) {
 	if fd < 0 {
 		return "", nil
 	}
@@ -317,7 +367,58 @@ func readConfig(fd int) (string, error) {
 	if err == nil && !strings.HasSuffix(string(b), "\n\n") {
 		err = errors.New("it ended before its closing blank line")
 	}
-	return strings.TrimSpace(string(b)), err
+	if err != nil || !flagsLine {
+		return strings.TrimSpace(string(b)), err
+	}
+	line, rest, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(rest), lateFlags(line, define)
+}
+
+// lateFlags parses line, a JSON array, as flags: only those define knows.
+func lateFlags(line string, define func(*flag.FlagSet)) error {
+	var args []string
+	if err := json.Unmarshal([]byte(line), &args); err != nil {
+		return fmt.Errorf("its flags line: expected a JSON array of strings: %v", err)
+	}
+	set := flag.NewFlagSet("flags line", flag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	define(set)
+	if err := set.Parse(args); err != nil {
+		return fmt.Errorf("its flags line: %v", err)
+	}
+	if set.NArg() > 0 {
+		return fmt.Errorf("its flags line: unexpected %q", set.Arg(0))
+	}
+	return nil
+}
+
+// join is a start that found the tunnel served: with an identity, it reads
+// the configuration to tell whether the running tunnel has the same.
+func join(dir string, configFd int, flagsLine bool, define func(*flag.FlagSet), identityInput *string, report func(string)) int {
+	if *identityInput == "" && !flagsLine {
+		report("joined")
+		return 0
+	}
+	config, err := readConfig(configFd, flagsLine, define)
+	if err != nil {
+		report("error: failed to read the configuration: " + err.Error())
+		return 1
+	}
+	if *identityInput == "" {
+		report("joined")
+		return 0
+	}
+	id, err := identityOf(config, *identityInput)
+	if err != nil {
+		report(err.Error())
+		return 1
+	}
+	if runningIdentity(dir) != id {
+		report("joined other")
+		return 0
+	}
+	report("joined")
+	return 0
 }
 
 // prefixFlag collects repeated CIDR flags.

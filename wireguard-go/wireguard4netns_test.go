@@ -51,6 +51,10 @@ func TestPrefixFlag(t *testing.T) {
 
 // readFromPipe gives readConfig what was written to a pipe and closed.
 func readFromPipe(t *testing.T, written string) (string, error) {
+	return readFromPipeWith(t, written, false, nil)
+}
+
+func readFromPipeWith(t *testing.T, written string, flagsLine bool, define func(*flag.FlagSet)) (string, error) {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -63,7 +67,7 @@ func readFromPipe(t *testing.T, written string) (string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return readConfig(fd)
+	return readConfig(fd, flagsLine, define)
 }
 
 // readConfig takes a configuration up to its blank line, refuses one cut
@@ -88,8 +92,33 @@ func TestReadConfig(t *testing.T) {
 	if got, err := readFromPipe(t, strings.Repeat("x", 1<<20-2)+"\n\n"); err != nil || len(got) != 1<<20-2 {
 		t.Errorf("exactly 1 MiB: %d bytes, %v", len(got), err)
 	}
-	if got, err := readConfig(-1); got != "" || err != nil {
+	if got, err := readConfig(-1, false, nil); got != "" || err != nil {
 		t.Errorf("no fd: %q, %v", got, err)
+	}
+}
+
+// With -config-flags, the first line sets the flags that come from the
+// config, and only those; the rest is the configuration.
+func TestReadConfigFlagsLine(t *testing.T) {
+	var mtu int
+	var addresses prefixFlag
+	define := func(set *flag.FlagSet) {
+		set.IntVar(&mtu, "mtu", 1420, "")
+		set.Var(&addresses, "address", "")
+	}
+	got, err := readFromPipeWith(t, `["-mtu","1280","-address","10.0.0.2/32","-address","fd00::2/128"]`+"\nprivate_key=aa\n\n", true, define)
+	if err != nil || got != "private_key=aa" || mtu != 1280 || len(addresses) != 2 {
+		t.Errorf("got %q, %v; mtu %d, addresses %v", got, err, mtu, addresses)
+	}
+	for name, line := range map[string]string{
+		"not JSON":        `-mtu 1280`,
+		"an unknown flag": `["-netns","/proc/1/ns/net"]`,
+		"a bad value":     `["-mtu","many"]`,
+		"a stray word":    `["-mtu","1280","extra"]`,
+	} {
+		if _, err := readFromPipeWith(t, line+"\nprivate_key=aa\n\n", true, define); err == nil || !strings.HasPrefix(err.Error(), "its flags line: ") {
+			t.Errorf("%s: %v, want an error about the flags line", name, err)
+		}
 	}
 }
 

@@ -24,10 +24,14 @@ const HOOK_BUNDLE = 'wireguard4netns-hook';
 /** The netavark plugin's bundle (src/netavark/main.ts). */
 const PLUGIN_BUNDLE = 'wireguard4netns-netavark';
 
-/** The hook runs under prlimit --core=0: it holds key material, and Node cannot set rlimits itself. */
-export function hookJson(prlimitPath: string, nodePath: string, hookBundlePath: string): string {
-  const args = ['prlimit', '--core=0', '--', nodePath, hookBundlePath];
-  return `${JSON.stringify({ ...template, hook: { ...template.hook, path: prlimitPath, args } }, null, 2)}\n`;
+/**
+ * The hook's first process is our wireguard-go (wireguard-go/hook.go): it
+ * starts the daemon at once and execs Node on the bundle, with core dumps
+ * off (the hook reads key material, and Node cannot set rlimits itself).
+ */
+export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePath: string): string {
+  const args = ['wireguard-go', 'wireguard4netns-hook', nodePath, hookBundlePath];
+  return `${JSON.stringify({ ...template, hook: { ...template.hook, path: wireguardGoPath, args } }, null, 2)}\n`;
 }
 
 /**
@@ -64,7 +68,6 @@ export function slowNodeNote(variables: Record<string, unknown>, nodePath: strin
 export function installHook(dir: string): { file: string; advice: string } {
   const file = join(dir, 'wireguard4netns.json');
   mkdirSync(dir, { recursive: true });
-  writeAtomically(file, hookJson(systemTool('prlimit'), process.execPath, join(distDir(), HOOK_BUNDLE)));
   // npm hides what its install script printed: a missing wireguard-go is said again here.
   let wgGo = join(distDir(), 'wireguard-go');
   try {
@@ -72,6 +75,7 @@ export function installHook(dir: string): { file: string; advice: string } {
   } catch (err) {
     process.stderr.write(`wireguard4netns: warning: ${describe(err)}\n`);
   }
+  writeAtomically(file, hookJson(wgGo, process.execPath, join(distDir(), HOOK_BUNDLE)));
   writeAtomically(join(dir, 'wireguard4netns-poststop.json'), poststopJson(wgGo));
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault

@@ -3,7 +3,7 @@
 
 import { type Cidr, formatCidr, overlaps, parseCidr } from '../cidr.js';
 import { Failure, quote as shown } from '../errors.js';
-import { decodeKey, publicKeyOf } from '../keys.js';
+import { decodeKey } from '../keytext.js';
 import type { Entry, Section } from './parse.js';
 
 export interface Endpoint {
@@ -25,8 +25,6 @@ export interface PeerConfig {
 export interface Config {
   file: string;
   privateKey: Buffer;
-  /** derived from privateKey while checking the peers: who this end is, without the secret */
-  publicKey: Buffer;
   addresses: Cidr[];
   listenPort?: number;
   mtu: number;
@@ -205,10 +203,9 @@ export function validateConfig(file: string, sections: Section[], rules: Rules =
   const peers = sections.filter((s) => s.name === 'Peer').map((s) => peerSection(file, s));
   if (peers.length === 0) fail(`${file}: no [Peer] section; expected at least one`);
 
-  const ownPublic = publicKeyOf(iface.privateKey);
+  // A peer with this end's own key: the daemon finds it, since the public key is derived there (selfPeerMessage).
   peers.forEach((peer, i) => {
     const where = `${file}:${peer.line}: [Peer]`;
-    if (peer.publicKey.equals(ownPublic)) fail(`${where}: PublicKey is this interface's own public key; expected the peer's`);
     const twin = peers.findIndex((p) => p.publicKey.equals(peer.publicKey));
     if (twin < i) fail(`${where}: PublicKey is the same as the peer on line ${peers[twin].line}; expected each peer once`);
     for (const other of peers.slice(0, i)) {
@@ -221,5 +218,12 @@ export function validateConfig(file: string, sections: Section[], rules: Rules =
       }
     }
   });
-  return { file, ...iface, publicKey: ownPublic, peers };
+  return { file, ...iface, peers };
+}
+
+/** The error for a peer whose PublicKey is this end's own (publicKeyHex, which the daemon derived and reports). */
+export function selfPeerMessage(config: Config, publicKeyHex: string): string {
+  const peer = config.peers.find((p) => p.publicKey.toString('hex') === publicKeyHex);
+  const where = peer ? `${config.file}:${peer.line}: [Peer]` : `${config.file}: a [Peer]`;
+  return `${where}: PublicKey is this interface's own public key; expected the peer's`;
 }

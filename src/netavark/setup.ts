@@ -21,9 +21,10 @@ import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
 import { tunnelDir, udpBrokerSocket } from '../paths.js';
 import { isAlive } from '../tunnel/daemon.js';
+import { configIdentity } from '../tunnel/identity.js';
 import { resolveTarget } from '../tunnel/namespaces.js';
 import { readState, type TunnelState, tunnelDirs } from '../tunnel/state.js';
-import { configIdentity, down, up } from '../tunnel/up.js';
+import { down, up } from '../tunnel/up.js';
 import type { PluginExec, StatusBlock } from './api.js';
 import { parseOptions } from './options.js';
 
@@ -50,8 +51,8 @@ export function statusBlock(config: Config): StatusBlock {
 }
 
 /** A live tunnel in another namespace that this network or this config already serves. */
-function holderOf(network: string, config: Config, netnsInode: number): TunnelState | undefined {
-  const identity = configIdentity(config);
+async function holderOf(network: string, config: Config, netnsInode: number): Promise<TunnelState | undefined> {
+  const identity = await configIdentity(config);
   for (const dir of tunnelDirs()) {
     const s = readState(dir);
     if (!s || s.netnsInode === netnsInode || !isAlive(s.daemonPid)) continue;
@@ -79,7 +80,7 @@ export async function setup(netns: string, input: PluginExec): Promise<StatusBlo
   }
   const config = loadConfig(options.conf, { owners: defaultOwners() });
   const target = resolveTarget(netns, '/proc/self/ns/user');
-  const holder = holderOf(network, config, target.inode);
+  const holder = await holderOf(network, config, target.inode);
   if (holder) refuseSecond(network, config, holder);
   await up(target, config, {
     iface: IFACE,

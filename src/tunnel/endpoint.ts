@@ -8,7 +8,7 @@ import type { Endpoint } from '../config/validate.js';
 import { Failure } from '../errors.js';
 import { run } from '../run.js';
 import { systemTool } from '../tools.js';
-import type { ResolvedEndpoint } from './uapi.js';
+import type { ResolvedEndpoint } from './uapiconfig.js';
 
 export async function resolveEndpoint(e: Endpoint, timeoutMs = 3000): Promise<ResolvedEndpoint> {
   if (isIPAddress(e.host)) return { address: e.host, port: e.port };

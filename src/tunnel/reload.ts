@@ -7,6 +7,7 @@ import { defaultOwners, loadConfig } from '../config/read.js';
 import { Failure, step, wrap } from '../errors.js';
 import { isAlive } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
+import { configIdentity } from './identity.js';
 import { appliedOf, changeLink, linkChange } from './link.js';
 import { netnsInodeOfPid, processInNetns, resolveTarget } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
@@ -20,8 +21,9 @@ import {
   tunnelDirs,
   writeState,
 } from './state.js';
-import { encodeSync, parseDevice, uapiRequest } from './uapi.js';
-import { configIdentity, reresolveList } from './up.js';
+import { parseDevice, uapiRequest } from './uapi.js';
+import { encodeSync } from './uapiconfig.js';
+import { reresolveList } from './up.js';
 
 function findOne(filter: string): { dir: string; state: TunnelState; containers: ContainerEntry[] } {
   const all = tunnelDirs().flatMap((dir) => {
@@ -74,6 +76,6 @@ export async function reload(filter: string, file: string): Promise<string> {
     for (const c of containers)
       if (c.resolvConf) await step(`writing DNS into ${c.resolvConf}`, () => writeResolvConf(c.resolvConf!, config));
   }
-  writeState(dir, { ...state, config: file, configIdentity: configIdentity(config), applied });
+  writeState(dir, { ...state, config: file, configIdentity: await configIdentity(config), applied });
   return `${state.iface} in ${state.netns} reloaded from ${file}`;
 }

@@ -9,22 +9,21 @@
 // tunnel folder decides who starts it (wireguard-go/folder.go). Every
 // other caller joins it: a pod's next container, or a start that raced
 // with the first.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { formatCidr, isIPAddress } from '../cidr.js';
-import type { Config } from '../config/validate.js';
+import { isIPAddress } from '../cidr.js';
+import { type Config, selfPeerMessage } from '../config/validate.js';
 import { Failure, step } from '../errors.js';
 import { identityLockDir, tunnelDir } from '../paths.js';
 import { Cleanup } from './cleanup.js';
-import { appendLog, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
+import { appendLog, type EarlyDaemon, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
+import { identityInput } from './identity.js';
 import { appliedOf } from './link.js';
 import type { Target } from './namespaces.js';
 import { writeResolvConf } from './resolvconf.js';
 import { liveContainers, type NetworkEntry, processStart, readState, registerContainer, socketOf, type TunnelState } from './state.js';
 import { stopHereForTests } from './teststop.js';
-import { encodeConfig } from './uapi.js';
-import { awaitHandshake } from './wait.js';
+import { encodeConfig } from './uapiconfig.js';
 
 export interface UpOptions {
   iface: string;
@@ -46,6 +45,8 @@ export interface UpOptions {
   network?: NetworkEntry;
   /** a UDP broker's socket: the daemon sends from the broker's network namespace */
   udpBroker?: string;
+  /** the daemon the hook's first process started for this tunnel (daemon.ts earlyDaemon) */
+  early?: EarlyDaemon;
 }
 
 export interface UpResult {
@@ -79,53 +80,22 @@ export function reresolveList(config: Config): string[] {
   );
 }
 
-/**
- * What a config makes of a tunnel, as a digest: its keys, addresses, peers
- * and settings, not its comments or layout. Two containers of a namespace
- * share a tunnel only when theirs are the same.
- */
-export function configIdentity(config: Config): string {
-  const hex = (b?: Buffer) => b?.toString('hex');
-  const canonical = {
-    // Who this end is, not its secret: the digest goes on the daemon's argv (-state).
-    publicKey: hex(config.publicKey),
-    addresses: config.addresses.map(formatCidr),
-    listenPort: config.listenPort,
-    mtu: config.mtu,
-    dns: config.dns,
-    dnsSearch: config.dnsSearch,
-    routes: config.routes,
-    peers: config.peers.map((p) => ({
-      publicKey: hex(p.publicKey),
-      presharedKey: hex(p.presharedKey),
-      allowedIPs: p.allowedIPs.map(formatCidr),
-      endpoint: p.endpoint && `${p.endpoint.host}:${p.endpoint.port}`,
-      persistentKeepalive: p.persistentKeepalive,
-    })),
-  };
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 32);
-}
-
-/** A container may join a tunnel only with the config that tunnel runs. */
-function checkSameConfig(state: TunnelState, identity: string, config: Config, where: string): void {
-  if (state.configIdentity === identity) return;
+/** A container may join a tunnel only with the config that tunnel runs (the daemon compared their identities). */
+function otherConfig(state: TunnelState, config: Config, where: string): Failure {
   const mine = config.file === state.config ? `${config.file} (changed since the tunnel started)` : config.file;
-  throw new Failure(
+  return new Failure(
     `${where} already runs ${state.iface} from ${state.config}, and this start names ${mine}; expected the same config for every container of a namespace (apply a new one with "wireguard4netns reload")`,
   );
 }
 
-/** Starts the daemon, or finds the one another start made: the tunnel, and how to stop the daemon when this call started it. */
+/** Starts the daemon, or joins the one another start made: the tunnel, and how to stop the daemon when this call started it. */
 async function serve(
   t: Target,
   config: Config,
-  identity: string,
   o: UpOptions,
   dir: string,
   times: string[],
 ): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
-  const running = liveTunnel(dir);
-  if (running) return { state: running };
   // Nothing is touched before every endpoint has an address.
   const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
   const applied = o.linkByCaller ? { addresses: [], routes: [], mtu: config.mtu } : appliedOf(config);
@@ -135,7 +105,6 @@ async function serve(
     netns: t.netns,
     netnsInode: t.inode,
     config: config.file,
-    configIdentity: identity,
     applied,
     reresolve,
     ...(o.socketDir ? { socket: join(o.socketDir, `${o.iface}.sock`) } : {}),
@@ -143,13 +112,17 @@ async function serve(
     ...(o.network ? { network: o.network } : {}),
     created: Math.floor(Date.now() / 1000),
   };
+  // The identity lock names the public key: only the netavark plugin asks for it, and only it loads crypto for it.
+  const identityLock = o.exclusive ? identityLockDir((await import('../keys.js')).publicKeyOf(config.privateKey)) : undefined;
   stopHereForTests('spawn');
   const daemon = await timed(times, 'daemon', () =>
-    step('starting wireguard-go', () =>
-      startDaemon(t, {
+    startDaemon(
+      t,
+      {
         iface: o.iface,
         link: applied,
         config: encodeConfig(config, endpoints),
+        identity: identityInput(config),
         dir,
         state,
         reresolve,
@@ -157,27 +130,31 @@ async function serve(
         socketDir: o.socketDir,
         linkByCaller: o.linkByCaller,
         awaitProcess: o.awaitProcess,
-        identityLock: o.exclusive ? identityLockDir(config.publicKey) : undefined,
+        identityLock,
         udpBroker: o.udpBroker,
-      }),
+        selfPeer: (publicKeyHex) => selfPeerMessage(config, publicKeyHex),
+      },
+      o.early,
     ),
   );
   if (!daemon.joined) {
     times.push(`of which in wireguard-go: ${daemon.phases}`);
-    return { state: { ...state, daemonPid: daemon.pid }, stop: daemon.stop };
+    const started = readState(dir);
+    if (!started) throw new Failure(`${o.iface} in ${t.netns}: wireguard-go reported ready without ${dir}/state.json`);
+    return { state: started, stop: daemon.stop };
   }
   const joined = liveTunnel(dir);
   if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
+  if (!daemon.sameConfig) throw otherConfig(joined, config, t.netns);
   return { state: joined };
 }
 
 export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
   const dir = tunnelDir(t.inode, o.iface);
   const times: string[] = [];
-  const identity = configIdentity(config);
   const cleanup = new Cleanup();
   try {
-    const { state, stop } = await serve(t, config, identity, o, dir, times);
+    const { state, stop } = await serve(t, config, o, dir, times);
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
     // Killed (or dead already), it leaves its folder: the sweep takes that.
@@ -188,13 +165,14 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
         await sweep();
       });
     }
-    // A tunnel this call started runs this config; one it joined may not.
-    if (!stop) checkSameConfig(state, identity, config, t.netns);
     if (o.containerId && t.watchPid) {
       const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: o.resolvConf };
       cleanup.add(await step(`registering container ${o.containerId} with the tunnel in ${dir}`, () => registerContainer(dir, entry)));
     }
-    if (o.waitSeconds) await timed(times, 'handshake', () => awaitHandshake(socketOf(dir, state), config, o.waitSeconds!));
+    if (o.waitSeconds) {
+      const { awaitHandshake } = await import('./wait.js');
+      await timed(times, 'handshake', () => awaitHandshake(socketOf(dir, state), config, o.waitSeconds!));
+    }
     const resolvConf = config.dns.length > 0 && !o.linkByCaller ? o.resolvConf : undefined;
     if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
     const who = o.containerId ? `container ${o.containerId}` : 'the command line';

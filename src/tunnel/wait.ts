@@ -7,7 +7,8 @@ import { WAIT_ANNOTATION } from '../annotations.js';
 import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
 import { stopHereForTests } from './teststop.js';
-import { formatEndpoint, parseDevice, uapiRequest } from './uapi.js';
+import { parseDevice, uapiRequest } from './uapi.js';
+import { formatEndpoint } from './uapiconfig.js';
 
 export async function awaitHandshake(socket: string, config: Config, seconds: number): Promise<void> {
   const peers = config.peers.filter((p) => p.endpoint);

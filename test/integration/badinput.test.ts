@@ -29,6 +29,8 @@ interface Case {
   annotation?: string;
   /** the OCI state; PID and CONF are replaced */
   state?: string;
+  /** run as a runtime runs it, in the user namespace of the state's process: the daemon finds this error, in the container's namespace */
+  asRuntime?: boolean;
   expected: string;
 }
 
@@ -218,6 +220,7 @@ const cases: Case[] = [
   {
     name: 'our own public key as peer',
     file: replaced(KEYS.server.public, KEYS.client.public),
+    asRuntime: true,
     expected: "PATH:5: [Peer]: PublicKey is this interface's own public key; expected the peer's",
   },
   {
@@ -308,7 +311,8 @@ cases.forEach((c, i) => {
       .replaceAll('DEADPID', String(ctx.dead))
       .replace('PID', String(ctx.sandbox))
       .replace('CONF', annotation);
-    const r = await asUser([process.execPath, HOOK_BUNDLE], 15_000, state);
+    const userns = c.asRuntime ? ['nsenter', '-t', String(ctx.sandbox), '--user', '--preserve-credentials', '--'] : [];
+    const r = await asUser([...userns, process.execPath, HOOK_BUNDLE], 15_000, state);
     const expected = c.expected.replaceAll('PATH', path).replaceAll('DEADPID', String(ctx.dead));
     assert.is(r.stderr, `wireguard4netns: ${expected}`);
     assert.is(r.exitCode, 1);

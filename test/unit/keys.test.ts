@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeKey, generatePrivateKey, publicKeyOf } from '../../src/keys.js';
+import { generatePrivateKey, publicKeyOf } from '../../src/keys.js';
+import { decodeKey } from '../../src/keytext.js';
 import { KEYS } from '../helpers/config.js';
 
 const keys = suite('keys');

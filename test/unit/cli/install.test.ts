@@ -4,12 +4,12 @@ import { hookJson, pluginScript, poststopJson, slowNodeNote } from '../../../src
 
 const json = suite('hookJson, poststopJson');
 
-json('should run the hook bundle under prlimit --core=0 at createRuntime, for the config annotation', () => {
-  assert.equal(JSON.parse(hookJson('/usr/bin/prlimit', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook')), {
+json('should run our wireguard-go first, which execs node on the hook bundle, at createRuntime, for the config annotation', () => {
+  assert.equal(JSON.parse(hookJson('/opt/w4n/dist/wireguard-go', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook')), {
     version: '1.0.0',
     hook: {
-      path: '/usr/bin/prlimit',
-      args: ['prlimit', '--core=0', '--', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook'],
+      path: '/opt/w4n/dist/wireguard-go',
+      args: ['wireguard-go', 'wireguard4netns-hook', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook'],
       timeout: 60,
     },
     when: { annotations: { '^wireguard4netns\\.conf$': '.+' } },

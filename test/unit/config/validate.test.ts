@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../../src/config/parse.js';
-import { parseEndpoint, validateConfig } from '../../../src/config/validate.js';
+import { parseEndpoint, selfPeerMessage, validateConfig } from '../../../src/config/validate.js';
 import { Failure } from '../../../src/errors.js';
 import { configText, KEYS } from '../../helpers/config.js';
 
@@ -117,11 +117,6 @@ const cases: [string, string, string][] = [
     ':5: [Peer]: PublicKey is missing; expected the base64 public key of the peer',
   ],
   [
-    'own key as peer',
-    configText().replace(KEYS.server.public, KEYS.client.public),
-    ":5: [Peer]: PublicKey is this interface's own public key; expected the peer's",
-  ],
-  [
     'duplicate peer',
     `${configText()}[Peer]\nPublicKey = ${KEYS.server.public}\n`,
     ':10: [Peer]: PublicKey is the same as the peer on line 5; expected each peer once',
@@ -147,6 +142,12 @@ for (const [name, text, expected] of cases) {
     assert.is(failure(text), `${F}${expected}`);
   });
 }
+
+validate('should leave a peer with our own key to the daemon, and name its line from the key the daemon reports', () => {
+  const config = load(configText().replace(KEYS.server.public, KEYS.client.public));
+  const own = Buffer.from(KEYS.client.public, 'base64').toString('hex');
+  assert.is(selfPeerMessage(config, own), `${F}:5: [Peer]: PublicKey is this interface's own public key; expected the peer's`);
+});
 
 validate.run();
 

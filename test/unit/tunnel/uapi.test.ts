@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../../src/config/parse.js';
 import { validateConfig } from '../../../src/config/validate.js';
-import { encodeConfig, encodeSync, parseReply } from '../../../src/tunnel/uapi.js';
+import { parseReply } from '../../../src/tunnel/uapi.js';
+import { encodeConfig, encodeSync } from '../../../src/tunnel/uapiconfig.js';
 import { configText, KEYS } from '../../helpers/config.js';
 
 const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * wireguard4netns: the hook's first process. The hook JSON runs
+ * `wireguard-go wireguard4netns-hook NODE HOOK` with the OCI state on
+ * stdin. Node takes about 30 ms to start, and its child_process and crypto
+ * modules 10 ms more each; the daemon needs neither the config nor Node to
+ * begin. So this process reads the state, starts the daemon for the
+ * container's namespace at once (it takes the tunnel folder, makes the TUN
+ * and the device, then waits for the config), and execs Node, which reads
+ * and checks the config meanwhile and sends it down the daemon's pipe
+ * (src/tunnel/daemon.ts earlyDaemon). Node holds:
+ *   - fd 0: the OCI state, as read here (a memfd);
+ *   - the daemon's reports (wireguard4netns.go) and its config pipe, with
+ *     WIREGUARD4NETNS_HOOK_DAEMON="PID DIR REPORTFD CONFIGFD" saying
+ *     where; absent when no daemon was started here (not a createRuntime
+ *     state of ours, or the namespace cannot be found: Node then says
+ *     why, in one line).
+ * Nothing here decides whether the container starts: every error is
+ * Node's to report, so that the hook has one error boundary. Key material
+ * never passes here, but core dumps are off for Node and the daemon.
+ * Copied into the patched wireguard-go tree at build time.
+ */
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	hookDaemonEnv    = "WIREGUARD4NETNS_HOOK_DAEMON"
+	configAnnotation = "wireguard4netns.conf"
+	hookInterface    = "wg0"
+	maxOCIState      = 1 << 20
+)
+
+// ociState is what this process reads of the OCI state.
+type ociState struct {
+	Status      string            `json:"status"`
+	Pid         int               `json:"pid"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+// earlyTarget returns the container's network namespace when state is a
+// createRuntime state (runc says "creating", crun "created") of a
+// container that asked for a tunnel; "" otherwise.
+func earlyTarget(state []byte) string {
+	var s ociState
+	if json.Unmarshal(state, &s) != nil || s.Annotations[configAnnotation] == "" || s.Pid <= 0 {
+		return ""
+	}
+	if s.Status != "creating" && s.Status != "created" {
+		return ""
+	}
+	return fmt.Sprintf("/proc/%d/ns/net", s.Pid)
+}
+
+// daemonArgs is the daemon's command line for the container's namespace:
+// what does not come from the config (that follows on the flags line).
+// Its argv[0] is the binary's path, as when src/tunnel/daemon.ts spawns it.
+func daemonArgs(self, netns string, pid int, dir string, getenv func(string) string) []string {
+	args := []string{self, "wireguard4netns", "-netns", netns, "-interface", hookInterface, "-dir", dir,
+		"-watch-pid", strconv.Itoa(pid), "-config-fd", "0", "-config-flags"}
+	// The daemon gets no environment: what tests override is an argument (as src/tunnel/daemon.ts does).
+	if v := getenv("WIREGUARD4NETNS_LOG_MAX"); v != "" {
+		args = append(args, "-log-max", v)
+	}
+	if v := getenv("WIREGUARD4NETNS_RERESOLVE_INTERVAL"); v != "" {
+		args = append(args, "-reresolve-interval", v)
+	}
+	return args
+}
+
+func hookMain(args []string) int {
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: wireguard-go wireguard4netns-hook NODE [ARGS...] (the OCI state on stdin)")
+		return 2
+	}
+	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	node, err := exec.LookPath(args[0])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", args[0], err)
+		return 1
+	}
+	state, _ := io.ReadAll(io.LimitReader(os.Stdin, maxOCIState+1))
+	env := os.Environ()
+	if err := stdinFrom(state); err != nil {
+		fmt.Fprintf(os.Stderr, "wireguard4netns: passing the OCI state on: %v\n", err)
+		return 1
+	}
+	if d, ok := startEarlyDaemon(state); ok {
+		env = append(env, fmt.Sprintf("%s=%d %s %d %d", hookDaemonEnv, d.pid, d.dir, d.reports, d.config))
+	}
+	err = unix.Exec(node, args, env)
+	fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", node, err)
+	return 1
+}
+
+// stdinFrom makes fd 0 a memfd holding state, for the process exec'd next.
+func stdinFrom(state []byte) error {
+	fd, err := unix.MemfdCreate("oci-state", 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if _, err := unix.Write(fd, state); err != nil {
+		return err
+	}
+	if _, err := unix.Seek(fd, 0, io.SeekStart); err != nil {
+		return err
+	}
+	return unix.Dup2(fd, 0)
+}
+
+// earlyDaemon is a daemon started here: Node's ends of its two pipes.
+type earlyDaemon struct {
+	pid             int
+	dir             string
+	reports, config int
+}
+
+// startEarlyDaemon starts the daemon for the state's container. Node gets
+// the read end of its reports and the write end of its config pipe, open
+// across its exec (where they are is not fixed: the Go runtime's own
+// descriptors may hold the low numbers). Whatever fails here, Node does
+// again and reports.
+func startEarlyDaemon(state []byte) (earlyDaemon, bool) {
+	netns := earlyTarget(state)
+	var st unix.Stat_t
+	if netns == "" || unix.Stat(netns, &st) != nil {
+		return earlyDaemon{}, false
+	}
+	var containerPid int
+	fmt.Sscanf(netns, "/proc/%d/ns/net", &containerPid)
+	d := earlyDaemon{dir: filepath.Join(runtimeBase(), fmt.Sprintf("%d-%s", st.Ino, hookInterface))}
+	self, err := os.Executable()
+	if err != nil {
+		return d, false
+	}
+	null, err := unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return d, false
+	}
+	defer unix.Close(null)
+	var config, reports [2]int
+	if unix.Pipe2(config[:], unix.O_CLOEXEC) != nil {
+		return d, false
+	}
+	if unix.Pipe2(reports[:], unix.O_CLOEXEC) != nil {
+		unix.Close(config[0])
+		unix.Close(config[1])
+		return d, false
+	}
+	d.pid, err = syscall.ForkExec(self, daemonArgs(self, netns, containerPid, d.dir, os.Getenv), &syscall.ProcAttr{
+		Env:   []string{},
+		Files: []uintptr{uintptr(config[0]), uintptr(null), uintptr(null), uintptr(reports[1])},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	unix.Close(config[0])
+	unix.Close(reports[1])
+	if err == nil {
+		_, err = unix.FcntlInt(uintptr(reports[0]), unix.F_SETFD, 0)
+	}
+	if err == nil {
+		_, err = unix.FcntlInt(uintptr(config[1]), unix.F_SETFD, 0)
+	}
+	if err != nil {
+		if d.pid > 0 {
+			unix.Kill(d.pid, unix.SIGKILL)
+		}
+		unix.Close(config[1])
+		unix.Close(reports[0])
+		return d, false
+	}
+	d.reports, d.config = reports[0], config[1]
+	return d, true
+}
