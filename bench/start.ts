@@ -1,9 +1,11 @@
 // Phase 2: what the hook adds to a container start. Alternates, run by run:
 // no network, the hook, slirp4netns, a bare `node -e 0`, and a no-op run of
 // the hook (the installed hook JSON's command, a state without the
-// annotation on stdin: node start plus loading the hook's bundle).
+// annotation on stdin: our wireguard-go's exec of node, node start plus
+// loading the hook's bundle).
 // Hook probes (probe.ts), spread over the same rounds, split the hook's own
 // time into steps.
+import { BESIDE_NODE } from '../src/tunnel/up.js';
 import { ROOTFS } from '../test/helpers/env.js';
 import { ANNOTATION, type Bench, PREFIX } from './context.js';
 import { installedHook, type Probe } from './probe.js';
@@ -106,7 +108,12 @@ function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[
   const stepMedian = (partOf: string, label: string) =>
     median(probes.map((p) => p.steps.find((s) => (s.partOf ?? '') === partOf && s.label === label)?.ms ?? 0));
   const steps = keys.map(([partOf, label]) => ({
-    part: partOf ? `createRuntime: ${partOf}, of which ${label}` : `createRuntime: ${label} (daemon.log)`,
+    part:
+      partOf === BESIDE_NODE
+        ? `wireguard-go while Node starts (not on the path): ${label}`
+        : partOf
+          ? `createRuntime: ${partOf}, of which ${label}`
+          : `createRuntime: ${label} (daemon.log)`,
     ms: stepMedian(partOf, label),
     top: !partOf,
   }));
@@ -118,7 +125,7 @@ function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[
   const hooksTotal = create + others.reduce((a, s) => a + s.ms, 0);
   return [
     { part: 'createRuntime: node start (node -e 0)', ms: med.node },
-    { part: 'createRuntime: module loading (no-op hook - node -e 0)', ms: med.noop - med.node },
+    { part: 'createRuntime: the first process and module loading (no-op hook - node -e 0)', ms: med.noop - med.node },
     ...steps.map(({ part, ms }) => ({ part, ms })),
     { part: 'createRuntime: the rest (not in the log: config, checks, state)', ms: create - med.noop - stepSum },
     ...others,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_FILE } from '../src/tunnel/daemon.js';
 import { liveContainers, readState, type TunnelState, tunnelDirs } from '../src/tunnel/state.js';
+import { BESIDE_NODE } from '../src/tunnel/up.js';
 import { STATE_BASE } from '../test/helpers/env.js';
 
 export interface Tunnel {
@@ -61,6 +62,11 @@ export function stepTimes(dir: string, containerId: string): Step[] {
     if (ofWhich) {
       partOf = steps.filter((s) => !s.partOf).at(-1)?.label;
       item = ofWhich[1];
+    }
+    // The hook's daemon's first steps, beside Node's start: not on the path, so part of no step that counts.
+    if (item.trim().startsWith(`${BESIDE_NODE}:`)) {
+      partOf = BESIDE_NODE;
+      item = item.trim().slice(BESIDE_NODE.length + 1);
     }
     const m = /^(.+?)\s+(\d+(?:\.\d+)?)\s*ms$/.exec(item.trim());
     if (!m) continue;

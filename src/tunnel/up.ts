@@ -56,6 +56,9 @@ export interface UpResult {
   joined: boolean;
 }
 
+/** In the tunnel's log, the hook's daemon's steps that ran while Node started (bench/tunnels.ts reads it). */
+export const BESIDE_NODE = "beside Node's start, in wireguard-go";
+
 /** Runs fn and notes how long it took, for the tunnel's log. */
 async function timed<T>(times: string[], label: string, fn: () => Promise<T>): Promise<T> {
   // process.hrtime, not performance.now(): the global performance loads perf_hooks, ten modules, on the hook's path.
@@ -138,7 +141,11 @@ async function serve(
     ),
   );
   if (!daemon.joined) {
-    times.push(`of which in wireguard-go: ${daemon.phases}`);
+    // The hook's daemon did its first steps while Node started: those were not on the start's path.
+    const phases = daemon.phases.split(', ');
+    const waited = o.early ? phases.findIndex((p) => p.startsWith('config wait ')) + 1 : 0;
+    times.push(`of which in wireguard-go: ${phases.slice(waited).join(', ')}`);
+    if (waited > 0) times.push(`${BESIDE_NODE}: ${phases.slice(0, waited).join(', ')}`);
     const started = readState(dir);
     if (!started) throw new Failure(`${o.iface} in ${t.netns}: wireguard-go reported ready without ${dir}/state.json`);
     return { state: started, stop: daemon.stop };
