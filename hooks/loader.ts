@@ -2,7 +2,7 @@
 // loads the hook's code (dist/wireguard4netns-hook.js, from hooks/main.ts)
 // with a V8 code cache, so that a container start does not parse and
 // compile it again (what that saves: the README's performance section).
-// The cache is made by the first run and kept beside the user's runtime
+// The cache is made by the first container start and kept beside the user's runtime
 // base, which only that user (or root) can write; V8 rejects a cache made from other source or another V8, and the
 // code is then compiled as usual and the cache made anew. Nothing here can
 // fail the hook: without a cache it is only slower.
@@ -17,8 +17,9 @@ const source = readFileSync(code, 'utf8');
 const cache = cachePath();
 const cachedData = cache ? readOwn(cache) : undefined;
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: code, cachedData });
-if (cache && (!cachedData || script.cachedDataRejected)) process.once('exit', () => save(cache));
-script.runInThisContext()(exports, require, module, code, __dirname);
+const hook = { exports: {} as { cacheWorthy?: boolean } };
+if (cache && (!cachedData || script.cachedDataRejected)) process.once('exit', () => hook.exports.cacheWorthy && save(cache));
+script.runInThisContext()(hook.exports, require, hook, code, __dirname);
 
 /** Beside the runtime base, in a directory only this user or root can write; none in a shared tmp. */
 function cachePath(): string | undefined {

@@ -13,6 +13,13 @@ import { type OciState, parseOciState } from '../src/oci.js';
 import { abandon, earlyDaemon, sweep } from '../src/tunnel/daemon.js';
 import { createRuntime } from './createRuntime.js';
 
+/**
+ * Whether this run went through createRuntime: the loader makes its code
+ * cache only from such a run, which compiled what a container start needs
+ * (a run that only saw a state without our annotation compiled little).
+ */
+export let cacheWorthy = false;
+
 async function runHook(): Promise<void> {
   let state: OciState | undefined;
   // The daemon the hook's first process started (wireguard-go/hook.go): a failure before it has its config ends it.
@@ -24,6 +31,7 @@ async function runHook(): Promise<void> {
     switch (state.status) {
       case 'creating': // runc
       case 'created': // crun
+        cacheWorthy = true;
         return await createRuntime(state, { ...ours, config: ours.config }, early);
       case 'stopped': // a hook JSON that runs this at poststop: the sweep (wireguard4netns-poststop.json) does that job
         await sweep();
