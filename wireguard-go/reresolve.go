@@ -94,6 +94,9 @@ func peerStatuses(dev *device.Device) (map[string]*peerStatus, error) {
 // that has not completed a handshake for a while to the host's address,
 // unless it already is at one of them. A failed lookup keeps the endpoint.
 func reresolve(dev *device.Device, logger *device.Logger, entries []reresolveEntry, interval time.Duration, done <-chan struct{}) {
+	for _, e := range entries {
+		logger.Verbosef("re-resolving %s:%d every %v, for peer %s", e.host, e.port, interval, e.publicKey)
+	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {

@@ -226,7 +226,10 @@ async function spawnDaemon(t: Target, o: DaemonOptions): Promise<Channel> {
       reports.on('end', end);
     },
     close: () => reports.destroy(),
-    exited: () => exited,
+    exited: () => {
+      child.ref(); // released once it served: waiting for its end must keep this process up
+      return exited;
+    },
     release: () => child.unref(),
   };
 }

@@ -236,7 +236,8 @@ test('should install from the tarballs with no Go, use the prebuilt wireguard-go
   assert.equal([inst.exitCode, inst.stderr], [0, '']);
   const hook = JSON.parse(readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8'));
   const node = realpathSync((await asUser(['sh', '-c', 'command -v node'])).stdout);
-  assert.equal(hook.hook.args.slice(3), [node, join(installed(prefix), 'dist/wireguard4netns-hook')]);
+  assert.equal(hook.hook.path, prebuiltIn(prefix));
+  assert.equal(hook.hook.args, ['wireguard-go', 'wireguard4netns-hook', node, join(installed(prefix), 'dist/wireguard4netns-hook')]);
   const poststop = JSON.parse(readFileSync(join(hooks, 'wireguard4netns-poststop.json'), 'utf8'));
   assert.is(poststop.hook.path, prebuiltIn(prefix));
 });
