@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseReport } from '../../../src/tunnel/daemon.js';
+import { earlyDaemon, lateFlags, parseReport } from '../../../src/tunnel/daemon.js';
 
 const report = suite('parseReport');
 
@@ -21,3 +21,53 @@ report('should take any other line for an error, word for word', () => {
 });
 
 report.run();
+
+const early = suite('earlyDaemon');
+
+early("should take the daemon the hook's first process named, once", () => {
+  const env: NodeJS.ProcessEnv = { WIREGUARD4NETNS_HOOK_DAEMON: '4242 /run/user/1000/wireguard4netns/4026532187-wg0 5 7', PATH: '/bin' };
+  assert.equal(earlyDaemon(env), { pid: 4242, dir: '/run/user/1000/wireguard4netns/4026532187-wg0', reportFd: 5, configFd: 7 });
+  assert.equal(env, { PATH: '/bin' }, 'gone from the environment: no child inherits it');
+  assert.is(earlyDaemon(env), undefined);
+});
+
+early('should take nothing from a malformed value', () => {
+  for (const value of ['', '4242', '4242 relative/dir 5 7', 'x /run/d 5 7', '4242 /run/d 5']) {
+    assert.is(earlyDaemon({ WIREGUARD4NETNS_HOOK_DAEMON: value }), undefined, value);
+  }
+});
+
+early.run();
+
+const flags = suite('lateFlags');
+
+flags('should put what comes from the config on the flags line, keys never', () => {
+  const line = lateFlags({
+    iface: 'wg0',
+    link: { mtu: 1380, addresses: ['10.0.0.2/32'], routes: ['10.0.0.0/24'] },
+    config: 'private_key=00\n',
+    identity: '{"peers":[]}',
+    dir: '/run/d',
+    state: { iface: 'wg0' } as never,
+    reresolve: ['ab=edge.example.net:51820'],
+    verbose: true,
+    selfPeer: () => '',
+  });
+  assert.equal(line, [
+    '-mtu',
+    '1380',
+    '-address',
+    '10.0.0.2/32',
+    '-route',
+    '10.0.0.0/24',
+    '-reresolve',
+    'ab=edge.example.net:51820',
+    '-verbose',
+    '-state',
+    '{"iface":"wg0"}',
+    '-identity',
+    '{"peers":[]}',
+  ]);
+});
+
+flags.run();
