@@ -23,6 +23,8 @@ export interface Machine {
   memoryGiB: number;
   hypervisor: string;
   kernel: string;
+  /** kernel.sched_autogroup_enabled: each session a scheduling group (rootclient.ts) */
+  schedAutogroup: string;
   os: string;
   node: string;
   podman: string;
@@ -45,6 +47,13 @@ export function machine(): Machine {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     hypervisor: /^Hypervisor vendor:\s+(.*)$/m.exec(lscpu)?.[1] ?? 'none',
     kernel: out('uname', ['-r']),
+    schedAutogroup: (() => {
+      try {
+        return readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim();
+      } catch {
+        return 'n/a';
+      }
+    })(),
     os: /^PRETTY_NAME="?([^"\n]*)/m.exec(osRelease)?.[1] ?? 'unknown',
     node: process.version,
     podman: out('podman', ['--version']).replace(/^podman version /, ''),

@@ -4,6 +4,19 @@
 // our daemon (host netns) to the peer. Used for the rootful ceiling (our
 // wireguard-go build) and for the original's datapath (Debian's
 // 0.0.20220316 on both ends).
+//
+// Its daemon and the iperf3 clients run in it each start a session of their
+// own, as ours' do: our daemon is spawned detached by the hook, and
+// `podman exec` runs iperf3 under a conmon of its own. With the kernel's
+// scheduler autogroups (kernel.sched_autogroup_enabled, on by default) a
+// session is a scheduling group: CPU is first shared fairly between groups,
+// then between the tasks in each. Left in the bench's session, the rootful
+// daemon and its iperf3 client shared one group with the peer's
+// wireguard-go and the iperf3 server, and on 2 cores that made them
+// cheaper per byte (fewer wakeups and context switches) than ours, whose
+// daemon and client are each a group of their own: a difference in
+// placement, not in the daemons. A rootful wireguard-go run for real (by
+// systemd, or wg-quick from a login) is in a session of its own too.
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -18,7 +31,7 @@ export interface RootClient {
   netns: string;
   /** the wireguard-go process (ip netns exec, unshare and sh each exec the next) */
   pid: number;
-  /** argv that runs cmd inside the client's netns */
+  /** argv that runs cmd inside the client's netns, in a session of its own */
   exec(cmd: string[]): string[];
 }
 
@@ -82,9 +95,10 @@ export async function startRootClient(
   const keyFile = join(sockDir, 'key');
   writeFileSync(keyFile, `${o.client.privateKey}\n`, { mode: 0o600 });
 
-  // Foreground, so that the bench owns the process; killed by the undo.
+  // Foreground, so that the bench owns the process; killed by the undo (and
+  // by removeNetns). Detached: a session of its own (above).
   const argv = inSocketView(netns, sockDir, [o.wireguardGo, '-f', IFACE]);
-  const daemon: ResultPromise = execa(argv[0], argv.slice(1), { reject: false, stdio: 'ignore' });
+  const daemon: ResultPromise = execa(argv[0], argv.slice(1), { reject: false, stdio: 'ignore', detached: true });
   c.add(async () => {
     daemon.kill('SIGTERM');
     await Promise.race([daemon, sleep(3000)]);
@@ -96,7 +110,9 @@ export async function startRootClient(
   await sh(['ip', '-n', netns, 'addr', 'add', `${o.client.address}/32`, 'dev', IFACE]);
   await sh(['ip', '-n', netns, 'link', 'set', IFACE, 'up']);
   await sh(['ip', '-n', netns, 'route', 'add', TUNNEL_NET, 'dev', IFACE]);
-  const exec = (cmd: string[]) => ['ip', 'netns', 'exec', netns, ...cmd];
+  // setsid: each command in a session of its own (above); -w: should it
+  // have to fork, it waits and exits with the command's status.
+  const exec = (cmd: string[]) => ['setsid', '-w', 'ip', 'netns', 'exec', netns, ...cmd];
   await sh(exec(['busybox', 'ping', '-c', '1', '-W', '5', PEER_TUN_V4]), { timeout: 10_000 });
   return { netns, exec, pid: daemon.pid! };
 }
