@@ -33,7 +33,7 @@ async function runHook(): Promise<void> {
       case 'created': // crun
         cacheWorthy = true;
         return await createRuntime(state, { ...ours, config: ours.config }, early);
-      case 'stopped': // a hook JSON that runs this at poststop: the sweep (wireguard4netns-poststop.json) does that job
+      case 'stopped': // a hook JSON that runs this at poststop (none is installed: each daemon sweeps once ready)
         await sweep();
         return;
       default:

@@ -8,7 +8,10 @@ import (
 )
 
 // The project's own hook JSON (what `wireguard4netns install` writes, with other paths).
-var productHooks = []string{"../oci-hooks.d/wireguard4netns.json", "../oci-hooks.d/wireguard4netns-poststop.json"}
+var productHooks = []string{"../oci-hooks.d/wireguard4netns.json"}
+
+// A second hook file at another stage, matched by the same annotation: a directory may hold others' hooks too.
+const poststopHook = `{"version":"1.0.0","hook":{"path":"/opt/other/sweep"},"when":{"annotations":{"^wireguard4netns\\.conf$":".+"}},"stages":["poststop"]}`
 
 func mustParse(t *testing.T, text string) *Hook {
 	t.Helper()
@@ -129,6 +132,7 @@ func TestAdjustment(t *testing.T) {
 		}
 		hooks = append(hooks, h)
 	}
+	hooks = append(hooks, mustParse(t, poststopHook))
 	pod := map[string]string{"wireguard4netns.conf": "/etc/wireguard4netns/a.conf", "wireguard4netns.verbose": "1", "kept": "pod"}
 	ctr := map[string]string{"kept": "container"}
 

@@ -1,6 +1,7 @@
 // Where a tunnel's socket, log and state live: a short per-tunnel folder
 // under the runtime directory of the user who owns the container (the same
-// rule as wireguard-go/folder.go runtimeBase, for the poststop sweep).
+// rule as wireguard-go/folder.go runtimeBase, for the hook's first process
+// and the daemon's sweep).
 //
 // Never a shared tmp: another user could make the folder first there. And
 // the same path seen from the host and from inside rootlesskit (whose

@@ -236,8 +236,9 @@ func mapToParent(id int, mapText string) int {
 	return id
 }
 
-// sweepMain is `wireguard-go wireguard4netns-sweep`: the poststop hook (OCI
-// state on stdin, which it does not need) and "wireguard4netns prune". It
+// sweepMain is `wireguard-go wireguard4netns-sweep`: what a failed start
+// and "wireguard4netns prune" run (each daemon sweeps the same way once it
+// is ready; an earlier version's poststop hook ran it too). It
 // removes what killed daemons left, with one process start of a few
 // milliseconds, and prints each folder it removed.
 func sweepMain(args []string) int {

@@ -90,7 +90,7 @@ export async function runCli(argv: string[]): Promise<void> {
     )
     .command(
       'prune',
-      'remove what killed daemons left: tunnel folders no daemon holds (a daemon that ends removes its own, and the poststop hook sweeps when a container is removed)',
+      'remove what killed daemons left: tunnel folders no daemon holds (a daemon that ends removes its own, and each new daemon sweeps the others once ready)',
       {},
       async () => {
         for (const dir of await sweep()) console.log(`removed ${dir}`);

@@ -1,11 +1,10 @@
 // "wireguard4netns install": the OCI hook JSON (oci-hooks.d/), pointing at
 // this installation, in a hooks directory podman reads; and the netavark
 // plugin (src/netavark/), in a plugin directory podman 5 reads.
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import template from '../../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
-import poststopTemplate from '../../oci-hooks.d/wireguard4netns-poststop.json' with { type: 'json' };
 import { describe } from '../errors.js';
 import { DRIVER } from '../netavark/api.js';
 import { distDir, systemTool, wireguardGo } from '../tools.js';
@@ -35,13 +34,12 @@ export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePa
 }
 
 /**
- * The poststop hook removes what a killed daemon left once its container
- * is gone. It is our wireguard-go, which starts in a few milliseconds: a
- * Node start on every container stop would cost far more.
+ * The poststop hook of earlier versions, which swept what killed daemons
+ * left at every container stop; each daemon does that now, once ready
+ * (wireguard-go/wireguard4netns.go), since runc's poststop made every
+ * container stop 13-17 ms slower. An upgrade's install removes it.
  */
-export function poststopJson(wireguardGoPath: string): string {
-  return `${JSON.stringify({ ...poststopTemplate, hook: { ...poststopTemplate.hook, path: wireguardGoPath } }, null, 2)}\n`;
-}
+const OLD_POSTSTOP_JSON = 'wireguard4netns-poststop.json';
 
 function writeAtomically(file: string, text: string, mode = 0o644): void {
   writeFileSync(`${file}.tmp`, text);
@@ -64,7 +62,7 @@ export function slowNodeNote(variables: Record<string, unknown>, nodePath: strin
   return `${nodePath} was built without its ${missing.join(' or ')}, so it starts several times slower than an official Node build, and every container start with the hook waits for it; run "install" with an official Node build for faster starts`;
 }
 
-/** Writes DIR/wireguard4netns.json and DIR/wireguard4netns-poststop.json; returns the first's path and how podman is made to read them. */
+/** Writes DIR/wireguard4netns.json (and removes an earlier version's poststop JSON); returns its path and how podman is made to read it. */
 export function installHook(dir: string): { file: string; advice: string } {
   const file = join(dir, 'wireguard4netns.json');
   mkdirSync(dir, { recursive: true });
@@ -76,7 +74,7 @@ export function installHook(dir: string): { file: string; advice: string } {
     process.stderr.write(`wireguard4netns: warning: ${describe(err)}\n`);
   }
   writeAtomically(file, hookJson(wgGo, process.execPath, join(distDir(), HOOK_BUNDLE)));
-  writeAtomically(join(dir, 'wireguard4netns-poststop.json'), poststopJson(wgGo));
+  rmSync(join(dir, OLD_POSTSTOP_JSON), { force: true });
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault
     ? 'podman reads this directory by default'

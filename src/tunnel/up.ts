@@ -57,7 +57,7 @@ export interface UpResult {
 }
 
 /** In the tunnel's log, the hook's daemon's steps that ran while Node started (bench/tunnels.ts reads it). */
-export const BESIDE_NODE = "beside Node's start, in wireguard-go";
+export const BESIDE_NODE = 'in wireguard-go while Node started';
 
 /** Runs fn and notes how long it took, for the tunnel's log. */
 async function timed<T>(times: string[], label: string, fn: () => Promise<T>): Promise<T> {

@@ -83,7 +83,7 @@ for (const step of ['spawn', 'ready', 'wait'] as const) {
     ]);
     await killStoppedHook();
     await run;
-    // The runtime kills the container; its poststop hook sweeps.
+    // The runtime kills the container; the next start's daemon (or prune) sweeps, with this same program.
     killSandboxes(ctx.sandboxes);
     await new Promise((r) => setTimeout(r, 300));
     const swept = await asUser(SWEEP);

@@ -1,16 +1,16 @@
 // Lifecycle under load and abuse, with rootless podman and the hook: many
 // sequential and concurrent containers leave nothing behind; a daemon
 // killed with SIGKILL shows as dead in "status", its container has no
-// network, and the poststop sweep removes what it left; "podman restart" gets a fresh, working tunnel; and "podman stop"
+// network, and the next tunnel's daemon sweeps what it left; "podman restart" gets a fresh, working tunnel; and "podman stop"
 // of a container whose peer never answers is as quick as without the hook.
 import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generatePrivateKey } from '../../src/keys.js';
 import { asUser, BUNDLE, installHook, podman, ROOTFS, STATE_BASE, UID, userFile } from '../helpers/env.js';
-import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate, daemons, stateEntries } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
@@ -213,9 +213,12 @@ test('should report a daemon killed with SIGKILL as dead, fail closed, and leave
   );
   assert.is.not(await fetchInContainer(name), PAGE, 'the backend was reached without a daemon');
 
-  // The poststop hook (our wireguard-go, not Node) sweeps what the daemon left.
+  // The next tunnel's daemon, once ready, sweeps what the killed one left: no poststop hook runs.
   const rm = await podman(['rm', '-f', '-t', '0', name]);
   assert.is(rm.exitCode, 0, rm.stderr);
+  assert.equal(stateEntries(), [basename(before.dir)], 'the killed daemon left its folder');
+  const next = await podman(['run', '--rm', ...withHook(ctx.conf), 'true']);
+  assert.is(next.exitCode, 0, next.stderr);
   await assertNothingLeft('after podman rm -f of the container whose daemon was killed');
   await assertNoSocketsOrProcesses('after podman rm -f of the container whose daemon was killed');
 });

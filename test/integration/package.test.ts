@@ -230,16 +230,17 @@ test('should install from the tarballs with no Go, use the prebuilt wireguard-go
   const out = (await execa(prebuiltIn(prefix), ['--version'])).stdout;
   assert.match(out, new RegExp(`^${escapeRegExp(version)}\n\nBuilt from golang.zx2c4.com/wireguard ${escapeRegExp(UPSTREAM)} with go`));
 
-  // As the test user would: the bin link on PATH, the hook JSON in a hooks directory of its own.
+  // As the test user would: the bin link on PATH, the hook JSON in a hooks directory of its own,
+  // where an earlier version left its poststop JSON, which the install removes.
   const hooks = testDir('package-hooks');
+  writeFileSync(join(hooks, 'wireguard4netns-poststop.json'), '{}');
   const inst = await asUser([join(prefix, 'bin/wireguard4netns'), 'install', '--hooks-dir', hooks]);
   assert.equal([inst.exitCode, inst.stderr], [0, '']);
   const hook = JSON.parse(readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8'));
   const node = realpathSync((await asUser(['sh', '-c', 'command -v node'])).stdout);
   assert.equal(hook.hook.path, prebuiltIn(prefix));
   assert.equal(hook.hook.args, ['wireguard-go', 'wireguard4netns-hook', node, join(installed(prefix), 'dist/wireguard4netns-hook')]);
-  const poststop = JSON.parse(readFileSync(join(hooks, 'wireguard4netns-poststop.json'), 'utf8'));
-  assert.is(poststop.hook.path, prebuiltIn(prefix));
+  assert.equal(readdirSync(hooks), ['wireguard4netns.json']);
 });
 
 test('should bring a tunnel up with the installed command and the prebuilt wireguard-go', async (ctx) => {
@@ -302,7 +303,7 @@ test('should install "npm install -g wireguard4netns" from a registry with no Go
   const hooks = testDir('package-registry-hooks');
   const cmd = join(prefix, 'bin/wireguard4netns');
   assert.equal((await asUser([cmd, 'install', '--hooks-dir', hooks])).stderr, '');
-  assert.is(JSON.parse(readFileSync(join(hooks, 'wireguard4netns-poststop.json'), 'utf8')).hook.path, nested);
+  assert.is(JSON.parse(readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8')).hook.path, nested);
   const pid = await startSandbox(ctx.sandboxes);
   const up = await asUser([cmd, 'up', String(pid), userFile('package-registry.conf', ctx.peer!.config())]);
   assert.equal([up.exitCode, up.stderr], [0, '']);
@@ -395,8 +396,8 @@ test('should build with Go, not use, a prebuilt wireguard-go of another patch, a
   assert.match(r.all, `wireguard4netns: built ${installed(prefix)}/dist/wireguard-go`);
   const hooks = join(ctx.tmp, 'fake-hooks');
   await execa(join(prefix, 'bin/wireguard4netns'), ['install', '--hooks-dir', hooks]);
-  const poststop = JSON.parse(readFileSync(join(hooks, 'wireguard4netns-poststop.json'), 'utf8'));
-  assert.is(poststop.hook.path, join(installed(prefix), 'dist/wireguard-go'), 'the build wins over the prebuilt package');
+  const hook = JSON.parse(readFileSync(join(hooks, 'wireguard4netns.json'), 'utf8'));
+  assert.is(hook.hook.path, join(installed(prefix), 'dist/wireguard-go'), 'the build wins over the prebuilt package');
 });
 
 test('should say which Go it found when that Go is too old', async (ctx) => {

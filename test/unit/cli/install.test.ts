@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hookJson, pluginScript, poststopJson, slowNodeNote } from '../../../src/cli/install.js';
+import { hookJson, pluginScript, slowNodeNote } from '../../../src/cli/install.js';
 
-const json = suite('hookJson, poststopJson');
+const json = suite('hookJson');
 
 json('should run our wireguard-go first, which execs node on the hook bundle, at createRuntime, for the config annotation', () => {
   assert.equal(JSON.parse(hookJson('/opt/w4n/dist/wireguard-go', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook')), {
@@ -14,15 +14,6 @@ json('should run our wireguard-go first, which execs node on the hook bundle, at
     },
     when: { annotations: { '^wireguard4netns\\.conf$': '.+' } },
     stages: ['createRuntime'],
-  });
-});
-
-json('should run our wireguard-go sweep at poststop, for the same annotation', () => {
-  assert.equal(JSON.parse(poststopJson('/opt/w4n/dist/wireguard-go')), {
-    version: '1.0.0',
-    hook: { path: '/opt/w4n/dist/wireguard-go', args: ['wireguard-go', 'wireguard4netns-sweep'], timeout: 10 },
-    when: { annotations: { '^wireguard4netns\\.conf$': '.+' } },
-    stages: ['poststop'],
   });
 });
 
