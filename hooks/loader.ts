@@ -7,7 +7,6 @@
 // code is then compiled as usual and the cache made anew. Nothing here can
 // fail the hook: without a cache it is only slower.
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { runtimeBase } from '../src/paths.js';
@@ -21,11 +20,14 @@ const hook = { exports: {} as { cacheWorthy?: boolean } };
 if (cache && (!cachedData || script.cachedDataRejected)) process.once('exit', () => hook.exports.cacheWorthy && save(cache));
 script.runInThisContext()(hook.exports, require, hook, code, __dirname);
 
-/** Beside the runtime base, in a directory only this user or root can write; none in a shared tmp. */
+/**
+ * Beside the runtime base, in a directory only this user or root can write;
+ * none in a shared tmp (os.tmpdir()'s rule, without loading node:os).
+ */
 function cachePath(): string | undefined {
   try {
     const base = runtimeBase();
-    return base.startsWith(tmpdir()) ? undefined : `${base}-hook.cache`;
+    return base.startsWith(process.env.TMPDIR || '/tmp') ? undefined : `${base}-hook.cache`;
   } catch {
     return undefined;
   }
