@@ -86,7 +86,8 @@ export async function abandon(d: EarlyDaemon): Promise<void> {
   }
   signal(d.pid, 'SIGKILL');
   await gone(d.pid);
-  await sweep();
+  // The error that made us abandon it is the one to report; prune finds what a failed sweep left.
+  await sweep().catch(() => {});
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
