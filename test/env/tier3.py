@@ -55,6 +55,21 @@ def wait_for_no_daemon(pid, seconds):
     return False
 
 
+def wait_for_app(pid, argv, seconds):
+    """Waits, bounded, until process pid runs argv (the helper execs the app last)."""
+    import time
+
+    want = ("\0".join(argv) + "\0").encode()
+    for _ in range(seconds * 100):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read() == want:
+                    return
+        except OSError:
+            return
+        time.sleep(0.01)
+
+
 def main():
     mode, config_path, url = sys.argv[1:4]
     with open(config_path) as f:
@@ -81,6 +96,8 @@ def main():
         else:
             wireguard4netns.create_wireguard_tunnel(app.pid, IFACE, StandInConfig(config_text), tmpdir)
         if mode == "delete":
+            # Once the helper has set the interface up and exec'd the app, as tier3's would be by the time it deletes.
+            wait_for_app(app.pid, ["sleep", "30"], 10)
             shutil.rmtree(tmpdir)
             ended = wait_for_no_daemon(app.pid, 5)
             print("daemon ended" if ended else "daemon still running", "while the app runs" if app.poll() is None else "")
