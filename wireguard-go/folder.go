@@ -106,17 +106,19 @@ func emptyDir(dir string) error {
 }
 
 // writeState writes dir/state.json: the caller's JSON object with our pid
-// added, and the UDP buffer notice if there is one, atomically, so that a
-// reader sees all of it or nothing.
-func writeState(dir string, state []byte, bufferNotice string) error {
+// added, and each non-empty string of added (the UDP buffer notice, the
+// config's identity), atomically, so that a reader sees all of it or
+// nothing.
+func writeState(dir string, state []byte, added map[string]string) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(state, &fields); err != nil || fields == nil {
 		return fmt.Errorf("-state: expected a JSON object: %v", err)
 	}
 	fields["daemonPid"] = json.RawMessage(strconv.Itoa(os.Getpid()))
-	if bufferNotice != "" {
-		notice, _ := json.Marshal(bufferNotice)
-		fields["udpBufferNotice"] = notice
+	for key, value := range added {
+		if value != "" {
+			fields[key], _ = json.Marshal(value)
+		}
 	}
 	data, err := json.MarshalIndent(fields, "", "  ")
 	if err != nil {

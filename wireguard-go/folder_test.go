@@ -169,7 +169,7 @@ func TestSweep(t *testing.T) {
 // by rename: a reader of the old one still reads all of it.
 func TestWriteState(t *testing.T) {
 	dir := t.TempDir()
-	if err := writeState(dir, []byte(`{"config":"abc","n":1,"daemonPid":5}`), ""); err != nil {
+	if err := writeState(dir, []byte(`{"config":"abc","n":1,"daemonPid":5}`), map[string]string{"udpBufferNotice": ""}); err != nil {
 		t.Fatal(err)
 	}
 	old, err := os.Open(filepath.Join(dir, stateFile))
@@ -185,7 +185,7 @@ func TestWriteState(t *testing.T) {
 	if want := map[string]any{"config": "abc", "n": 1.0, "daemonPid": float64(os.Getpid())}; !reflect.DeepEqual(state, want) {
 		t.Errorf("state.json: %v, want %v", state, want)
 	}
-	if err := writeState(dir, []byte(`{"config":"def"}`), "raise \"it\""); err != nil {
+	if err := writeState(dir, []byte(`{"config":"def"}`), map[string]string{"udpBufferNotice": "raise \"it\"", "configIdentity": "abc"}); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, len(oldText)+1)
@@ -193,7 +193,7 @@ func TestWriteState(t *testing.T) {
 		t.Errorf("the old state.json changed under its reader: %q", buf[:n])
 	}
 	newText, _ := os.ReadFile(filepath.Join(dir, stateFile))
-	if want := fmt.Sprintf("{\n  \"config\": \"def\",\n  \"daemonPid\": %d,\n  \"udpBufferNotice\": \"raise \\\"it\\\"\"\n}\n", os.Getpid()); string(newText) != want {
+	if want := fmt.Sprintf("{\n  \"config\": \"def\",\n  \"configIdentity\": \"abc\",\n  \"daemonPid\": %d,\n  \"udpBufferNotice\": \"raise \\\"it\\\"\"\n}\n", os.Getpid()); string(newText) != want {
 		t.Errorf("state.json: %q, want %q", newText, want)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
@@ -205,7 +205,7 @@ func TestWriteState(t *testing.T) {
 func TestWriteStateRefuses(t *testing.T) {
 	dir := t.TempDir()
 	for _, state := range []string{"", "[1]", "null", `"x"`, "{", "{} {}"} {
-		if err := writeState(dir, []byte(state), ""); err == nil || !strings.HasPrefix(err.Error(), "-state: expected a JSON object") {
+		if err := writeState(dir, []byte(state), nil); err == nil || !strings.HasPrefix(err.Error(), "-state: expected a JSON object") {
 			t.Errorf("writeState(%q): %v", state, err)
 		}
 	}
@@ -221,7 +221,7 @@ func TestServedBy(t *testing.T) {
 	if servedBy(dir) != 0 {
 		t.Error("no state.json: served")
 	}
-	writeState(dir, []byte("{}"), "") // our pid: not a daemon
+	writeState(dir, []byte("{}"), nil) // our pid: not a daemon
 	if servedBy(dir) != 0 {
 		t.Error("served by the test process")
 	}

@@ -50,18 +50,18 @@ type ociState struct {
 	Annotations map[string]string `json:"annotations"`
 }
 
-// earlyTarget returns the container's network namespace when state is a
-// createRuntime state (runc says "creating", crun "created") of a
-// container that asked for a tunnel; "" otherwise.
-func earlyTarget(state []byte) string {
+// earlyTarget returns the container's pid when state is a createRuntime
+// state (runc says "creating", crun "created") of a container that asked
+// for a tunnel; 0 otherwise.
+func earlyTarget(state []byte) int {
 	var s ociState
 	if json.Unmarshal(state, &s) != nil || s.Annotations[configAnnotation] == "" || s.Pid <= 0 {
-		return ""
+		return 0
 	}
 	if s.Status != "creating" && s.Status != "created" {
-		return ""
+		return 0
 	}
-	return fmt.Sprintf("/proc/%d/ns/net", s.Pid)
+	return s.Pid
 }
 
 // daemonArgs is the daemon's command line for the container's namespace:
@@ -91,7 +91,7 @@ func hookMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", args[0], err)
 		return 1
 	}
-	state, _ := io.ReadAll(io.LimitReader(os.Stdin, maxOCIState+1))
+	state, _ := io.ReadAll(io.LimitReader(os.Stdin, maxOCIState))
 	env := os.Environ()
 	if err := stdinFrom(state); err != nil {
 		fmt.Fprintf(os.Stderr, "wireguard4netns: passing the OCI state on: %v\n", err)
@@ -134,13 +134,12 @@ type earlyDaemon struct {
 // descriptors may hold the low numbers). Whatever fails here, Node does
 // again and reports.
 func startEarlyDaemon(state []byte) (earlyDaemon, bool) {
-	netns := earlyTarget(state)
+	containerPid := earlyTarget(state)
+	netns := fmt.Sprintf("/proc/%d/ns/net", containerPid)
 	var st unix.Stat_t
-	if netns == "" || unix.Stat(netns, &st) != nil {
+	if containerPid == 0 || unix.Stat(netns, &st) != nil {
 		return earlyDaemon{}, false
 	}
-	var containerPid int
-	fmt.Sscanf(netns, "/proc/%d/ns/net", &containerPid)
 	d := earlyDaemon{dir: filepath.Join(runtimeBase(), fmt.Sprintf("%d-%s", st.Ino, hookInterface))}
 	self, err := os.Executable()
 	if err != nil {

@@ -15,17 +15,20 @@ import (
 )
 
 func TestEarlyTarget(t *testing.T) {
-	for _, c := range []struct{ state, want string }{
-		{`{"status":"creating","pid":42,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, "/proc/42/ns/net"},
-		{`{"status":"created","pid":42,"annotations":{"wireguard4netns.conf":"container:/c.conf"}}`, "/proc/42/ns/net"},
-		{`{"status":"stopped","pid":42,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, ""},
-		{`{"status":"creating","pid":0,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, ""},
-		{`{"status":"creating","pid":42,"annotations":{"wireguard4netns.conf":""}}`, ""},
-		{`{"status":"creating","pid":42,"annotations":{}}`, ""},
-		{`not json`, ""},
+	for _, c := range []struct {
+		state string
+		want  int
+	}{
+		{`{"status":"creating","pid":42,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, 42},
+		{`{"status":"created","pid":42,"annotations":{"wireguard4netns.conf":"container:/c.conf"}}`, 42},
+		{`{"status":"stopped","pid":42,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, 0},
+		{`{"status":"creating","pid":0,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, 0},
+		{`{"status":"creating","pid":42,"annotations":{"wireguard4netns.conf":""}}`, 0},
+		{`{"status":"creating","pid":42,"annotations":{}}`, 0},
+		{`not json`, 0},
 	} {
 		if got := earlyTarget([]byte(c.state)); got != c.want {
-			t.Errorf("earlyTarget(%s) = %q, want %q", c.state, got, c.want)
+			t.Errorf("earlyTarget(%s) = %d, want %d", c.state, got, c.want)
 		}
 	}
 }

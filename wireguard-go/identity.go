@@ -51,6 +51,22 @@ func claimIdentity(lockDir, dir string) (func(), error) {
 	}, nil
 }
 
+// selfPeer is a peer with this end's own public key (hex). Its report,
+// "self-peer HEX", is a line of its own: the caller names that peer's line
+// of the config.
+type selfPeer string
+
+func (s selfPeer) Error() string { return "self-peer " + string(s) }
+
+// reportOf is the line that reports err: "self-peer HEX", or "error: why".
+func reportOf(err error) string {
+	var self selfPeer
+	if errors.As(err, &self) {
+		return self.Error()
+	}
+	return "error: " + err.Error()
+}
+
 // identityOf derives the public key from the UAPI configuration's
 // private_key and returns the config's identity: the first 16 bytes of
 // SHA-256 over "PUBLICKEYHEX\n" and input, in hex (src/tunnel/identity.ts
@@ -64,16 +80,16 @@ func identityOf(uapiConfig, input string) (string, error) {
 		}
 	}
 	if len(private) != curve25519.ScalarSize {
-		return "", errors.New("error: the configuration has no private_key")
+		return "", errors.New("the configuration has no private_key")
 	}
 	public, err := curve25519.X25519(private, curve25519.Basepoint)
 	if err != nil {
-		return "", fmt.Errorf("error: %v", err)
+		return "", err
 	}
 	publicHex := hex.EncodeToString(public)
 	for _, line := range strings.Split(uapiConfig, "\n") {
 		if line == "public_key="+publicHex {
-			return "", fmt.Errorf("self-peer %s", publicHex)
+			return "", selfPeer(publicHex)
 		}
 	}
 	sum := sha256.Sum256([]byte(publicHex + "\n" + input))
@@ -88,14 +104,4 @@ func runningIdentity(dir string) string {
 	data, _ := os.ReadFile(filepath.Join(dir, stateFile))
 	json.Unmarshal(data, &state)
 	return state.ConfigIdentity
-}
-
-// withField sets key to the string value in the JSON object object.
-func withField(object []byte, key, value string) ([]byte, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(object, &fields); err != nil || fields == nil {
-		return nil, fmt.Errorf("error: -state: expected a JSON object: %v", err)
-	}
-	fields[key], _ = json.Marshal(value)
-	return json.Marshal(fields)
 }

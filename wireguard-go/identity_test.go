@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,12 +66,12 @@ func TestIdentityOf(t *testing.T) {
 	}
 }
 
-func TestWithField(t *testing.T) {
-	out, err := withField([]byte(`{"iface":"wg0"}`), "configIdentity", "abc")
-	if err != nil || string(out) != `{"configIdentity":"abc","iface":"wg0"}` {
-		t.Fatalf("withField = %s, %v", out, err)
+// A self-peer is reported as such; anything else as an error.
+func TestReportOf(t *testing.T) {
+	if got := reportOf(selfPeer("ab")); got != "self-peer ab" {
+		t.Errorf("reportOf(selfPeer) = %q", got)
 	}
-	if _, err := withField([]byte(`[]`), "k", "v"); err == nil {
-		t.Fatal("not an object: expected an error")
+	if got := reportOf(errors.New("no private_key")); got != "error: no private_key" {
+		t.Errorf("reportOf(error) = %q", got)
 	}
 }

@@ -172,13 +172,13 @@ func wireguard4netnsMain(args []string) int {
 			verbosef(format, a...)
 		}
 	}
-	fail := func(format string, a ...any) int {
-		msg := fmt.Sprintf(format, a...)
-		logger.Errorf("%s", msg)
-		report("error: " + msg)
+	abort := func(err error) int {
+		logger.Errorf("%v", err)
+		report(reportOf(err))
 		os.RemoveAll(*dir)
 		return 1
 	}
+	fail := func(format string, a ...any) int { return abort(fmt.Errorf(format, a...)) }
 	if *identityLock != "" {
 		release, err := claimIdentity(*identityLock, *dir)
 		if err != nil {
@@ -247,19 +247,11 @@ func wireguard4netnsMain(args []string) int {
 	}
 	verboseOn.Store(*verbose)
 	clock.mark("config wait")
-	stateJSON := []byte(*state)
+	identity := ""
 	if *identityInput != "" {
-		id, err := identityOf(config, *identityInput)
-		if err == nil && *state != "" {
-			stateJSON, err = withField(stateJSON, "configIdentity", id)
-		}
-		if err != nil {
+		if identity, err = identityOf(config, *identityInput); err != nil {
 			dev.Close()
-			msg := err.Error()
-			logger.Errorf("%s", msg)
-			report(msg) // "self-peer HEX" is a report of its own
-			os.RemoveAll(*dir)
-			return 1
+			return abort(err)
 		}
 	}
 	if err := dev.IpcSet(config); err != nil {
@@ -303,7 +295,7 @@ func wireguard4netnsMain(args []string) int {
 	}()
 	// Ready for others to join: a start that raced with this one reads it.
 	if *state != "" {
-		if err := writeState(*dir, stateJSON, bufferNotice); err != nil {
+		if err := writeState(*dir, []byte(*state), map[string]string{"udpBufferNotice": bufferNotice, "configIdentity": identity}); err != nil {
 			uapi.Close()
 			dev.Close()
 			return fail("failed to write the state: %v", err)
@@ -395,7 +387,8 @@ func lateFlags(line string, define func(*flag.FlagSet)) error {
 		return fmt.Errorf("its flags line: %v", err)
 	}
 	if set.NArg() > 0 {
-		return fmt.Errorf("its flags line: unexpected %q", set.Arg(0))
+		// Not quoted: the line carries the identity input, preshared keys included.
+		return fmt.Errorf("its flags line: %d arguments that are no flags", set.NArg())
 	}
 	return nil
 }
@@ -418,7 +411,7 @@ func join(dir string, configFd int, flagsLine bool, define func(*flag.FlagSet), 
 	}
 	id, err := identityOf(config, *identityInput)
 	if err != nil {
-		report(err.Error())
+		report(reportOf(err))
 		return 1
 	}
 	if runningIdentity(dir) != id {
