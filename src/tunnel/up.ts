@@ -146,9 +146,11 @@ async function serve(
     const waited = o.early ? phases.findIndex((p) => p.startsWith('config wait ')) + 1 : 0;
     times.push(`of which in wireguard-go: ${phases.slice(waited).join(', ')}`);
     if (waited > 0) times.push(`${BESIDE_NODE}: ${phases.slice(0, waited).join(', ')}`);
+    // The state as the daemon wrote it: with the config's identity, which only it computes.
     const started = readState(dir);
-    if (!started) throw new Failure(`${o.iface} in ${t.netns}: wireguard-go reported ready without ${dir}/state.json`);
-    return { state: started, stop: daemon.stop };
+    if (started) return { state: started, stop: daemon.stop };
+    await daemon.stop();
+    throw new Failure(`${o.iface} in ${t.netns}: wireguard-go reported ready without ${dir}/state.json`);
   }
   const joined = liveTunnel(dir);
   if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
