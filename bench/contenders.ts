@@ -7,10 +7,11 @@
 //   pasta        an `unshare -rn` netns driven by pasta, to the same server on the host
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONFIG_ANNOTATION } from '../src/annotations.js';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { ROOTFS, UID } from '../test/helpers/env.js';
 import { killSandboxes, startSandbox } from '../test/helpers/sandbox.js';
-import { ANNOTATION, type Bench, type Client, DEBIAN_WIREGUARD_GO, OUR_WIREGUARD_GO, PEER_TUN_V4, PREFIX, USER_DIR } from './context.js';
+import { type Bench, type Client, DEBIAN_WIREGUARD_GO, OUR_WIREGUARD_GO, PEER_TUN_V4, PREFIX, USER_DIR } from './context.js';
 import { findProcess } from './cpu.js';
 import { type Runner, startServer } from './iperf.js';
 import { startRootClient } from './rootclient.js';
@@ -58,7 +59,7 @@ export function noticeOf(containerId: string): string | null {
 /** A container with our hook, client of peer as conf says. */
 export function oursContainer(c: Cleanup, name: string, conf: Client): Promise<{ run: Runner; id: string }> {
   // NET_RAW: for ping only (a rootless container has none by default).
-  return container(c, name, ['--cap-add', 'NET_RAW', '--network', 'none', '--annotation', `${ANNOTATION}=${conf.file}`]);
+  return container(c, name, ['--cap-add', 'NET_RAW', '--network', 'none', '--annotation', `${CONFIG_ANNOTATION}=${conf.file}`]);
 }
 
 export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]> {

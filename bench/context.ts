@@ -24,7 +24,6 @@ export const DEBIAN_WIREGUARD_GO = '/usr/bin/wireguard-go';
 /** The tunnel network every peer serves: the peer is .1; clients get /32s in it. */
 export const TUNNEL_NET = '198.51.100.0/24';
 export const PEER_TUN_V4 = '198.51.100.1';
-export const ANNOTATION = 'wireguard4netns.conf';
 /** The bench user's folder for configs and probe files. */
 export const USER_DIR = join(HOME, 'wg4ns-test');
 

@@ -4,9 +4,9 @@
 // one after the other (timed), each fetching the backend page through its
 // tunnel, and the total and per-tunnel memory of their daemons.
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import { ROOTFS } from '../test/helpers/env.js';
+import { hookRunArgs } from '../test/helpers/env.js';
 import { PAGE } from '../test/helpers/peer.js';
-import { ANNOTATION, type Bench, PEER_TUN_V4, PREFIX } from './context.js';
+import { type Bench, PEER_TUN_V4, PREFIX } from './context.js';
 import type { Probe } from './probe.js';
 import { pod } from './sh.js';
 import { max, median } from './stats.js';
@@ -62,20 +62,7 @@ export async function memory(b: Bench, scope: Cleanup, probes: Probe[]): Promise
     const name = `${PREFIX}-mem-${i + 1}`;
     const client = await b.client(peer, `mem-${i + 1}`, 10 + i);
     names.push(name);
-    const r = await pod([
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--network',
-      'none',
-      '--annotation',
-      `${ANNOTATION}=${client.file}`,
-      '--rootfs',
-      ROOTFS,
-      'sleep',
-      '600',
-    ]);
+    const r = await pod(['run', '-d', '--name', name, ...hookRunArgs(client.file), 'sleep', '600']);
     ids.push(r.stdout.trim());
     startMs.push(r.ms);
   }

@@ -14,9 +14,10 @@
 // (podman run --rm ... true), with the rootless network namespace cold
 // (no other container on a netavark network: podman starts and stops
 // pasta for each run) and warm (another container keeps it).
+import { CONFIG_ANNOTATION } from '../src/annotations.js';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { LAB_HOME, LAB_HOOKS_DIR, LAB_STATE_BASE, startBroker, startTrixie, TRIXIE_BUNDLE, type Trixie } from '../test/helpers/trixie.js';
-import { ANNOTATION, type Bench, clientConfig, PEER_TUN_V4, PREFIX } from './context.js';
+import { type Bench, clientConfig, PEER_TUN_V4, PREFIX } from './context.js';
 import { type Runner, startServer, tcp } from './iperf.js';
 import { gbit, median, ms } from './stats.js';
 
@@ -130,7 +131,7 @@ export async function podman5(b: Bench, scope: Cleanup): Promise<Podman5Result> 
       lab(t, ['podman', 'exec', name, ...argv], Math.ceil(timeoutMs / 1000));
   const names = Object.fromEntries(KEYS.map((k) => [k, `${PREFIX}-p5-${k}`])) as Record<Key, string>;
   const networkArgs: Record<Key, string[]> = {
-    hook: ['--network', 'none', '--annotation', `${ANNOTATION}=${confs.hook}`],
+    hook: ['--network', 'none', '--annotation', `${CONFIG_ANNOTATION}=${confs.hook}`],
     plugin: ['--network', NETWORK],
     broker: ['--network', `${NETWORK}b`],
   };

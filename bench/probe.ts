@@ -7,8 +7,8 @@
 import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import { GID, HOOKS_DIR, ROOTFS, UID } from '../test/helpers/env.js';
-import { ANNOTATION, type Bench, PREFIX, USER_DIR } from './context.js';
+import { GID, HOOKS_DIR, hookRunArgs, UID } from '../test/helpers/env.js';
+import { type Bench, PREFIX, USER_DIR } from './context.js';
 import { pod, sleep } from './sh.js';
 import { type Mem, memOf, type Step, stepTimes, tunnelOf } from './tunnels.js';
 
@@ -104,20 +104,7 @@ export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promis
     rmSync(log, { force: true });
     const name = `${PREFIX}-probe-${++i}`;
     scope.add(() => pod(['rm', '-f', '-t', '0', name]).catch(() => undefined));
-    const args = [
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--network',
-      'none',
-      '--annotation',
-      `${ANNOTATION}=${client.file}`,
-      '--rootfs',
-      ROOTFS,
-      'sleep',
-      '60',
-    ];
+    const args = ['run', '-d', '--name', name, ...hookRunArgs(client.file), 'sleep', '60'];
     const id = (await pod(args, 60_000, dir)).stdout.trim();
     await sleep(IDLE_MS);
     const tunnel = tunnelOf(id);

@@ -5,9 +5,10 @@
 // loading the hook's bundle).
 // Hook probes (probe.ts), spread over the same rounds, split the hook's own
 // time into steps.
+import { CONFIG_ANNOTATION } from '../src/annotations.js';
 import { BESIDE_NODE } from '../src/tunnel/up.js';
 import { ROOTFS } from '../test/helpers/env.js';
-import { ANNOTATION, type Bench, PREFIX } from './context.js';
+import { type Bench, PREFIX } from './context.js';
 import { installedHook, type Probe } from './probe.js';
 import { pod, type Ran, user } from './sh.js';
 import { median, ms } from './stats.js';
@@ -62,7 +63,7 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
   };
   const measure: Record<Kind, () => Promise<Ran>> = {
     none: () => run(['--network', 'none']),
-    hook: () => run(['--network', 'none', '--annotation', `${ANNOTATION}=${client.file}`]),
+    hook: () => run(['--network', 'none', '--annotation', `${CONFIG_ANNOTATION}=${client.file}`]),
     slirp4netns: () => run(['--network', 'slirp4netns']),
     node: () => shellTimed([process.execPath, '-e', '0']),
     noop: () => shellTimed(hookCommand, NOOP_STATE),

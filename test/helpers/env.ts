@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 
 /** The checkout: this is bundled into dist/test/unit, dist/test/integration or dist/bench. */
 export const ROOT = resolve(import.meta.dirname.replace(/\/dist\/(test\/[^/]+|bench)$/, ''));
@@ -14,6 +15,16 @@ export const BUNDLE = join(ROOT, 'dist/wireguard4netns');
 export const HOOK_BUNDLE = join(ROOT, 'dist/wireguard4netns-hook');
 export const USER = process.env.WG4NS_TEST_USER ?? 'wg4ns';
 export const ROOTFS = `${process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test'}/rootfs`;
+
+/** `podman run` arguments for a container with the hook: no network of podman's, the config annotation, the test rootfs. */
+export const hookRunArgs = (conf: string, rootfs = ROOTFS) => [
+  '--network',
+  'none',
+  '--annotation',
+  `${CONFIG_ANNOTATION}=${conf}`,
+  '--rootfs',
+  rootfs,
+];
 export const IMAGE = process.env.WG4NS_TEST_IMAGE ?? 'localhost/wg4ns-busybox';
 
 function id(flag: string): number {

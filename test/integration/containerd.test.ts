@@ -13,13 +13,13 @@
 // with the hook's one line.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 import { buildContainerd, type Containerd, containerdCleanSlate, DIR, startContainerd } from '../helpers/containerd.js';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
 import { assertStopAndRestart } from '../helpers/podcases.js';
 import { setup } from '../helpers/suite.js';
 import { LAB_HOOK_LOG, LAB_STATE_BASE, TRIXIE_BUNDLE, type Trixie } from '../helpers/trixie.js';
 
-const ANNOTATION = 'wireguard4netns.conf';
 const CONF_DIR = '/etc/wireguard4netns';
 type Mode = 'rootful' | 'rootless';
 /** Whose tunnels, inside the session: root's, or lab's (the hook runs as root of lab's user namespace). */
@@ -132,7 +132,7 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
   test(`should give both containers of an annotated pod wg0 reaching the backend, and leave nothing after stopp and rmp (${mode})`, async (ctx) => {
     const { containerd, trixie } = ctx;
     const conf = await config(ctx, 'w4n-containerd.conf', ctx.peer.config(), 0o600);
-    const pod = await containerd.runPod('w4n-pod', { [ANNOTATION]: conf, 'example.com/other': 'kept' });
+    const pod = await containerd.runPod('w4n-pod', { [CONFIG_ANNOTATION]: conf, 'example.com/other': 'kept' });
     const first = await pod.start('first', APP);
     const second = await pod.start('second', APP);
 
@@ -179,7 +179,7 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
   test(`should read the config from the pod's own Secret volume, laid out as kubelet does (${mode})`, async (ctx) => {
     const { containerd } = ctx;
     const volume = containerd.secretVolume('secret-pod', { 'edge.conf': ctx.peer.config() });
-    const pod = await containerd.runPod('w4n-secret', { [ANNOTATION]: 'container:/etc/wireguard4netns/edge.conf' });
+    const pod = await containerd.runPod('w4n-secret', { [CONFIG_ANNOTATION]: 'container:/etc/wireguard4netns/edge.conf' });
     // Rootless, runc cannot remount this lab folder read-only inside rootlesskit
     // ("operation not permitted": its mount flags are locked in lab's user
     // namespace), where kubelet's own Secret tmpfs, mounted inside, has none locked.
@@ -194,7 +194,7 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
   test(`should fail StartContainer with the hook's one line for a config others can read, and leave nothing (${mode})`, async (ctx) => {
     const { containerd, trixie } = ctx;
     const conf = await config(ctx, 'w4n-containerd-open.conf', ctx.peer.config(), 0o644);
-    const pod = await containerd.runPod('w4n-open', { [ANNOTATION]: conf });
+    const pod = await containerd.runPod('w4n-open', { [CONFIG_ANNOTATION]: conf });
     // containerd creates the runtime's container (runc create, where
     // createRuntime hooks run) at StartContainer, not at CreateContainer.
     const created = await pod.create('app', APP);

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_ANNOTATION, WAIT_ANNOTATION } from '../../src/annotations.js';
-import { asUser, HOOKS_DIR, installHook, podman, ROOT, ROOTFS, userFile } from '../helpers/env.js';
+import { asUser, HOOKS_DIR, hookRunArgs, installHook, podman, ROOT, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, stateEntries } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, hook, killSandboxes, ociState, startSandbox } from '../helpers/sandbox.js';
@@ -214,22 +214,7 @@ test('should leave nothing when the runtime kills the hook at its timeout', asyn
   const json = join(hooksDir, 'wireguard4netns.json');
   writeFileSync(json, readFileSync(json, 'utf8').replace('"timeout": 60', '"timeout": 2'));
   const r = await asUser(
-    [
-      'podman',
-      '--hooks-dir',
-      hooksDir,
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--annotation',
-      `${CONFIG_ANNOTATION}=${ctx.silentConf}`,
-      '--annotation',
-      `${WAIT_ANNOTATION}=20`,
-      '--rootfs',
-      ROOTFS,
-      'true',
-    ],
+    ['podman', '--hooks-dir', hooksDir, 'run', '--rm', ...hookRunArgs(ctx.silentConf), '--annotation', `${WAIT_ANNOTATION}=20`, 'true'],
     60_000,
   );
   assert.is.not(r.exitCode, 0, 'the container started');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 import { addTestUser, asTestUser, buildCrio, type Crio, crioCleanSlate, startCrio, type TestUser } from '../helpers/crio.js';
 import { BUNDLE } from '../helpers/env.js';
 import { assertNothingLeft, daemons, type Owner, ROOT_USER } from '../helpers/leaks.js';
@@ -20,7 +21,6 @@ import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/
 import { assertStopAndRestart } from '../helpers/podcases.js';
 import { setup } from '../helpers/suite.js';
 
-const ANNOTATION = 'wireguard4netns.conf';
 const USER = 'w4ncrio';
 const CONF_DIR = '/etc/wireguard4netns';
 // An app that ends on SIGTERM (a bare sleep as pid 1 ignores it, and stopp then waits out CRI-O's grace period).
@@ -151,7 +151,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
   }
 
   test(`should give every container of an annotated pod wg0 through one tunnel, through stops and restarts, and leave nothing after stopp and rmp (${mode})`, async (ctx) => {
-    const pod = await ctx.crio.runPod('w4nc-pod', { [ANNOTATION]: ctx.conf, 'example.com/other': 'kept' });
+    const pod = await ctx.crio.runPod('w4nc-pod', { [CONFIG_ANNOTATION]: ctx.conf, 'example.com/other': 'kept' });
     const first = await pod.start('first', APP);
     const second = await pod.start('second', APP);
 
@@ -222,7 +222,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     // kubelet's default Secret mode, 0644, owned by the kubelet's user; nowhere the host policy lists.
     const volume = ctx.crio.secretVolume('secret-pod', { 'edge.conf': ctx.peer.config() });
     const mounts = [{ container_path: '/etc/wireguard4netns', host_path: volume, readonly: true }];
-    const pod = await ctx.crio.runPod('w4nc-secret', { [ANNOTATION]: 'container:/etc/wireguard4netns/edge.conf' });
+    const pod = await ctx.crio.runPod('w4nc-secret', { [CONFIG_ANNOTATION]: 'container:/etc/wireguard4netns/edge.conf' });
     const app = await pod.start('app', APP, { mounts });
     assertFetchedBoth(await pod.exec(app, ['sh', '-c', FETCH_BOTH]), 'the Secret pod');
     const [t] = await tunnels(ctx, app.slice(0, 12));
@@ -248,7 +248,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     writeFileSync(bad, ctx.peer.config().replace(/PublicKey = .*/, 'PublicKey = not-a-key'), { mode: 0o600 });
     if (ctx.user) chownSync(bad, ctx.user.uid, ctx.user.gid);
     ctx.undo.push(() => rmSync(bad, { force: true }));
-    const pod = await ctx.crio.runPod('w4nc-bad', { [ANNOTATION]: bad });
+    const pod = await ctx.crio.runPod('w4nc-bad', { [CONFIG_ANNOTATION]: bad });
     const r = await pod.create('app', APP);
     assert.is.not(r.exitCode, 0, `CreateContainer succeeded: ${r.stdout}`);
     // CRI-O quotes runc's message, which quotes the hook's stderr: the line up to its own quotes.

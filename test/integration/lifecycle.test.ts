@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generatePrivateKey } from '../../src/keys.js';
-import { asUser, BUNDLE, installHook, podman, ROOTFS, STATE_BASE, UID, userFile } from '../helpers/env.js';
+import { asUser, BUNDLE, hookRunArgs, installHook, podman, ROOTFS, STATE_BASE, UID, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, stateEntries } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -22,12 +22,10 @@ interface Ctx {
   silentConf: string;
 }
 const test = suite<Ctx>('lifecycle: many containers, killed daemons, restart, stop');
-const ANNOTATION = 'wireguard4netns.conf';
 const PREFIX = 'w4n-lc-';
 const SEQUENTIAL = 50;
 const CONCURRENT = 10;
 
-const withHook = (conf: string) => ['--network', 'none', '--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS];
 const plain = ['--network', 'none', '--rootfs', ROOTFS];
 const status = (...args: string[]) => asUser([process.execPath, BUNDLE, 'status', ...args]);
 
@@ -130,7 +128,7 @@ test.after(async (ctx) => {
 test(`should leave no daemon, socket or state after ${SEQUENTIAL} sequential podman run --rm`, async (ctx) => {
   const times: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
-    const [r, ms] = await timed(() => podman(['run', '--rm', ...withHook(ctx.conf), 'true']));
+    const [r, ms] = await timed(() => podman(['run', '--rm', ...hookRunArgs(ctx.conf), 'true']));
     assert.is(r.exitCode, 0, `run ${i + 1}: ${r.stderr}`);
     times.push(ms);
   }
@@ -155,7 +153,7 @@ test(`should give ${CONCURRENT} containers started at once each its wg0, and lea
   const [runs, ms] = await timed(() =>
     Promise.all(
       Array.from({ length: CONCURRENT }, (_, i) =>
-        podman(['run', '--rm', '--name', `${PREFIX}c${i}`, ...withHook(ctx.conf), 'ip', '-o', 'addr', 'show', 'dev', 'wg0'], 120_000),
+        podman(['run', '--rm', '--name', `${PREFIX}c${i}`, ...hookRunArgs(ctx.conf), 'ip', '-o', 'addr', 'show', 'dev', 'wg0'], 120_000),
       ),
     ),
   );
@@ -171,7 +169,7 @@ test(`should give ${CONCURRENT} containers started at once each its wg0, and lea
 
 test('should report a daemon killed with SIGKILL as dead, fail closed, and leave nothing once its container is removed', async (ctx) => {
   const name = `${PREFIX}killed`;
-  const run = await podman(['run', '-d', '--name', name, ...withHook(ctx.conf), 'sleep', '300']);
+  const run = await podman(['run', '-d', '--name', name, ...hookRunArgs(ctx.conf), 'sleep', '300']);
   assert.is(run.exitCode, 0, run.stderr);
   const id = run.stdout.trim();
   const [before] = await tunnelsOf(id);
@@ -217,7 +215,7 @@ test('should report a daemon killed with SIGKILL as dead, fail closed, and leave
   const rm = await podman(['rm', '-f', '-t', '0', name]);
   assert.is(rm.exitCode, 0, rm.stderr);
   assert.equal(stateEntries(), [basename(before.dir)], 'the killed daemon left its folder');
-  const next = await podman(['run', '--rm', ...withHook(ctx.conf), 'true']);
+  const next = await podman(['run', '--rm', ...hookRunArgs(ctx.conf), 'true']);
   assert.is(next.exitCode, 0, next.stderr);
   await assertNothingLeft('after podman rm -f of the container whose daemon was killed');
   await assertNoSocketsOrProcesses('after podman rm -f of the container whose daemon was killed');
@@ -225,7 +223,7 @@ test('should report a daemon killed with SIGKILL as dead, fail closed, and leave
 
 test('should give a restarted container a fresh, working tunnel', async (ctx) => {
   const name = `${PREFIX}restart`;
-  const run = await podman(['run', '-d', '--name', name, ...withHook(ctx.conf), 'sleep', '300']);
+  const run = await podman(['run', '-d', '--name', name, ...hookRunArgs(ctx.conf), 'sleep', '300']);
   assert.is(run.exitCode, 0, run.stderr);
   const id = run.stdout.trim();
   assert.is(await fetchInContainer(name), PAGE, 'before the restart');
@@ -259,7 +257,7 @@ test('should stop a container whose peer never answered as quickly as one withou
   const plainTimes: number[] = [];
   for (let i = 0; i < 3; i++) {
     for (const [kind, args, times] of [
-      ['hook', withHook(ctx.silentConf), hookTimes],
+      ['hook', hookRunArgs(ctx.silentConf), hookTimes],
       ['plain', plain, plainTimes],
     ] as const) {
       const name = `${PREFIX}stop-${kind}`;

@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asUser, podman, ROOTFS, testDir, userFile } from '../helpers/env.js';
+import { asUser, hookRunArgs, podman, testDir, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { assertFetchedBoth, BACKEND_V4, FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { serveRegistry } from '../helpers/registry.js';
@@ -258,22 +258,7 @@ test('should start a podman container through the installed hook and the prebuil
   const hooks = testDir('package-hooks');
   const conf = userFile('package-podman.conf', ctx.peer!.config());
   const name = 'w4n-package';
-  const start = await podman([
-    '--hooks-dir',
-    hooks,
-    'run',
-    '-d',
-    '--name',
-    name,
-    '--network',
-    'none',
-    '--annotation',
-    `wireguard4netns.conf=${conf}`,
-    '--rootfs',
-    ROOTFS,
-    'sleep',
-    '60',
-  ]);
+  const start = await podman(['--hooks-dir', hooks, 'run', '-d', '--name', name, ...hookRunArgs(conf), 'sleep', '60']);
   assert.is(start.exitCode, 0, start.stderr);
   assert.match((await daemons()).join('\n'), `${prebuiltIn(join(ctx.tmp, 'prebuilt'))} wireguard4netns`);
   assertFetchedBoth(await podman(['exec', name, 'sh', '-c', FETCH_BOTH]), 'in the container');

@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 import { hookLogPath } from '../../src/hooklog.js';
 import {
   asUser,
@@ -14,6 +15,7 @@ import {
   HOME,
   HOOK_BUNDLE,
   HOOKS_DIR,
+  hookRunArgs,
   IMAGE,
   installHook,
   podman,
@@ -28,7 +30,6 @@ import { FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
 const test = suite<{ peer: Peer }>('rootless podman with the hook');
-const ANNOTATION = 'wireguard4netns.conf';
 
 setup(test, async (ctx) => {
   await cleanSlate();
@@ -55,7 +56,7 @@ for (const runtime of RUNTIMES) {
 
   test(`should start the container with wg0 reaching the backend over IPv4 and IPv6 (${runtime})`, async (ctx) => {
     const conf = userFile('podman.conf', ctx.peer.config());
-    const r = await run('--annotation', `${ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH_BOTH);
+    const r = await run('--annotation', `${CONFIG_ANNOTATION}=${conf}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH_BOTH);
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, 'inet 198.51.100.2/32');
     assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
@@ -78,7 +79,7 @@ for (const runtime of RUNTIMES) {
       '--annotation',
       `run.oci.hooks.stderr=${hookStderr}`,
       '--annotation',
-      `${ANNOTATION}=${conf}`,
+      `${CONFIG_ANNOTATION}=${conf}`,
       '--rootfs',
       ROOTFS,
       'echo',
@@ -111,7 +112,7 @@ for (const runtime of RUNTIMES) {
         '--secret',
         secret,
         '--annotation',
-        `${ANNOTATION}=container:/run/secrets/${secret}`,
+        `${CONFIG_ANNOTATION}=container:/run/secrets/${secret}`,
         IMAGE,
         'sh',
         '-c',
@@ -128,7 +129,7 @@ for (const runtime of RUNTIMES) {
         '--secret',
         `${secret},mode=0400`,
         '--annotation',
-        `${ANNOTATION}=container:/run/secrets/${secret}`,
+        `${CONFIG_ANNOTATION}=container:/run/secrets/${secret}`,
         IMAGE,
         'echo',
         'STARTED',
@@ -142,7 +143,7 @@ for (const runtime of RUNTIMES) {
         );
       await assertNothingLeft('after a refused secret', 0);
 
-      const outside = await run('--secret', secret, '--annotation', `${ANNOTATION}=container:/etc/passwd`, IMAGE, 'echo', 'STARTED');
+      const outside = await run('--secret', secret, '--annotation', `${CONFIG_ANNOTATION}=container:/etc/passwd`, IMAGE, 'echo', 'STARTED');
       assert.is.not(outside.exitCode, 0);
       if (runtime !== 'crun') assert.match(outside.stderr, 'wireguard4netns: container:/etc/passwd: not on a bind mount of the container');
       await assertNothingLeft('after a config off the mounts', 0);
@@ -153,7 +154,7 @@ for (const runtime of RUNTIMES) {
 
   test(`should write DNS= into the container resolv.conf (${runtime})`, async (ctx) => {
     const conf = userFile('dns.conf', ctx.peer.config('DNS = 198.51.100.53, tunnel.test'));
-    const r = await run('--annotation', `${ANNOTATION}=${conf}`, IMAGE, 'cat', '/etc/resolv.conf');
+    const r = await run('--annotation', `${CONFIG_ANNOTATION}=${conf}`, IMAGE, 'cat', '/etc/resolv.conf');
     assert.is(r.exitCode, 0, r.stderr);
     assert.is(r.stdout, `# written by wireguard4netns from ${conf}\nnameserver 198.51.100.53\nsearch tunnel.test`);
     await assertNothingLeft('after the DNS container');
@@ -174,7 +175,7 @@ for (const runtime of RUNTIMES) {
       '--network',
       'none',
       '--annotation',
-      `${ANNOTATION}=${conf}`,
+      `${CONFIG_ANNOTATION}=${conf}`,
       IMAGE,
       'sleep',
       '300',
@@ -208,18 +209,7 @@ test('should undo a started daemon when a later step fails :: ListenPort in use'
   try {
     const port = taken.address().port;
     const conf = userFile('port.conf', ctx.peer.config(`ListenPort = ${port}`));
-    const r = await podman([
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--annotation',
-      `${ANNOTATION}=${conf}`,
-      '--rootfs',
-      ROOTFS,
-      'echo',
-      'STARTED',
-    ]);
+    const r = await podman(['run', '--rm', ...hookRunArgs(conf), 'echo', 'STARTED']);
     assert.is.not(r.exitCode, 0);
     assert.not.match(r.stdout, 'STARTED');
     assert.match(
@@ -235,20 +225,7 @@ test('should undo a started daemon when a later step fails :: ListenPort in use'
 
 test('should keep the tunnel for a detached container until it is stopped', async (ctx) => {
   const conf = userFile('podman.conf', ctx.peer.config());
-  const run = await podman([
-    'run',
-    '-d',
-    '--name',
-    'w4n-detached',
-    '--network',
-    'none',
-    '--annotation',
-    `${ANNOTATION}=${conf}`,
-    '--rootfs',
-    ROOTFS,
-    'sleep',
-    '300',
-  ]);
+  const run = await podman(['run', '-d', '--name', 'w4n-detached', ...hookRunArgs(conf), 'sleep', '300']);
   assert.is(run.exitCode, 0, run.stderr);
   assert.is((await daemons()).length, 1);
   const exec = await podman(['exec', 'w4n-detached', 'sh', '-c', FETCH_BOTH]);
@@ -267,7 +244,7 @@ kind: Pod
 metadata:
   name: w4n-pod
   annotations:
-    ${ANNOTATION}: ${conf}
+    ${CONFIG_ANNOTATION}: ${conf}
 spec:
   restartPolicy: Never
   containers:

@@ -6,6 +6,8 @@
 // after every case no daemon and no tunnel folder is left in the root.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CONFIG_ANNOTATION } from '../../src/annotations.js';
+import { hookRunArgs } from '../helpers/env.js';
 import { assertFetchedBoth, FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 import {
@@ -21,7 +23,6 @@ import {
 } from '../helpers/trixie.js';
 
 const test = suite<{ peer: Peer; trixie: Trixie; installStderr: string }>('podman 5 (Debian 13) with the hook: rootless, and rootful');
-const ANNOTATION = 'wireguard4netns.conf';
 const RUNTIMES = ['crun', 'runc'];
 
 setup(test, async (ctx) => {
@@ -80,19 +81,7 @@ for (const runtime of RUNTIMES) {
 
   test(`should start a --rootfs container with wg0 reaching the backend over IPv4 and IPv6 (${runtime})`, async (ctx) => {
     const conf = ctx.trixie.labFile('run.conf', ctx.peer.config());
-    const r = await run(
-      ctx.trixie,
-      '--rm',
-      '--network',
-      'none',
-      '--annotation',
-      `${ANNOTATION}=${conf}`,
-      '--rootfs',
-      TRIXIE_ROOTFS,
-      'sh',
-      '-c',
-      FETCH_BOTH,
-    );
+    const r = await run(ctx.trixie, '--rm', ...hookRunArgs(conf, TRIXIE_ROOTFS), 'sh', '-c', FETCH_BOTH);
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, 'inet 198.51.100.2/32');
     assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
@@ -116,7 +105,7 @@ for (const runtime of RUNTIMES) {
           '--name',
           `${pod}-${n}`,
           '--annotation',
-          `${ANNOTATION}=${conf}`,
+          `${CONFIG_ANNOTATION}=${conf}`,
           '--rootfs',
           TRIXIE_ROOTFS,
           'sleep',
@@ -155,12 +144,7 @@ for (const runtime of RUNTIMES) {
       name,
       '--userns=keep-id',
       '--read-only',
-      '--network',
-      'none',
-      '--annotation',
-      `${ANNOTATION}=${conf}`,
-      '--rootfs',
-      TRIXIE_ROOTFS,
+      ...hookRunArgs(conf, TRIXIE_ROOTFS),
       'sleep',
       '300',
     );
@@ -195,7 +179,7 @@ for (const runtime of RUNTIMES) {
       '--annotation',
       `run.oci.hooks.stderr=${hookStderr}`,
       '--annotation',
-      `${ANNOTATION}=${conf}`,
+      `${CONFIG_ANNOTATION}=${conf}`,
       '--rootfs',
       TRIXIE_ROOTFS,
       'echo',
@@ -252,12 +236,7 @@ test('should start a rootful container with wg0 reaching the backend over IPv4 a
       `${dir}/hooks.d`,
       'run',
       '--rm',
-      '--network',
-      'none',
-      '--annotation',
-      `${ANNOTATION}=/etc/wireguard4netns/edge.conf`,
-      '--rootfs',
-      TRIXIE_ROOTFS,
+      ...hookRunArgs('/etc/wireguard4netns/edge.conf', TRIXIE_ROOTFS),
       'sh',
       '-c',
       FETCH_BOTH,

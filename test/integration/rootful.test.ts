@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 import { hookLogPath } from '../../src/hooklog.js';
-import { BUNDLE, ROOTFS, RUNTIMES } from '../helpers/env.js';
+import { BUNDLE, hookRunArgs, ROOTFS, RUNTIMES } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, ROOT_USER, stateEntries } from '../helpers/leaks.js';
 import { FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
 
 const test = suite<{ peer: Peer; hooks: string; outside: string; installed: string }>('rootful podman with the hook');
-const ANNOTATION = 'wireguard4netns.conf';
 const CONF_DIR = '/etc/wireguard4netns';
 const CONF = join(CONF_DIR, 'w4nb-rootful.conf');
 const PREFIX = 'w4nb-rootful-';
@@ -85,7 +85,7 @@ for (const runtime of RUNTIMES) {
   const run = (hooks: string, ...args: string[]) => rootRun(hooks, runtime, ['--rm', '--network', 'none', ...args]);
 
   test(`should start a rootful container with wg0 reaching the backend over IPv4 and IPv6 (${runtime})`, async (ctx) => {
-    const r = await run(ctx.hooks, '--annotation', `${ANNOTATION}=${CONF}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH_BOTH);
+    const r = await run(ctx.hooks, '--annotation', `${CONFIG_ANNOTATION}=${CONF}`, '--rootfs', ROOTFS, 'sh', '-c', FETCH_BOTH);
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, 'inet 198.51.100.2/32');
     assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128');
@@ -106,7 +106,7 @@ for (const runtime of RUNTIMES) {
       '--annotation',
       `run.oci.hooks.stderr=${hookStderr}`,
       '--annotation',
-      `${ANNOTATION}=${conf}`,
+      `${CONFIG_ANNOTATION}=${conf}`,
       '--rootfs',
       ROOTFS,
       'echo',
@@ -130,19 +130,7 @@ for (const runtime of RUNTIMES) {
 
 test('should keep the tunnel of a detached rootful container, as a root daemon, until it is removed', async (ctx) => {
   const name = `${PREFIX}detached`;
-  const start = await rootRun(ctx.hooks, 'runc', [
-    '-d',
-    '--name',
-    name,
-    '--network',
-    'none',
-    '--annotation',
-    `${ANNOTATION}=${CONF}`,
-    '--rootfs',
-    ROOTFS,
-    'sleep',
-    '300',
-  ]);
+  const start = await rootRun(ctx.hooks, 'runc', ['-d', '--name', name, ...hookRunArgs(CONF), 'sleep', '300']);
   assert.is(start.exitCode, 0, start.stderr);
   assert.is((await daemons(ROOT_USER)).length, 1, 'one root daemon');
   assert.is(stateEntries(ROOT_USER).length, 1, `one tunnel folder in ${ROOT_USER.base}`);

@@ -2,7 +2,7 @@
 // after a first handshake, or not at all, saying which endpoint was silent.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { installHook, podman, ROOTFS, userFile } from '../helpers/env.js';
+import { hookRunArgs, installHook, podman, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -20,19 +20,7 @@ test.after(async (ctx) => {
 });
 
 const run = (conf: string, wait: string, cmd: string[]) =>
-  podman([
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--annotation',
-    `wireguard4netns.conf=${conf}`,
-    '--annotation',
-    `wireguard4netns.wait=${wait}`,
-    '--rootfs',
-    ROOTFS,
-    ...cmd,
-  ]);
+  podman(['run', '--rm', ...hookRunArgs(conf), '--annotation', `wireguard4netns.wait=${wait}`, ...cmd]);
 
 test('should start the container after the handshake, so its first request goes through', async (ctx) => {
   const conf = userFile('wait.conf', ctx.peer.config());
