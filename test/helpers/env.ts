@@ -16,7 +16,7 @@ export const HOOK_BUNDLE = join(ROOT, 'dist/wireguard4netns-hook');
 export const USER = process.env.WG4NS_TEST_USER ?? 'wg4ns';
 export const ROOTFS = `${process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test'}/rootfs`;
 
-/** `podman run` arguments for a container with the hook: no network of podman's, the config annotation, the test rootfs. */
+/** `podman run` arguments for a container with the hook: no network of podman's, the config annotation, the test rootfs (last: the command follows it). */
 export const hookRunArgs = (conf: string, rootfs = ROOTFS) => [
   '--network',
   'none',

@@ -214,7 +214,7 @@ test('should leave nothing when the runtime kills the hook at its timeout', asyn
   const json = join(hooksDir, 'wireguard4netns.json');
   writeFileSync(json, readFileSync(json, 'utf8').replace('"timeout": 60', '"timeout": 2'));
   const r = await asUser(
-    ['podman', '--hooks-dir', hooksDir, 'run', '--rm', ...hookRunArgs(ctx.silentConf), '--annotation', `${WAIT_ANNOTATION}=20`, 'true'],
+    ['podman', '--hooks-dir', hooksDir, 'run', '--rm', '--annotation', `${WAIT_ANNOTATION}=20`, ...hookRunArgs(ctx.silentConf), 'true'],
     60_000,
   );
   assert.is.not(r.exitCode, 0, 'the container started');

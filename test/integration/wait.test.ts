@@ -20,7 +20,7 @@ test.after(async (ctx) => {
 });
 
 const run = (conf: string, wait: string, cmd: string[]) =>
-  podman(['run', '--rm', ...hookRunArgs(conf), '--annotation', `wireguard4netns.wait=${wait}`, ...cmd]);
+  podman(['run', '--rm', '--annotation', `wireguard4netns.wait=${wait}`, ...hookRunArgs(conf), ...cmd]);
 
 test('should start the container after the handshake, so its first request goes through', async (ctx) => {
   const conf = userFile('wait.conf', ctx.peer.config());
