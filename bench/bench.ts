@@ -48,7 +48,7 @@ function options(argv: string[]): Options & { json: string } {
     rounds: a.rounds ?? (q ? 1 : 4),
     seconds: a.seconds ?? (q ? 2 : 10),
     startRuns: a['start-runs'] ?? (q ? 3 : 15),
-    probeRuns: a['probe-runs'] ?? (q ? 1 : 5),
+    probeRuns: a['probe-runs'] ?? (q ? 2 : 6),
     tunnels: a.tunnels ?? (q ? 3 : 50),
     only: a.only as Phase | undefined,
     quick: q,

@@ -7,7 +7,7 @@
 import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import { GID, HOOKS_DIR, hookRunArgs, UID } from '../test/helpers/env.js';
+import { GID, HOOKS_DIR, hookRunArgs, REPLAY_DIR, UID } from '../test/helpers/env.js';
 import { type Bench, PREFIX, USER_DIR } from './context.js';
 import { pod, sleep } from './sh.js';
 import { type Mem, memOf, type Step, stepTimes, tunnelOf } from './tunnels.js';
@@ -20,6 +20,8 @@ export interface StageRun {
 }
 
 export interface Probe {
+  /** the first start of its config (no replay entry: Node checks it), else a replayed one */
+  first: boolean;
   stages: StageRun[];
   /** the hook's step times from daemon.log */
   steps: Step[];
@@ -92,7 +94,14 @@ function readStages(log: string, stages: string[]): StageRun[] {
     });
 }
 
-/** Prepares the probe (wrapper hooks dir, a client of our peer) and returns a function that runs one probe. */
+/** The stage's name in a probe: which start it was tells whether Node ran. */
+export const stageOf = (stage: string, first: boolean) => `${stage}, ${first ? 'first start of a config' : 'replayed'}`;
+
+/**
+ * Prepares the probe (wrapper hooks dir, a client of our peer) and returns
+ * a function that runs one probe: the odd ones the first start of their
+ * config, the even ones replayed.
+ */
 export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promise<Probe>> {
   await b.hook();
   const peer = await b.ourPeer();
@@ -103,6 +112,8 @@ export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promis
     b.check();
     rmSync(log, { force: true });
     const name = `${PREFIX}-probe-${++i}`;
+    const first = i % 2 === 1;
+    if (first) rmSync(REPLAY_DIR, { recursive: true, force: true });
     scope.add(() => pod(['rm', '-f', '-t', '0', name]).catch(() => undefined));
     const args = ['run', '-d', '--name', name, ...hookRunArgs(client.file), 'sleep', '60'];
     const id = (await pod(args, 60_000, dir)).stdout.trim();
@@ -114,13 +125,13 @@ export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promis
     await pod(['rm', '-f', '-t', '0', name], 60_000, dir);
     // poststop (if the hook has it) runs in podman's cleanup, maybe after rm returned.
     for (let t = 0; t < 30 && readStages(log, stages).length < stages.length; t++) await sleep(100);
-    const runs = readStages(log, stages);
+    const runs = readStages(log, stages).map((r) => ({ ...r, stage: stageOf(r.stage, first) }));
     const failed = runs.find((r) => r.exit !== 0);
     if (failed) throw new Error(`probe ${name}: hook stage ${failed.stage} exited ${failed.exit}`);
     process.stderr.write(
       `bench: probe ${i}: ${runs.map((r) => `${r.stage} ${r.wallMs.toFixed(0)} ms ${r.maxRssKb} kB`).join(', ')}; steps ${steps.map((st) => `${st.partOf ? `${st.partOf}/` : ''}${st.label} ${st.ms}`).join(', ')}; daemon RSS ${daemon.rssKb} kB\n`,
     );
-    return { stages: runs, steps, daemon };
+    return { first, stages: runs, steps, daemon };
   };
 }
 

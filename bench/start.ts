@@ -1,32 +1,40 @@
 // Phase 2: what the hook adds to a container start. Alternates, run by run:
-// no network, the hook, slirp4netns, a bare `node -e 0`, and a no-op run of
-// the hook (the installed hook JSON's command, a state without the
-// annotation on stdin: our wireguard-go's exec of node, node start plus
-// loading the hook's bundle).
+// no network, the hook with a config started before (replayed by the
+// hook's first process, wireguard-go/replay.go: no Node), the first start
+// of a config (its replay entry removed: Node checks it), slirp4netns, a
+// bare `node -e 0`, and a no-op run of the hook (the installed hook JSON's
+// command, a state without the annotation on stdin: our wireguard-go's
+// exec of node, node start plus loading the hook's bundle).
 // Hook probes (probe.ts), spread over the same rounds, split the hook's own
-// time into steps.
+// time into steps, for both kinds of start.
+import { rmSync } from 'node:fs';
 import { CONFIG_ANNOTATION } from '../src/annotations.js';
 import { BESIDE_NODE } from '../src/tunnel/up.js';
-import { ROOTFS } from '../test/helpers/env.js';
+import { REPLAY_DIR, ROOTFS } from '../test/helpers/env.js';
 import { type Bench, PREFIX } from './context.js';
-import { installedHook, type Probe } from './probe.js';
+import { installedHook, type Probe, stageOf } from './probe.js';
 import { pod, type Ran, user } from './sh.js';
 import { median, ms } from './stats.js';
 
-export const KINDS = ['none', 'hook', 'slirp4netns', 'node', 'noop'] as const;
+export const KINDS = ['none', 'hook', 'first', 'slirp4netns', 'node', 'noop'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface StartResult {
   runs: number;
   samplesMs: Record<Kind, number[]>;
   medianMs: Record<Kind, number>;
-  /** median(hook) - median(none) */
+  /** median(hook) - median(none): a config started before, replayed */
   hookAddsMs: number;
   /** hookAddsMs - median(node): the target's measure */
   hookBeyondNodeMs: number;
+  /** median(first) - median(none): the first start of a config, which Node checks */
+  firstAddsMs: number;
+  firstBeyondNodeMs: number;
   slirpAddsMs: number;
   /** where hookAddsMs goes; the parts add up to it */
   breakdown: { part: string; ms: number }[];
+  /** where firstAddsMs goes */
+  firstBreakdown: { part: string; ms: number }[];
   probes: Probe[];
 }
 
@@ -64,6 +72,10 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
   const measure: Record<Kind, () => Promise<Ran>> = {
     none: () => run(['--network', 'none']),
     hook: () => run(['--network', 'none', '--annotation', `${CONFIG_ANNOTATION}=${client.file}`]),
+    first: () => {
+      rmSync(REPLAY_DIR, { recursive: true, force: true });
+      return measure.hook();
+    },
     slirp4netns: () => run(['--network', 'slirp4netns']),
     node: () => shellTimed([process.execPath, '-e', '0']),
     noop: () => shellTimed(hookCommand, NOOP_STATE),
@@ -81,28 +93,33 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
   while (probes.length < b.o.probeRuns) probes.push(await probe());
   const med = Object.fromEntries(KINDS.map((k) => [k, median(samples[k])])) as Record<Kind, number>;
   const hookAddsMs = med.hook - med.none;
+  const firstAddsMs = med.first - med.none;
   return {
     runs: b.o.startRuns,
     samplesMs: samples,
     medianMs: med,
     hookAddsMs,
     hookBeyondNodeMs: hookAddsMs - med.node,
+    firstAddsMs,
+    firstBeyondNodeMs: firstAddsMs - med.node,
     slirpAddsMs: med.slirp4netns - med.none,
-    breakdown: breakdown(hookAddsMs, med, probes),
+    breakdown: breakdown(hookAddsMs, med, probes, false),
+    firstBreakdown: breakdown(firstAddsMs, med, probes, true),
     probes,
   };
 }
 
 /**
- * node start, module loading (no-op hook - node), each logged step, the
- * rest of createRuntime, the other stages (poststop), and what is left:
- * podman and the runtime around the hooks.
+ * The hook's wall time (probes) and its logged steps, and what is left:
+ * podman and the runtime around the hook. A first start's hook is also
+ * split into node start, module loading (no-op hook - node) and the rest of
+ * createRuntime in Node; a replayed one runs no Node.
  */
-function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[]): { part: string; ms: number }[] {
+function breakdown(addsMs: number, med: Record<Kind, number>, all: Probe[], first: boolean): { part: string; ms: number }[] {
+  const probes = all.filter((p) => p.first === first);
   if (probes.length === 0) return [];
-  const stageWall = (stage: string) =>
-    median(probes.map((p) => p.stages.find((s) => s.stage === stage)?.wallMs ?? NaN).filter(Number.isFinite));
-  const stages = probes[0].stages.map((s) => s.stage);
+  const stage = stageOf('createRuntime', first);
+  const wall = median(probes.map((p) => p.stages.find((s) => s.stage === stage)?.wallMs ?? NaN).filter(Number.isFinite));
   const keys = [...new Set(probes.flatMap((p) => p.steps.map((s) => JSON.stringify([s.partOf ?? '', s.label]))))].map(
     (k) => JSON.parse(k) as [string, string],
   );
@@ -118,18 +135,21 @@ function breakdown(hookAddsMs: number, med: Record<Kind, number>, probes: Probe[
     ms: stepMedian(partOf, label),
     top: !partOf,
   }));
-  const create = stageWall('createRuntime');
   const stepSum = steps.filter((s) => s.top).reduce((a, s) => a + s.ms, 0);
-  const others = stages
-    .filter((s) => s !== 'createRuntime')
-    .map((s) => ({ part: `${s} hook, whole (node start included)`, ms: stageWall(s) }));
-  const hooksTotal = create + others.reduce((a, s) => a + s.ms, 0);
+  const around = { part: 'podman and runtime around the hook (the rest)', ms: addsMs - wall };
+  if (!first) {
+    return [
+      { part: 'createRuntime: the hook, whole (no Node: replayed by its first process)', ms: wall },
+      ...steps.map(({ part, ms }) => ({ part, ms })),
+      { part: 'createRuntime: the rest (process start and exit, reading the config and the entry)', ms: wall - stepSum },
+      around,
+    ];
+  }
   return [
     { part: 'createRuntime: node start (node -e 0)', ms: med.node },
     { part: 'createRuntime: the first process and module loading (no-op hook - node -e 0)', ms: med.noop - med.node },
     ...steps.map(({ part, ms }) => ({ part, ms })),
-    { part: 'createRuntime: the rest (not in the log: config, checks, state)', ms: create - med.noop - stepSum },
-    ...others,
-    { part: 'podman and runtime around the hooks (the rest)', ms: hookAddsMs - hooksTotal },
+    { part: 'createRuntime: the rest (not in the log: config, checks, state)', ms: wall - med.noop - stepSum },
+    around,
   ];
 }

@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,17 +46,18 @@ const (
 
 // ociState is what this process reads of the OCI state.
 type ociState struct {
+	ID          string            `json:"id"`
 	Status      string            `json:"status"`
 	Pid         int               `json:"pid"`
+	Bundle      string            `json:"bundle"`
 	Annotations map[string]string `json:"annotations"`
 }
 
 // earlyTarget returns the container's pid when state is a createRuntime
 // state (runc says "creating", crun "created") of a container that asked
 // for a tunnel; 0 otherwise.
-func earlyTarget(state []byte) int {
-	var s ociState
-	if json.Unmarshal(state, &s) != nil || s.Annotations[configAnnotation] == "" || s.Pid <= 0 {
+func earlyTarget(s ociState) int {
+	if s.Annotations[configAnnotation] == "" || s.Pid <= 0 {
 		return 0
 	}
 	if s.Status != "creating" && s.Status != "created" {
@@ -80,7 +82,11 @@ func daemonArgs(self, netns string, pid int, dir string, getenv func(string) str
 	return args
 }
 
+// hookStarted is when this process's main began: a replayed start logs its time from there.
+var hookStarted time.Time
+
 func hookMain(args []string) int {
+	hookStarted = time.Now()
 	if len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "usage: wireguard-go wireguard4netns-hook NODE [ARGS...] (the OCI state on stdin)")
 		return 2
@@ -97,8 +103,26 @@ func hookMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "wireguard4netns: passing the OCI state on: %v\n", err)
 		return 1
 	}
-	if d, ok := startEarlyDaemon(state); ok {
-		env = append(env, fmt.Sprintf("%s=%d %s %d %d", hookDaemonEnv, d.pid, d.dir, d.reports, d.config))
+	var s ociState
+	json.Unmarshal(state, &s)
+	if d, ok := startEarlyDaemon(earlyTarget(s)); ok {
+		c := replayFor(s, args[1:], os.Getenv)
+		if c != nil && c.found != nil {
+			err := replay(d, s, c)
+			if err == nil {
+				return 0
+			}
+			// Undone: Node does the whole start, with a daemon of its own, and says what is wrong.
+			os.Remove(c.entry)
+			hookLogLine(s.ID, fmt.Sprintf("note: the start was not replayed (%v); Node does it", err))
+		} else {
+			env = append(env, fmt.Sprintf("%s=%d %s %d %d", hookDaemonEnv, d.pid, d.dir, d.reports, d.config))
+			if c != nil {
+				if request, err := replayRequest(c); err == nil {
+					env = append(env, request)
+				}
+			}
+		}
 	}
 	err = unix.Exec(node, args, env)
 	fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", node, err)
@@ -133,8 +157,7 @@ type earlyDaemon struct {
 // across its exec (where they are is not fixed: the Go runtime's own
 // descriptors may hold the low numbers). Whatever fails here, Node does
 // again and reports.
-func startEarlyDaemon(state []byte) (earlyDaemon, bool) {
-	containerPid := earlyTarget(state)
+func startEarlyDaemon(containerPid int) (earlyDaemon, bool) {
 	netns := fmt.Sprintf("/proc/%d/ns/net", containerPid)
 	var st unix.Stat_t
 	if containerPid == 0 || unix.Stat(netns, &st) != nil {

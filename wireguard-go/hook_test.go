@@ -7,6 +7,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"reflect"
@@ -27,7 +28,9 @@ func TestEarlyTarget(t *testing.T) {
 		{`{"status":"creating","pid":42,"annotations":{}}`, 0},
 		{`not json`, 0},
 	} {
-		if got := earlyTarget([]byte(c.state)); got != c.want {
+		var s ociState
+		json.Unmarshal([]byte(c.state), &s)
+		if got := earlyTarget(s); got != c.want {
 			t.Errorf("earlyTarget(%s) = %d, want %d", c.state, got, c.want)
 		}
 	}

@@ -2,7 +2,7 @@
 // annotation, which under rootful podman or CRI-O a user who is not root
 // may set: every check happens before the file is read, on the file
 // descriptor that is then read, and no error repeats its contents.
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { isAbsolute, normalize } from 'node:path';
 import { Failure } from '../errors.js';
 import { decodeConfigBytes, MAX_CONFIG_BYTES, parseConfigText } from './parse.js';
@@ -49,7 +49,10 @@ function openChecked(file: string, policy: ReadPolicy): number {
   }
 }
 
-function checkFile(file: string, fd: number, policy: ReadPolicy): void {
+/** What was read of a config file: its bytes, and its status as checked (hooks/replay.ts compares both). */
+export type Seen = (bytes: Buffer, st: Stats) => void;
+
+function checkFile(file: string, fd: number, policy: ReadPolicy): Stats {
   const st = fstatSync(fd);
   if (!st.isFile()) throw new Failure(`${file}: not a regular file; expected a WireGuard config file`);
   if (!policy.owners.includes(st.uid)) {
@@ -60,6 +63,7 @@ function checkFile(file: string, fd: number, policy: ReadPolicy): void {
     const octal = mode.toString(8).padStart(4, '0');
     throw new Failure(`${file}: permissions ${octal} are too open for a file holding a private key; run "chmod 600 ${file}"`);
   }
+  return st;
 }
 
 /** Reads up to one byte more than allowed, which tells "too large" without reading a huge file. */
@@ -74,11 +78,13 @@ export function readLimited(fd: number): Buffer {
   return buf.subarray(0, n);
 }
 
-function readChecked(file: string, policy: ReadPolicy): Buffer {
+function readChecked(file: string, policy: ReadPolicy, seen?: Seen): Buffer {
   const fd = openChecked(file, policy);
   try {
-    checkFile(file, fd, policy);
-    return readLimited(fd);
+    const st = checkFile(file, fd, policy);
+    const bytes = readLimited(fd);
+    seen?.(bytes, st);
+    return bytes;
   } catch (err) {
     if (err instanceof Failure) throw err;
     throw new Failure(`${file}: cannot read the config: ${errnoText(err)}`);
@@ -88,11 +94,11 @@ function readChecked(file: string, policy: ReadPolicy): Buffer {
 }
 
 /** The config in file, or on stdin for "-" (the original's command line allows it; errors then name "stdin"). */
-export function loadConfig(file: string, policy: ReadPolicy, rules?: Rules): Config {
+export function loadConfig(file: string, policy: ReadPolicy, rules?: Rules, seen?: Seen): Config {
   const name = file === '-' ? 'stdin' : file;
   let bytes: Buffer;
   try {
-    bytes = file === '-' ? readLimited(0) : readChecked(file, policy);
+    bytes = file === '-' ? readLimited(0) : readChecked(file, policy, seen);
   } catch (err) {
     if (err instanceof Failure) throw err;
     throw new Failure(`stdin: cannot read the config: ${errnoText(err)}`);

@@ -15,7 +15,7 @@ import { type Config, selfPeerMessage } from '../config/validate.js';
 import { Failure, step } from '../errors.js';
 import { identityLockDir, tunnelDir } from '../paths.js';
 import { Cleanup } from './cleanup.js';
-import { appendLog, type EarlyDaemon, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
+import { appendLog, type DaemonOptions, type EarlyDaemon, isAlive, startDaemon, stopDaemon, sweep } from './daemon.js';
 import { resolveEndpoint } from './endpoint.js';
 import { identityInput } from './identity.js';
 import { appliedOf } from './link.js';
@@ -54,6 +54,8 @@ export interface UpResult {
   state: TunnelState;
   /** true when another start serves the tunnel (a pod's next container) */
   joined: boolean;
+  /** what this start sent the daemon (hooks/replay.ts keeps it for the next start) */
+  sent: DaemonOptions;
 }
 
 /** In the tunnel's log, the hook's daemon's steps that ran while Node started (bench/tunnels.ts reads it). */
@@ -98,7 +100,7 @@ async function serve(
   o: UpOptions,
   dir: string,
   times: string[],
-): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
+): Promise<{ state: TunnelState; sent: DaemonOptions; stop?: () => Promise<void> }> {
   // Nothing is touched before every endpoint has an address.
   const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
   const applied = o.linkByCaller ? { addresses: [], routes: [], mtu: config.mtu } : appliedOf(config);
@@ -118,28 +120,23 @@ async function serve(
   // The identity lock names the public key: only the netavark plugin asks for it, and only it loads crypto for it.
   const identityLock = o.exclusive ? identityLockDir((await import('../keys.js')).publicKeyOf(config.privateKey)) : undefined;
   stopHereForTests('spawn');
-  const daemon = await timed(times, 'daemon', () =>
-    startDaemon(
-      t,
-      {
-        iface: o.iface,
-        link: applied,
-        config: encodeConfig(config, endpoints),
-        identity: identityInput(config),
-        dir,
-        state,
-        reresolve,
-        verbose: o.verbose,
-        socketDir: o.socketDir,
-        linkByCaller: o.linkByCaller,
-        awaitProcess: o.awaitProcess,
-        identityLock,
-        udpBroker: o.udpBroker,
-        selfPeer: (publicKeyHex) => selfPeerMessage(config, publicKeyHex),
-      },
-      o.early,
-    ),
-  );
+  const sent: DaemonOptions = {
+    iface: o.iface,
+    link: applied,
+    config: encodeConfig(config, endpoints),
+    identity: identityInput(config),
+    dir,
+    state,
+    reresolve,
+    verbose: o.verbose,
+    socketDir: o.socketDir,
+    linkByCaller: o.linkByCaller,
+    awaitProcess: o.awaitProcess,
+    identityLock,
+    udpBroker: o.udpBroker,
+    selfPeer: (publicKeyHex) => selfPeerMessage(config, publicKeyHex),
+  };
+  const daemon = await timed(times, 'daemon', () => startDaemon(t, sent, o.early));
   if (!daemon.joined) {
     // The hook's daemon did its first steps while Node started: those were not on the start's path.
     const phases = daemon.phases.split(', ');
@@ -148,14 +145,14 @@ async function serve(
     if (waited > 0) times.push(`${BESIDE_NODE}: ${phases.slice(0, waited).join(', ')}`);
     // The state as the daemon wrote it: with the config's identity, which only it computes.
     const started = readState(dir);
-    if (started) return { state: started, stop: daemon.stop };
+    if (started) return { state: started, sent, stop: daemon.stop };
     await daemon.stop();
     throw new Failure(`${o.iface} in ${t.netns}: wireguard-go reported ready without ${dir}/state.json`);
   }
   const joined = liveTunnel(dir);
   if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
   if (!daemon.sameConfig) throw otherConfig(joined, config, t.netns);
-  return { state: joined };
+  return { state: joined, sent };
 }
 
 export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
@@ -163,7 +160,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
   const times: string[] = [];
   const cleanup = new Cleanup();
   try {
-    const { state, stop } = await serve(t, config, o, dir, times);
+    const { state, sent, stop } = await serve(t, config, o, dir, times);
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
     // Killed (or dead already), it leaves its folder: the sweep takes that.
@@ -186,7 +183,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
     if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
     const who = o.containerId ? `container ${o.containerId}` : 'the command line';
     appendLog(dir, stop ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);
-    return { dir, state, joined: !stop };
+    return { dir, state, joined: !stop, sent };
   } catch (err) {
     await cleanup.run();
     throw err;
