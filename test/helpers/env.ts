@@ -13,6 +13,8 @@ export const ROOT = resolve(import.meta.dirname.replace(/\/dist\/(test\/[^/]+|be
 export const BUNDLE = join(ROOT, 'dist/wireguard4netns');
 /** What the hook JSON runs: the hook's own bundle. */
 export const HOOK_BUNDLE = join(ROOT, 'dist/wireguard4netns-hook');
+/** Our wireguard-go: the hook's first process and the daemon (wireguard-go/build.sh). */
+export const WIREGUARD_GO = join(ROOT, 'dist/wireguard-go');
 export const USER = process.env.WG4NS_TEST_USER ?? 'wg4ns';
 export const ROOTFS = `${process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test'}/rootfs`;
 

@@ -1,5 +1,5 @@
 // Unprivileged namespaces of the test user (unshare -rn), and acting in them.
-import { asUser, BUNDLE, HOOK_BUNDLE } from './env.js';
+import { asUser, BUNDLE, HOOK_BUNDLE, WIREGUARD_GO } from './env.js';
 
 /**
  * Starts a process of the test user in a new user and network namespace,
@@ -38,6 +38,27 @@ export const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...a
 export const hook = (state: { pid: number }, env: string[] = []) =>
   asUser(
     ['nsenter', '-t', String(state.pid), '--user', '--preserve-credentials', '--', 'env', ...env, process.execPath, HOOK_BUNDLE],
+    60_000,
+    JSON.stringify(state),
+  );
+
+/** The same through the installed hook's first process (wireguard-go/hook.go), as a runtime runs it: it may replay the start. */
+export const installedHook = (state: { pid: number }, env: string[] = []) =>
+  asUser(
+    [
+      'nsenter',
+      '-t',
+      String(state.pid),
+      '--user',
+      '--preserve-credentials',
+      '--',
+      'env',
+      ...env,
+      WIREGUARD_GO,
+      'wireguard4netns-hook',
+      process.execPath,
+      HOOK_BUNDLE,
+    ],
     60_000,
     JSON.stringify(state),
   );
