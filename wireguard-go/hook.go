@@ -14,10 +14,15 @@
  *     WIREGUARD4NETNS_HOOK_DAEMON="PID DIR REPORTFD CONFIGFD" saying
  *     where; absent when no daemon was started here (not a createRuntime
  *     state of ours, or the namespace cannot be found: Node then says
- *     why, in one line).
- * Nothing here decides whether the container starts: every error is
- * Node's to report, so that the hook has one error boundary. Key material
- * never passes here, but core dumps are off for Node and the daemon.
+ *     why, in one line);
+ *   - when it may leave a replay entry for the next start,
+ *     WIREGUARD4NETNS_HOOK_REPLAY (replay.go replayRequest).
+ * A start that an earlier one already checked, with the same inputs, is
+ * replayed here instead (replay.go), and Node does not run at all.
+ * Nothing here decides whether the container starts: what the replay
+ * cannot finish it undoes and hands to Node, and every error is Node's to
+ * report, so that the hook has one error boundary. Core dumps are off for
+ * this process, Node and the daemon: a replay reads the keys.
  * Copied into the patched wireguard-go tree at build time.
  */
 

@@ -452,7 +452,11 @@ func replayRequest(c *replayCase) (string, error) {
 // hookLogLine appends a line to the hook's own log, beside the runtime
 // base (src/hooklog.ts logHookError).
 func hookLogLine(id, line string) {
-	f, err := os.OpenFile(strings.TrimRight(runtimeBase(), "/")+".log", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	path := strings.TrimRight(runtimeBase(), "/") + ".log"
+	if st, err := os.Stat(path); err == nil && st.Size() > 1<<20 {
+		os.Rename(path, path+".1")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return
 	}
