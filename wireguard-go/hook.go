@@ -97,6 +97,8 @@ func hookMain(args []string) int {
 		return 2
 	}
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	// A replay reads the keys: no ptrace by other processes of the user (exec resets it for Node).
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	node, err := exec.LookPath(args[0])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", args[0], err)
