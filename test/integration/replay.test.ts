@@ -13,7 +13,7 @@ import { hookLogPath } from '../../src/hooklog.js';
 import { LOG_FILE } from '../../src/tunnel/daemon.js';
 import { tunnelDirs } from '../../src/tunnel/state.js';
 import { IMAGE, installHook, podman, REPLAY_DIR, RUNTIMES, STATE_BASE, userFile } from '../helpers/env.js';
-import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
+import { assertNothingLeft, cleanSlate, daemons } from '../helpers/leaks.js';
 import { BACKEND_V4, FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, installedHook, killSandboxes, ociState, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
@@ -108,6 +108,24 @@ test('should leave an entry without key material at a first start, and replay th
   const joined = JSON.parse((await cli('status', '--json')).stdout) as { containers: string[] }[];
   assert.equal(joined[0].containers.sort(), ['replay-member', 'replay-next']);
   assert.equal(hookLogLines('replay-next'), []);
+});
+
+test("should replay a pod's containers started at once: one daemon, each registered", async (ctx) => {
+  const conf = userFile('parallel.conf', ctx.peer.config());
+  assert.is((await start(ctx, 'parallel-first', conf)).r.exitCode, 0);
+  killSandboxes(ctx.sandboxes);
+  await assertNothingLeft('after the first start');
+
+  const pod = await startSandbox(ctx.sandboxes);
+  const members = [pod, ...(await Promise.all([1, 2, 3, 4].map(() => startSandbox(ctx.sandboxes, 120, pod))))];
+  const runs = await Promise.all(members.map((pid, i) => installedHook(ociState(`parallel-${i}`, pid, { [CONFIG_ANNOTATION]: conf }))));
+  for (const [i, r] of runs.entries()) assert.equal([r.exitCode, r.stderr], [0, ''], `hook ${i}`);
+  for (const [i] of members.entries()) assert.match(logLine(`parallel-${i}`), new RegExp(`${REPLAYED}|joined`));
+  assert.is((await daemons()).length, 1, (await daemons()).join('; '));
+  const status = JSON.parse((await cli('status', '--json')).stdout) as { containers: string[] }[];
+  assert.is(status.length, 1);
+  assert.equal(status[0].containers.sort(), members.map((_, i) => `parallel-${i}`).sort());
+  assert.is((await fetchIn(members[4], BACKEND_V4)).stdout, PAGE);
 });
 
 test('should check again a config whose mode or bytes changed: the same errors, and nothing left', async (ctx) => {
