@@ -32,6 +32,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func replayFor(s ociState, programs []string, getenv func(string) string) *repla
 	if _, wait := s.Annotations[waitAnnotation]; wait || getenv(testStopEnv) != "" {
 		return nil
 	}
-	if !filepath.IsAbs(path) || filepath.Clean(path) != path || hostUID() == 0 {
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path || !containerID.MatchString(s.ID) || hostUID() == 0 {
 		return nil
 	}
 	data, st, err := readConfigFile(path)
@@ -97,6 +98,9 @@ func replayFor(s ociState, programs []string, getenv func(string) string) *repla
 	c.found = loadReplay(c.entry, c.key)
 	return c
 }
+
+// containerID is an id that names a file of containers/ (src/hooklog.ts takes the same).
+var containerID = regexp.MustCompile(`^[\w.-]{1,128}$`)
 
 func hostUID() int {
 	text, _ := os.ReadFile("/proc/self/uid_map")

@@ -192,8 +192,13 @@ func TestReplayForLeavesToNode(t *testing.T) {
 		{configAnnotation: "relative.conf"},
 		{configAnnotation: "/home/u/../u/edge.conf"},
 	} {
-		if c := replayFor(ociState{Pid: 1, Annotations: a}, nil, env); c != nil {
+		if c := replayFor(ociState{ID: "c1", Pid: 1, Annotations: a}, nil, env); c != nil {
 			t.Errorf("replayFor(%v) = %+v", a, c)
+		}
+	}
+	for _, id := range []string{"", "../../etc/x", "a/b", strings.Repeat("a", 129)} {
+		if containerID.MatchString(id) {
+			t.Errorf("container id %q taken", id)
 		}
 	}
 	stop := func(k string) string { return map[string]string{testStopEnv: "spawn"}[k] }
