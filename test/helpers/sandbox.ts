@@ -32,36 +32,24 @@ export const fetchIn = (pid: number, url: string) => inSandbox(pid, ['timeout', 
 export const cli = (...args: string[]) => asUser([process.execPath, BUNDLE, ...args]);
 
 /**
- * Runs the hook as a rootless runtime would: as root of the user namespace
- * of the state's process (the test user's, unmapped), with the state on stdin.
+ * Runs a hook command as a rootless runtime would: as root of the user
+ * namespace of the state's process (the test user's, unmapped), with the
+ * state on stdin.
  */
-export const hook = (state: { pid: number }, env: string[] = []) =>
-  asUser(
-    ['nsenter', '-t', String(state.pid), '--user', '--preserve-credentials', '--', 'env', ...env, process.execPath, HOOK_BUNDLE],
-    60_000,
-    JSON.stringify(state),
-  );
+const hookRunner =
+  (command: string[]) =>
+  (state: { pid: number }, env: string[] = []) =>
+    asUser(
+      ['nsenter', '-t', String(state.pid), '--user', '--preserve-credentials', '--', 'env', ...env, ...command],
+      60_000,
+      JSON.stringify(state),
+    );
 
-/** The same through the installed hook's first process (wireguard-go/hook.go), as a runtime runs it: it may replay the start. */
-export const installedHook = (state: { pid: number }, env: string[] = []) =>
-  asUser(
-    [
-      'nsenter',
-      '-t',
-      String(state.pid),
-      '--user',
-      '--preserve-credentials',
-      '--',
-      'env',
-      ...env,
-      WIREGUARD_GO,
-      'wireguard4netns-hook',
-      process.execPath,
-      HOOK_BUNDLE,
-    ],
-    60_000,
-    JSON.stringify(state),
-  );
+/** The hook's Node program alone. */
+export const hook = hookRunner([process.execPath, HOOK_BUNDLE]);
+
+/** The installed hook's command, its first process (wireguard-go/hook.go) first: it may replay the start. */
+export const installedHook = hookRunner([WIREGUARD_GO, 'wireguard4netns-hook', process.execPath, HOOK_BUNDLE]);
 
 /** An OCI state at createRuntime for process pid, with these annotations. */
 export const ociState = (id: string, pid: number, annotations: Record<string, string>) => ({
