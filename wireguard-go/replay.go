@@ -79,7 +79,8 @@ type replayCase struct {
 
 // replayFor returns the replay case of a createRuntime state of ours, or
 // nil when this start is Node's alone: a config inside the container, a
-// wait for a handshake, a test stop, root, or a file Node would refuse.
+// wait for a handshake, a test stop, a container id that cannot name a
+// file, real root, or a file Node would refuse.
 // programs are the hook's arguments to Node (its loader).
 func replayFor(s ociState, programs []string, getenv func(string) string) *replayCase {
 	path := s.Annotations[configAnnotation]
