@@ -140,7 +140,7 @@ function breakdown(addsMs: number, med: Record<Kind, number>, all: Probe[], firs
     return [
       { part: 'createRuntime: the hook, whole (no Node: replayed by its first process)', ms: wall },
       ...steps.map(({ part, ms }) => ({ part, ms })),
-      { part: 'createRuntime: the rest (process start and exit, reading the config and the entry)', ms: wall - stepSum },
+      { part: "createRuntime: the rest (the Go runtime before main, exit, the probe's /usr/bin/time)", ms: wall - stepSum },
       around,
     ];
   }

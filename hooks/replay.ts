@@ -10,9 +10,8 @@
 import { closeSync, mkdirSync, readFileSync, renameSync, type Stats, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../src/config/validate.js';
-import { lateFlags } from '../src/tunnel/daemon.js';
+import { type DaemonOptions, lateFlags } from '../src/tunnel/daemon.js';
 import { resolvConfText } from '../src/tunnel/resolvconf.js';
-import type { UpResult } from '../src/tunnel/up.js';
 
 const REPLAY_ENV = 'WIREGUARD4NETNS_HOOK_REPLAY';
 
@@ -49,7 +48,7 @@ export interface ReadConfig {
  * the first process read, a peer's endpoint is a name (resolved at each
  * start), or a key is not in the file as its canonical base64.
  */
-export function replayEntry(req: ReplayRequest, goRead: Buffer, read: ReadConfig, config: Config, sent: UpResult['sent']) {
+export function replayEntry(req: ReplayRequest, goRead: Buffer, read: ReadConfig, config: Config, sent: DaemonOptions) {
   const { st } = read;
   const same =
     read.bytes.equals(goRead) && st.dev === req.dev && st.ino === req.ino && st.uid === req.uid && (st.mode & 0o7777) === req.mode;
@@ -73,7 +72,7 @@ export function replayEntry(req: ReplayRequest, goRead: Buffer, read: ReadConfig
 }
 
 /** Leaves the entry the first process asked for, when this start may be replayed; best effort, as a cache. */
-export function saveReplay(req: ReplayRequest, read: ReadConfig, config: Config, sent: UpResult['sent']): void {
+export function saveReplay(req: ReplayRequest, read: ReadConfig, config: Config, sent: DaemonOptions): void {
   try {
     const entry = replayEntry(req, readFileSync(req.fd), read, config, sent);
     if (!entry) return;

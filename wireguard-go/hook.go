@@ -37,7 +37,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -87,11 +86,8 @@ func daemonArgs(self, netns string, pid int, dir string, getenv func(string) str
 	return args
 }
 
-// hookStarted is when this process's main began: a replayed start logs its time from there.
-var hookStarted time.Time
-
 func hookMain(args []string) int {
-	hookStarted = time.Now()
+	clock := newPhases() // a replayed start logs where its time went
 	if len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "usage: wireguard-go wireguard4netns-hook NODE [ARGS...] (the OCI state on stdin)")
 		return 2
@@ -113,15 +109,15 @@ func hookMain(args []string) int {
 	var s ociState
 	json.Unmarshal(state, &s)
 	if d, ok := startEarlyDaemon(earlyTarget(s)); ok {
-		c := replayFor(s, args[1:], os.Getenv)
+		c := replayFor(s, filepath.Dir(d.dir), args[1:], os.Getenv)
 		if c != nil && c.found != nil {
-			err := replay(d, s, c)
+			err := replay(d, s, c, clock)
 			if err == nil {
 				return 0
 			}
 			// Undone: Node does the whole start, with a daemon of its own, and says what is wrong.
 			os.Remove(c.entry)
-			hookLogLine(s.ID, fmt.Sprintf("note: the start was not replayed (%v); Node does it", err))
+			hookLogLine(filepath.Dir(d.dir), s.ID, fmt.Sprintf("note: the start was not replayed (%v); Node does it", err))
 		} else {
 			env = append(env, fmt.Sprintf("%s=%d %s %d %d", hookDaemonEnv, d.pid, d.dir, d.reports, d.config))
 			if c != nil {

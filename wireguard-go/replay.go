@@ -82,31 +82,28 @@ type replayCase struct {
 // wait for a handshake, a test stop, a container id that cannot name a
 // file, real root, or a file Node would refuse.
 // programs are the hook's arguments to Node (its loader).
-func replayFor(s ociState, programs []string, getenv func(string) string) *replayCase {
+// base is the runtime base (runtimeBase, as the early daemon's folder has it).
+func replayFor(s ociState, base string, programs []string, getenv func(string) string) *replayCase {
 	path := s.Annotations[configAnnotation]
 	if _, wait := s.Annotations[waitAnnotation]; wait || getenv(testStopEnv) != "" {
 		return nil
 	}
-	if !filepath.IsAbs(path) || filepath.Clean(path) != path || !containerID.MatchString(s.ID) || hostUID() == 0 {
+	uidMap, _ := os.ReadFile("/proc/self/uid_map")
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path || !containerID.MatchString(s.ID) || mapToParent(os.Geteuid(), string(uidMap)) == 0 {
 		return nil
 	}
 	data, st, err := readConfigFile(path)
 	if err != nil {
 		return nil
 	}
-	c := &replayCase{path: path, data: data, stat: st, entry: replayEntryPath(runtimeBase(), path)}
-	c.key = replayKey(c, s.Annotations[verboseAnnotation], programs)
+	c := &replayCase{path: path, data: data, stat: st, entry: replayEntryPath(base, path)}
+	c.key = replayKey(c, string(uidMap), s.Annotations[verboseAnnotation], programs)
 	c.found = loadReplay(c.entry, c.key)
 	return c
 }
 
 // containerID is an id that names a file of containers/ (src/hooklog.ts takes the same).
 var containerID = regexp.MustCompile(`^[\w.-]{1,128}$`)
-
-func hostUID() int {
-	text, _ := os.ReadFile("/proc/self/uid_map")
-	return mapToParent(os.Geteuid(), string(text))
-}
 
 // readConfigFile reads a regular file of at most maxConfigBytes, opened as
 // src/config/read.ts opens it (no symlink, no blocking on a FIFO).
@@ -140,9 +137,9 @@ func replayEntryPath(base, path string) string {
 
 // replayKey is a digest of everything Node's checks of this start read:
 // the config's path, bytes, inode, owner, mode and times, the owners it
-// allows (our uid, our user namespace's map, the overflow uid), the
+// allows (our uid, our user namespace's map uidMap, the overflow uid), the
 // verbose annotation, and this program's and the hook's files.
-func replayKey(c *replayCase, verbose string, programs []string) string {
+func replayKey(c *replayCase, uidMap, verbose string, programs []string) string {
 	h := sha256.New()
 	fmt.Fprintln(h, replayFormat)
 	self, _ := os.Executable()
@@ -158,7 +155,6 @@ func replayKey(c *replayCase, verbose string, programs []string) string {
 		}
 		fmt.Fprintf(h, "program %q %d %d %d %d.%d\n", p, st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec)
 	}
-	uidMap, _ := os.ReadFile("/proc/self/uid_map")
 	overflow, _ := os.ReadFile("/proc/sys/kernel/overflowuid")
 	fmt.Fprintf(h, "euid %d\nuid_map %q\noverflowuid %q\nverbose %q\n", os.Geteuid(), uidMap, overflow, verbose)
 	st := c.stat
@@ -220,18 +216,18 @@ func (e *replayEntry) filled(data []byte) ([]string, string, error) {
 // replay does the start the entry describes with the daemon d, the
 // hook's own, or fails having undone what it did (the daemon killed and
 // reaped, its folder swept, the container's entry removed).
-func replay(d earlyDaemon, s ociState, c *replayCase) error {
+func replay(d earlyDaemon, s ociState, c *replayCase, clock *phases) error {
 	// Nonblocking, a File of it uses the poller: its reads have deadlines.
 	unix.SetNonblock(d.reports, true)
 	reports := os.NewFile(uintptr(d.reports), "reports")
 	defer reports.Close()
 	config := os.NewFile(uintptr(d.config), "config")
 	defer config.Close()
-	owner, err := replaySend(d, s, c, config, reports)
+	owner, err := replaySend(d, s, c, config, reports, clock)
 	if err != nil && owner {
 		unix.Kill(d.pid, unix.SIGKILL)
 		unix.Wait4(d.pid, nil, 0, nil)
-		sweep(runtimeBase())
+		sweep(filepath.Dir(d.dir))
 	}
 	return err
 }
@@ -239,7 +235,7 @@ func replay(d earlyDaemon, s ociState, c *replayCase) error {
 // replaySend sends the config and finishes the start as src/tunnel/up.ts
 // does; owner says whether the daemon was to serve the tunnel (and so
 // must end if this fails).
-func replaySend(d earlyDaemon, s ociState, c *replayCase, config, reports *os.File) (owner bool, err error) {
+func replaySend(d earlyDaemon, s ociState, c *replayCase, config, reports *os.File, clock *phases) (owner bool, err error) {
 	flags, uapi, err := c.found.filled(c.data)
 	if err != nil {
 		return true, err
@@ -249,14 +245,14 @@ func replaySend(d earlyDaemon, s ociState, c *replayCase, config, reports *os.Fi
 	if err := unix.Stat(netns, &ino); err != nil {
 		return true, err
 	}
-	state := map[string]any{}
-	for k, v := range c.found.State {
-		state[k] = v
+	state := c.found.State
+	if state == nil {
+		state = map[string]any{}
 	}
 	state["netns"], state["netnsInode"], state["created"] = netns, ino.Ino, time.Now().Unix()
 	stateJSON, _ := json.Marshal(state)
 	line, _ := json.Marshal(append(flags, "-state", string(stateJSON)))
-	sent := time.Now()
+	clock.mark("before the config")
 	config.Write([]byte(string(line) + "\n" + uapi + "\n"))
 	config.Close()
 
@@ -266,7 +262,7 @@ func replaySend(d earlyDaemon, s ociState, c *replayCase, config, reports *os.Fi
 	}
 	resolvConf := resolvConfPath(s.Bundle)
 	if phases, ok := strings.CutPrefix(report, "ready "); ok {
-		took := time.Since(sent)
+		clock.mark("daemon")
 		undo, err := finishStart(d.dir, s, resolvConf, c.found.ResolvConf)
 		if err != nil {
 			// Another container that joined meanwhile keeps the tunnel (as up.ts's undo does).
@@ -275,8 +271,8 @@ func replaySend(d earlyDaemon, s ociState, c *replayCase, config, reports *os.Fi
 			}
 			return true, err
 		}
-		appendHookLog(d.dir, fmt.Sprintf("%s up for container %s from %s, replaying a start checked before (before the config %.1f ms, daemon %.1f ms, of which in wireguard-go: %s, after %.1f ms)",
-			hookInterface, s.ID, c.found.Config, ms(sent.Sub(hookStarted)), ms(took), phases, ms(time.Since(sent)-took)))
+		appendLine(filepath.Join(d.dir, "daemon.log"), fmt.Sprintf("wireguard4netns: %s up for container %s from %s, replaying a start checked before (%s, of which in wireguard-go: %s)",
+			hookInterface, s.ID, c.found.Config, clock, phases))
 		return true, nil
 	}
 	if report != "joined" {
@@ -298,7 +294,7 @@ func replaySend(d earlyDaemon, s ociState, c *replayCase, config, reports *os.Fi
 		undo()
 		return false, err
 	}
-	appendHookLog(d.dir, fmt.Sprintf("%s: container %s joined", hookInterface, s.ID))
+	appendLine(filepath.Join(d.dir, "daemon.log"), fmt.Sprintf("wireguard4netns: %s: container %s joined", hookInterface, s.ID))
 	return false, nil
 }
 
@@ -424,13 +420,15 @@ func writeResolvConf(path, text string) error {
 	return err
 }
 
-// appendHookLog adds a line of ours to the tunnel's log (src/tunnel/daemon.ts appendLog).
-func appendHookLog(dir, line string) {
-	f, err := os.OpenFile(filepath.Join(dir, "daemon.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+// appendLine adds a line of ours, with the time, to a log: the tunnel's
+// (src/tunnel/daemon.ts appendLog) or the hook's (hookLogLine). Best
+// effort: the log is not what matters.
+func appendLine(path, line string) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(f, "%s wireguard4netns: %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), line)
+	fmt.Fprintf(f, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), line)
 	f.Close()
 }
 
@@ -455,18 +453,11 @@ func replayRequest(c *replayCase) (string, error) {
 }
 
 // hookLogLine appends a line to the hook's own log, beside the runtime
-// base (src/hooklog.ts logHookError).
-func hookLogLine(id, line string) {
-	path := strings.TrimRight(runtimeBase(), "/") + ".log"
+// base (src/hooklog.ts logHookError, which moves it aside past 1 MiB too).
+func hookLogLine(base, id, line string) {
+	path := strings.TrimRight(base, "/") + ".log"
 	if st, err := os.Stat(path); err == nil && st.Size() > 1<<20 {
 		os.Rename(path, path+".1")
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return
-	}
-	fmt.Fprintf(f, "%s container %s: wireguard4netns: %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), id, line)
-	f.Close()
+	appendLine(path, fmt.Sprintf("container %s: wireguard4netns: %s", id, line))
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -37,32 +37,32 @@ func TestReplayKey(t *testing.T) {
 	}
 	loader := filepath.Join(dir, "hook")
 	os.WriteFile(loader, []byte("loader"), 0o644)
-	base := replayKey(caseOf(t, path), "", []string{loader})
-	if again := replayKey(caseOf(t, path), "", []string{loader}); again != base {
+	base := replayKey(caseOf(t, path), "", "", []string{loader})
+	if again := replayKey(caseOf(t, path), "", "", []string{loader}); again != base {
 		t.Fatalf("the same inputs gave another key")
 	}
 	for what, change := range map[string]func() string{
-		"verbose": func() string { return replayKey(caseOf(t, path), "1", []string{loader}) },
-		"program": func() string { return replayKey(caseOf(t, path), "", []string{path}) },
+		"verbose": func() string { return replayKey(caseOf(t, path), "", "1", []string{loader}) },
+		"program": func() string { return replayKey(caseOf(t, path), "", "", []string{path}) },
 		"bundle": func() string {
 			os.WriteFile(loader+".js", []byte("bundle"), 0o644)
 			defer os.Remove(loader + ".js")
-			return replayKey(caseOf(t, path), "", []string{loader})
+			return replayKey(caseOf(t, path), "", "", []string{loader})
 		},
 		"mode": func() string {
 			os.Chmod(path, 0o640)
 			defer os.Chmod(path, 0o600)
-			return replayKey(caseOf(t, path), "", []string{loader})
+			return replayKey(caseOf(t, path), "", "", []string{loader})
 		},
 		"bytes, same size": func() string {
 			c := caseOf(t, path)
 			c.data = []byte(strings.Replace(string(c.data), "A", "B", 1))
-			return replayKey(c, "", []string{loader})
+			return replayKey(c, "", "", []string{loader})
 		},
 		"path": func() string {
 			c := caseOf(t, path)
 			c.path += "x"
-			return replayKey(c, "", []string{loader})
+			return replayKey(c, "", "", []string{loader})
 		},
 	} {
 		if change() == base {
@@ -192,7 +192,7 @@ func TestReplayForLeavesToNode(t *testing.T) {
 		{configAnnotation: "relative.conf"},
 		{configAnnotation: "/home/u/../u/edge.conf"},
 	} {
-		if c := replayFor(ociState{ID: "c1", Pid: 1, Annotations: a}, nil, env); c != nil {
+		if c := replayFor(ociState{ID: "c1", Pid: 1, Annotations: a}, t.TempDir(), nil, env); c != nil {
 			t.Errorf("replayFor(%v) = %+v", a, c)
 		}
 	}
@@ -202,11 +202,11 @@ func TestReplayForLeavesToNode(t *testing.T) {
 		}
 	}
 	stop := func(k string) string { return map[string]string{testStopEnv: "spawn"}[k] }
-	if c := replayFor(ociState{Pid: 1, Annotations: map[string]string{configAnnotation: "/etc/hostname"}}, nil, stop); c != nil {
+	if c := replayFor(ociState{ID: "c1", Pid: 1, Annotations: map[string]string{configAnnotation: "/etc/hostname"}}, t.TempDir(), nil, stop); c != nil {
 		t.Errorf("replayed with a test stop: %+v", c)
 	}
-	if hostUID() == 0 {
-		if c := replayFor(ociState{Pid: 1, Annotations: map[string]string{configAnnotation: "/etc/hostname"}}, nil, env); c != nil {
+	if uidMap, _ := os.ReadFile("/proc/self/uid_map"); mapToParent(os.Geteuid(), string(uidMap)) == 0 {
+		if c := replayFor(ociState{ID: "c1", Pid: 1, Annotations: map[string]string{configAnnotation: "/etc/hostname"}}, t.TempDir(), nil, env); c != nil {
 			t.Errorf("replayed as real root: %+v", c)
 		}
 	}
