@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # npm run pack:all: every npm package of a release, as tarballs in dist/pack/
-# (or DIR): wireguard4netns itself and, for each of its optionalDependencies,
+# (or DIR): for each platform in package.json's "prebuilt",
 # @wireguard4netns/PLATFORM with bin/wireguard-go, built for that platform by
 # ../build.sh (static and reproducible: the same inputs and Go give the same
-# bytes). The platform packages carry the main package's version, which pins
-# them exactly. Needs Go.
+# bytes); and wireguard4netns itself, whose packed manifest names them as
+# optionalDependencies at its own version, which pins them exactly. The
+# checkout's package.json does not: they are not published while it is
+# developed, and "npm ci" refuses a lock file without them. Needs Go.
 #   pack.sh [DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,16 +15,13 @@ out=$(realpath -m "${1:-$root/dist/pack}")
 node=${npm_node_execpath:-node}
 go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 
-# The platforms, from the optionalDependencies, which must pin this very version.
 platforms=$("$node" -e '
   const pkg = require(process.argv[1]);
-  for (const [name, version] of Object.entries(pkg.optionalDependencies ?? {})) {
-    if (version !== pkg.version) {
-      console.error(`pack: package.json: optionalDependencies["${name}"] is ${version}, expected ${pkg.version}: the platform packages are released with the main one`);
-      process.exit(1);
-    }
-    console.log(name.replace(/^@wireguard4netns\//, ""));
-  }' "$root/package.json")
+  if (!Array.isArray(pkg.prebuilt) || pkg.prebuilt.some((p) => !/^linux-(x64|arm64)$/.test(p))) {
+    console.error(`pack: package.json: "prebuilt": expected a list of linux-x64 and linux-arm64, got ${JSON.stringify(pkg.prebuilt)}`);
+    process.exit(1);
+  }
+  console.log(pkg.prebuilt.join("\n"));' "$root/package.json")
 
 mkdir -p "$out"
 for platform in $platforms; do
@@ -52,5 +51,19 @@ for platform in $platforms; do
   cp "$root/LICENSE" "$dir/LICENSE"
   (cd "$dir" && npm pack --silent --pack-destination "$out" >/dev/null)
 done
-(cd "$root" && npm pack --silent --pack-destination "$out" >/dev/null)
+# The main package: packed as npm packs it (prepack builds the bundles), then
+# its manifest given the platform packages, and packed again from that.
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+tarball=$(cd "$root" && npm pack --silent --pack-destination "$stage")
+tar -xzf "$stage/$tarball" -C "$stage"
+"$node" -e '
+  const [file, platforms] = process.argv.slice(1);
+  const fs = require("node:fs");
+  const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
+  pkg.optionalDependencies = Object.fromEntries(platforms.split("\n").sort().map((p) => [`@wireguard4netns/${p}`, pkg.version]));
+  delete pkg.prebuilt;
+  fs.writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+' "$stage/package/package.json" "$platforms"
+(cd "$stage/package" && npm pack --silent --ignore-scripts --pack-destination "$out" >/dev/null)
 ls "$out"/*.tgz
