@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { generatePrivateKey, publicKeyOf } from '../src/keys.js';
 import { Cleanup } from '../src/tunnel/cleanup.js';
-import { HOME, installHook, ROOT, userFile } from '../test/helpers/env.js';
+import { HOME, installHook, ROOT, userFile, WIREGUARD_GO } from '../test/helpers/env.js';
 import { type Peer, peerSlot, startPeer } from '../test/helpers/peer.js';
 import { pod } from './sh.js';
 
@@ -19,7 +19,7 @@ import { pod } from './sh.js';
  * inside the netns only.
  */
 export const PREFIX = peerSlot('w4nc', 0)[0];
-export const OUR_WIREGUARD_GO = join(ROOT, 'dist/wireguard-go');
+export const OUR_WIREGUARD_GO = WIREGUARD_GO;
 export const DEBIAN_WIREGUARD_GO = '/usr/bin/wireguard-go';
 /** The tunnel network every peer serves: the peer is .1; clients get /32s in it. */
 export const TUNNEL_NET = '198.51.100.0/24';

@@ -75,7 +75,7 @@ function block(pairs: [string, string][], indent: string): string[] {
 
 function daemonText(t: TunnelStatus): string {
   if (t.daemon === 'dead') {
-    return `pid ${t.daemonPid} dead, so ${t.iface} is gone and its containers have no network; leftovers in ${t.dir} go when they are removed, or with "wireguard4netns prune"`;
+    return `pid ${t.daemonPid} dead, so ${t.iface} is gone and its containers have no network; leftovers in ${t.dir} go at the next tunnel start, or now with "wireguard4netns prune"`;
   }
   if (t.daemon === 'not-answering') return `pid ${t.daemonPid}, socket not answering (${t.error})`;
   return `pid ${t.daemonPid}`;

@@ -4,7 +4,6 @@
 # backend through a WireGuard tunnel to a local, independent peer.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
 USER_NAME=${WG4NS_TEST_USER:-wg4ns}
 ROOTFS=${WG4NS_TEST_DIR:-/var/lib/wireguard4netns-test}/rootfs
 PEER=w4ndemo
@@ -12,6 +11,9 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "set-up (packages, test user, build)"
 bash test/env/setup.sh
+# The build, where every user can run it (as a global npm install leaves it): the checkout may be in /root.
+INSTALL=$(bash test/env/stage.sh)
+echo "the hook's files: $INSTALL/dist"
 
 uid=$(id -u "$USER_NAME"); home=$(getent passwd "$USER_NAME" | cut -d: -f6)
 as_user() { (cd / && runuser -u "$USER_NAME" -- env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" "$@"); }
@@ -41,7 +43,7 @@ CONF
 sed 's/^PrivateKey = .*/PrivateKey = (hidden)/' "$home/wg/demo.conf"
 
 say "install the hook for $USER_NAME"
-as_user /usr/bin/node "$ROOT/dist/wireguard4netns" install
+as_user /usr/bin/node "$INSTALL/dist/wireguard4netns" install
 
 say "podman run --network none --annotation wireguard4netns.conf=$home/wg/demo.conf (as $USER_NAME, rootless)"
 as_user podman --hooks-dir "$home/.config/containers/oci/hooks.d" run --rm --network none \

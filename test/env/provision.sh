@@ -2,12 +2,15 @@
 # Provision a Debian 12 machine for wireguard4netns tests (run as root).
 # Idempotent: safe to run again; prints one line per step.
 #
+# On a cgroup v1/v2 hybrid host (a v2 hierarchy at /sys/fs/cgroup/unified
+# that holds controllers), crun refuses every container ("cgroups in hybrid
+# mode not supported"): this moves those controllers (hugetlb, on the
+# machines measured) to v1 mounts, which crun accepts. Not persistent (a
+# reboot undoes it), and "umount /sys/fs/cgroup/CONTROLLER" undoes it once
+# that hierarchy has no cgroup left. A pure v1 or v2 host is not touched.
+# The podman tests run under runc and crun, so both must start a container.
+#
 # Environment overrides:
-#   WG4NS_ENABLE_CRUN=1 also make crun usable on a cgroup v1/v2 hybrid host
-#                     (moves the controllers bound to the v2 hierarchy, here
-#                     only hugetlb, to v1 mounts; not persistent; see README),
-#                     and have the tests run under crun even if it fails here
-#                     (CI sets it: .ci/run)
 #   WG4NS_TEST_USER   unprivileged test user        (default: wg4ns)
 #   WG4NS_TEST_DIR    rootfs / tarball location     (default: /var/lib/wireguard4netns-test)
 #   WG4NS_TEST_IMAGE  image name for podman import  (default: localhost/wg4ns-busybox)
@@ -136,16 +139,17 @@ if ! grep -qs '^driver *= *"\(overlay\|vfs\)"' "$STORAGE_CONF"; then
   printf '# Written by wireguard4netns test/env/provision.sh\n[storage]\ndriver = "%s"\n' "$driver" \
     | write_if_changed "$STORAGE_CONF" || true
 fi
-if [ "${WG4NS_ENABLE_CRUN:-0}" = 1 ] && [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; then
+if [ -s /sys/fs/cgroup/unified/cgroup.controllers ]; then
   # crun 1.8 refuses hybrid hosts while the v2 hierarchy has controllers
   # ("cgroups in hybrid mode not supported, drop all controllers from
   # cgroupv2"). A controller unused in v2 can be re-bound to a v1 mount.
+  moved=
   for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
     mkdir -p "/sys/fs/cgroup/$c"
-    mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" || step "WARNING: could not move cgroup controller $c to v1"
+    mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" || die "could not move cgroup controller $c from v2 to a v1 mount, which crun needs on this hybrid host"
+    moved="$moved $c"
   done
-  left=$(cat /sys/fs/cgroup/unified/cgroup.controllers)
-  step "crun enabled: cgroup v2 controllers left: ${left:-none}"
+  step "cgroup v1/v2 hybrid host: moved the v2 controllers$moved to v1 mounts, for crun (undo: umount /sys/fs/cgroup/{${moved# }} once unused, or reboot)"
 fi
 # A running pause process keeps the old id mapping until `podman system migrate`.
 [ "$subids_added" = 0 ] || as_user podman system migrate >/dev/null 2>&1 || true
@@ -222,18 +226,9 @@ fi
 out=$(as_user podman run --rm --network none --rootfs "$ROOTFS" /bin/sh -c 'ip addr show lo | grep -c "inet 127.0.0.1"' 2>&1) \
   || die "rootless podman run failed: $out"
 [ "$out" = 1 ] || die "unexpected smoke test output: $out"
-# Which OCI runtimes start a container here, recorded for the tests
-# (test/helpers/env.ts RUNTIMES): they run their podman cases under each.
-runtimes=runc
-if crun_out=$(as_user podman --runtime crun run --rm --network none --rootfs "$ROOTFS" /bin/true 2>&1); then
-  runtimes="$runtimes crun"
-elif [ "${WG4NS_ENABLE_CRUN:-0}" = 1 ]; then
-  # Not fatal here: the tests run their crun cases anyway, and fail with this.
-  step "WARNING: WG4NS_ENABLE_CRUN=1 but crun cannot start a container: $crun_out"
-else
-  step "crun cannot start a container here (WG4NS_ENABLE_CRUN=1 may fix it): $(printf '%s' "$crun_out" | tail -1)"
-fi
-echo "$runtimes" >"$TEST_DIR/runtimes.$TEST_USER.tmp"
-chmod 0644 "$TEST_DIR/runtimes.$TEST_USER.tmp"
-mv "$TEST_DIR/runtimes.$TEST_USER.tmp" "$TEST_DIR/runtimes.$TEST_USER"
-step "smoke test ok: rootless podman run works with: $runtimes (recorded in $TEST_DIR/runtimes.$TEST_USER)"
+# The podman tests run their cases under both runtimes: each must start a container.
+for runtime in runc crun; do
+  out=$(as_user podman --runtime "$runtime" run --rm --network none --rootfs "$ROOTFS" /bin/true 2>&1) ||
+    die "rootless podman run with $runtime failed: $(printf '%s' "$out" | tail -1)"
+done
+step "smoke test ok: rootless podman run works with runc and crun"

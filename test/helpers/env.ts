@@ -3,20 +3,26 @@
 // Tests run as root and act as that user; they fail, never skip, when the
 // machine is not provisioned.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 
 /** The checkout: this is bundled into dist/test/unit, dist/test/integration or dist/bench. */
 export const ROOT = resolve(import.meta.dirname.replace(/\/dist\/(test\/[^/]+|bench)$/, ''));
-export const BUNDLE = join(ROOT, 'dist/wireguard4netns');
+export const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
+/**
+ * The build as the test users run it: a copy that every user can read
+ * (test/env/stage.sh, which reset.sh runs), wherever the checkout is.
+ */
+export const INSTALL = join(TEST_DIR, 'install');
+export const BUNDLE = join(INSTALL, 'dist/wireguard4netns');
 /** What the hook JSON runs: the hook's own bundle. */
-export const HOOK_BUNDLE = join(ROOT, 'dist/wireguard4netns-hook');
+export const HOOK_BUNDLE = join(INSTALL, 'dist/wireguard4netns-hook');
 /** Our wireguard-go: the hook's first process and the daemon (wireguard-go/build.sh). */
-export const WIREGUARD_GO = join(ROOT, 'dist/wireguard-go');
+export const WIREGUARD_GO = join(INSTALL, 'dist/wireguard-go');
 export const USER = process.env.WG4NS_TEST_USER ?? 'wg4ns';
-export const ROOTFS = `${process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test'}/rootfs`;
+export const ROOTFS = join(TEST_DIR, 'rootfs');
 
 /** `podman run` arguments for a container with the hook: no network of podman's, the config annotation, the test rootfs (last: the command follows it). */
 export const hookRunArgs = (conf: string, rootfs = ROOTFS) => [
@@ -45,22 +51,10 @@ export const STATE_BASE = join(RUNTIME_DIR, 'wireguard4netns');
 export const REPLAY_DIR = `${STATE_BASE}-hook.replay`;
 export const HOOKS_DIR = join(HOME, '.config/containers/oci/hooks.d');
 if (!existsSync(ROOTFS)) throw new Error(`test rootfs ${ROOTFS} is missing: run "sudo test/env/provision.sh" first`);
+if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run "sudo test/env/stage.sh" after "npm run build"`);
 
-/**
- * The OCI runtimes podman cases run under: those provision.sh's smoke test
- * found working for the test user, and crun whenever WG4NS_ENABLE_CRUN=1
- * asks for it (CI), so that a crun that cannot start fails the tests.
- */
-export const RUNTIMES = ((): string[] => {
-  const file = join(dirname(ROOTFS), `runtimes.${USER}`);
-  let found: string[];
-  try {
-    found = readFileSync(file, 'utf8').split(/\s+/).filter(Boolean);
-  } catch {
-    throw new Error(`${file} is missing: run "sudo test/env/provision.sh" first`);
-  }
-  return process.env.WG4NS_ENABLE_CRUN === '1' && !found.includes('crun') ? [...found, 'crun'] : found;
-})();
+/** The OCI runtimes the podman cases run under: provision.sh makes both start a container, or fails. */
+export const RUNTIMES = ['runc', 'crun'];
 
 /** Runs a command as the test user, as a login without a session would. */
 export function asUser(cmd: string[], timeout = 60_000, input = '') {

@@ -9,15 +9,14 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { configText, KEYS } from '../helpers/config.js';
-import { asUser, BUNDLE, GID, HOME, HOOK_BUNDLE, ROOT, testDir, UID } from '../helpers/env.js';
+import { asUser, BUNDLE, GID, HOME, HOOK_BUNDLE, testDir, UID, WIREGUARD_GO } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
 const DIR = join(HOME, `wg4ns-test/bad-${process.pid}`);
 /** The real daemon, for the fake ones' sweep (the poststop program is the same binary). */
-const REAL_WG_GO = join(ROOT, 'dist/wireguard-go');
-const fakeDaemon = (body: string) => `#!/bin/sh\n[ "$1" = wireguard4netns-sweep ] && exec ${REAL_WG_GO} "$@"\n${body}\n`;
+const fakeDaemon = (body: string) => `#!/bin/sh\n[ "$1" = wireguard4netns-sweep ] && exec ${WIREGUARD_GO} "$@"\n${body}\n`;
 const GOOD = configText();
 const HOOK_JSON = '/etc/wireguard4netns/hook.json';
 

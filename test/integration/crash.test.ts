@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_ANNOTATION, WAIT_ANNOTATION } from '../../src/annotations.js';
-import { asUser, HOOKS_DIR, hookRunArgs, installHook, podman, ROOT, userFile } from '../helpers/env.js';
+import { asUser, BUNDLE, HOOKS_DIR, hookRunArgs, installHook, podman, userFile, WIREGUARD_GO } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, stateEntries } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { cli, fetchIn, hook, killSandboxes, ociState, startSandbox } from '../helpers/sandbox.js';
@@ -23,7 +23,7 @@ interface Ctx {
   sandboxes: number[];
 }
 const test = suite<Ctx>('crashes: killed hooks, dead daemons, floods');
-const SWEEP = [join(ROOT, 'dist/wireguard-go'), 'wireguard4netns-sweep'];
+const SWEEP = [WIREGUARD_GO, 'wireguard4netns-sweep'];
 
 /** The tunnel of process pid's namespace, from status. */
 async function tunnel(pid: number): Promise<{ daemonPid: number; dir: string; listenPort: number }> {
@@ -174,16 +174,7 @@ test('should fail reload in one line when the daemon is dead, or stopped and sil
 test('should keep a verbose daemon flooded with junk under its log bound', async (ctx) => {
   const max = 64 * 1024;
   const pid = await startSandbox(ctx.sandboxes);
-  const up = await asUser([
-    'env',
-    `WIREGUARD4NETNS_LOG_MAX=${max}`,
-    process.execPath,
-    join(ROOT, 'dist/wireguard4netns'),
-    'up',
-    '--verbose',
-    String(pid),
-    ctx.conf,
-  ]);
+  const up = await asUser(['env', `WIREGUARD4NETNS_LOG_MAX=${max}`, process.execPath, BUNDLE, 'up', '--verbose', String(pid), ctx.conf]);
   assert.is(up.exitCode, 0, up.stderr);
   const { dir, listenPort } = await tunnel(pid);
   // 32 bytes of an unknown message type: one log line each in verbose mode.
@@ -210,7 +201,7 @@ test('should leave nothing when the runtime kills the hook at its timeout', asyn
   const hooksDir = join(HOOKS_DIR, '..', 'hooks-timeout.d');
   await asUser(['mkdir', '-p', hooksDir]);
   const pluginDir = join(HOOKS_DIR, '..', 'netavark-timeout');
-  await asUser([process.execPath, join(ROOT, 'dist/wireguard4netns'), 'install', '--hooks-dir', hooksDir, '--plugin-dir', pluginDir]);
+  await asUser([process.execPath, BUNDLE, 'install', '--hooks-dir', hooksDir, '--plugin-dir', pluginDir]);
   const json = join(hooksDir, 'wireguard4netns.json');
   writeFileSync(json, readFileSync(json, 'utf8').replace('"timeout": 60', '"timeout": 2'));
   const r = await asUser(

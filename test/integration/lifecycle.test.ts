@@ -189,7 +189,7 @@ test('should report a daemon killed with SIGKILL as dead, fail closed, and leave
   assert.match(
     text.stdout,
     new RegExp(
-      `\n  daemon: +pid ${before.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${before.dir} go when`,
+      `\n  daemon: +pid ${before.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${before.dir} go at the next tunnel start`,
     ),
     text.stdout,
   );

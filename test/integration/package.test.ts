@@ -168,7 +168,11 @@ test('should pack the bundle, the wireguard-go build inputs and the notices, and
   assert.equal(pkg.bin, { wireguard4netns: 'dist/wireguard4netns' });
   assert.equal(
     pkg.optionalDependencies,
-    Object.fromEntries(Object.keys(PLATFORMS).sort().map((p) => [`@wireguard4netns/${p}`, PKG.version])),
+    Object.fromEntries(
+      Object.keys(PLATFORMS)
+        .sort()
+        .map((p) => [`@wireguard4netns/${p}`, PKG.version]),
+    ),
     'the packed manifest pins the platform packages to this version',
   );
   assert.is(pkg.prebuilt, undefined);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generatePrivateKey } from '../../src/keys.js';
-import { asUser, ROOT, userFile } from '../helpers/env.js';
+import { asUser, INSTALL, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
 import { setup } from '../helpers/suite.js';
@@ -23,7 +23,7 @@ const ROUNDS = 20;
 
 const tier3 = (mode: string, conf: string) =>
   asUser(
-    ['env', `PYTHONPATH=${join(ROOT, 'python')}`, '/usr/bin/python3', join(ROOT, 'test/env/tier3.py'), mode, conf, BACKEND_V4],
+    ['env', `PYTHONPATH=${join(INSTALL, 'python')}`, '/usr/bin/python3', join(INSTALL, 'test/env/tier3.py'), mode, conf, BACKEND_V4],
     60_000,
   );
 

@@ -137,7 +137,7 @@ test('should report a killed daemon as dead, and exit 0', async (ctx) => {
   assert.match(
     r.stdout,
     new RegExp(
-      `\n  daemon: +pid ${ctx.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${STATE_BASE}/\\d+-wg0 go when they are removed, or with "wireguard4netns prune"\n`,
+      `\n  daemon: +pid ${ctx.daemonPid} dead, so wg0 is gone and its containers have no network; leftovers in ${STATE_BASE}/\\d+-wg0 go at the next tunnel start, or now with "wireguard4netns prune"\n`,
     ),
   );
   // Fail closed: without its daemon the namespace has no wg0 and no other way out.

@@ -199,14 +199,14 @@ text('should show dead, silent and half-made tunnels, an unreadable config as "?
     formatStatus([dead, deadPod, silent, noPeers, noState], NOW),
     `wg0 in /proc/4242/ns/net
   containers:  none (command line)
-  daemon:      pid 4300 dead, so wg0 is gone and its containers have no network; leftovers in ${DIR} go when they are removed, or with "wireguard4netns prune"
+  daemon:      pid 4300 dead, so wg0 is gone and its containers have no network; leftovers in ${DIR} go at the next tunnel start, or now with "wireguard4netns prune"
   config:      /home/u/wg/edge.conf
   addresses:   ?
   log:         ${DIR}/daemon.log
 
 wg0 in /proc/4242/ns/net
   containers:  3f2a9c001122
-  daemon:      pid 4300 dead, so wg0 is gone and its containers have no network; leftovers in ${DIR} go when they are removed, or with "wireguard4netns prune"
+  daemon:      pid 4300 dead, so wg0 is gone and its containers have no network; leftovers in ${DIR} go at the next tunnel start, or now with "wireguard4netns prune"
   config:      /home/u/wg/edge.conf
   addresses:   198.51.100.2/32, fd5a:7b1e:c0de::2/128
   log:         ${DIR}/daemon.log
