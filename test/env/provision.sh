@@ -139,7 +139,7 @@ if ! grep -qs '^driver *= *"\(overlay\|vfs\)"' "$STORAGE_CONF"; then
   printf '# Written by wireguard4netns test/env/provision.sh\n[storage]\ndriver = "%s"\n' "$driver" \
     | write_if_changed "$STORAGE_CONF" || true
 fi
-if [ -s /sys/fs/cgroup/unified/cgroup.controllers ]; then
+if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
   # crun 1.8 refuses hybrid hosts while the v2 hierarchy has controllers
   # ("cgroups in hybrid mode not supported, drop all controllers from
   # cgroupv2"). A controller unused in v2 can be re-bound to a v1 mount.
