@@ -1,7 +1,9 @@
 // What must be gone after a tunnel ends: daemons, sockets, state, interfaces.
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import * as assert from 'uvu/assert';
+import { LOG_FILE } from '../../src/tunnel/daemon.js';
 import { STATE_BASE, UID } from './env.js';
 
 /** Whose tunnels: the test user's (rootless) by default, or real root's (rootful). */
@@ -36,9 +38,19 @@ export async function assertNothingLeft(what: string, timeoutMs = 5000, o = TEST
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(await daemons(o), [], `${what}: daemons left`);
-  assert.equal(stateEntries(o), [], `${what}: state left in ${o.base}`);
+  const left = stateEntries(o);
+  assert.equal(left, [], `${what}: state left in ${o.base}${left.map((e) => logOf(join(o.base, e))).join('')}`);
   const hostLinks = (await execa('ip', ['-o', 'link', 'show'])).stdout;
   assert.not.match(hostLinks, /: wg0[:@]/, `${what}: wg0 in the host namespace`);
+}
+
+/** What a leftover tunnel folder's daemon logged, to tell why it is left. */
+function logOf(dir: string): string {
+  try {
+    return `\n${dir}/${LOG_FILE}:\n${readFileSync(join(dir, LOG_FILE), 'utf8').slice(-4000)}`;
+  } catch (err) {
+    return `\n${dir}: ${(err as Error).message}`;
+  }
 }
 
 /** A suite starts from nothing: no daemon and no tunnel folder that an earlier, interrupted run left. */
