@@ -1,5 +1,5 @@
 // The bench's verdicts (each target with PASS/FAIL) and its human table,
-// in Markdown so that it can go into the README as printed.
+// in Markdown so that it can go into docs/performance.md as printed.
 import type { Key } from './contenders.js';
 import type { Machine } from './machine.js';
 import type { MemoryResult } from './memory.js';

@@ -1,7 +1,7 @@
 // Entry point of dist/wireguard4netns-hook, what the OCI hook JSON runs. It
 // loads the hook's code (dist/wireguard4netns-hook.js, from hooks/main.ts)
 // with a V8 code cache, so that a container start does not parse and
-// compile it again (what that saves: the README's performance section).
+// compile it again (what that saves: docs/performance.md).
 // The cache is made by the first container start and kept beside the user's runtime
 // base, which only that user (or root) can write; V8 rejects a cache made from other source or another V8, and the
 // code is then compiled as usual and the cache made anew. Nothing here can

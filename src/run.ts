@@ -1,6 +1,6 @@
 // Runs a short-lived command with some input, bounded in time: a command
 // that hangs is killed. (execa would do, but loading it is a measurable part
-// of every hook's start: see the README's performance section.) Node's
+// of every hook's start: see docs/performance.md.) Node's
 // child_process is loaded on the first run, not with the hook: a start that
 // needs no command (no host name to resolve, nothing to sweep) never loads it.
 

@@ -62,7 +62,7 @@ export function resolveTarget(spec: string, usernsOption?: string): Target {
  * Waits, bounded, until process pid is in a network namespace of its own,
  * with its user namespace's ids mapped: a caller that has just spawned
  * "unshare --user --map-root-user --net" may ask before the child got
- * there (the original tool's user does; see the README).
+ * there (the original tool's user does; see docs/python.md).
  */
 export async function awaitOwnNamespace(pid: number, timeoutMs = 2000): Promise<void> {
   const ours = statSync('/proc/self/ns/net').ino;

@@ -26,7 +26,7 @@ ROOTFS_LAYOUT=5
 
 PACKAGES=(podman runc crun uidmap slirp4netns passt wireguard-go wireguard-tools
   busybox-static iperf3 iproute2 fuse-overlayfs catatonit conmon util-linux procps
-  containernetworking-plugins python3)
+  containernetworking-plugins python3 man-db)
 
 step() { printf 'provision: %s\n' "$*"; }
 die() { printf 'provision: ERROR: %s\n' "$*" >&2; exit 1; }

@@ -192,7 +192,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     );
 
     // Every app container stops while CRI-O still pins the pod's namespace:
-    // the tunnel ends with them (see README, "what a container restart does").
+    // the tunnel ends with them (see docs/kubernetes.md, "What a container restart does").
     await pod.stopContainer(again);
     await pod.stopContainer(second);
     await assertPodTunnelGone(ctx, mine, second, 'all app containers stopped');

@@ -134,6 +134,8 @@ test('should pack the bundle, the wireguard-go build inputs and the notices, and
       'dist/wireguard4netns-hook',
       'dist/wireguard4netns-hook.js',
       'dist/wireguard4netns-netavark',
+      'dist/man/wireguard4netns.1',
+      'dist/man/wireguard4netns.conf.5',
       'wireguard-go.patch',
     ].map((f) => `package/${f}`),
     'package/python/pyproject.toml',
@@ -166,6 +168,7 @@ test('should pack the bundle, the wireguard-go build inputs and the notices, and
   assert.is(pkg.license, 'MIT');
   assert.equal(pkg.os, ['linux']);
   assert.equal(pkg.bin, { wireguard4netns: 'dist/wireguard4netns' });
+  assert.equal(pkg.man, ['dist/man/wireguard4netns.1', 'dist/man/wireguard4netns.conf.5']);
   assert.equal(
     pkg.optionalDependencies,
     Object.fromEntries(
@@ -247,6 +250,20 @@ test('should install from the tarballs with no Go, use the prebuilt wireguard-go
   assert.equal(hook.hook.path, prebuiltIn(prefix));
   assert.equal(hook.hook.args, ['wireguard-go', 'wireguard4netns-hook', node, join(installed(prefix), 'dist/wireguard4netns-hook')]);
   assert.equal(readdirSync(hooks), ['wireguard4netns.json']);
+});
+
+test('should link the man pages into PREFIX/share/man, where man finds them', async (ctx) => {
+  const env = { ...ENV, MANPATH: join(ctx.tmp, 'prebuilt/share/man') };
+  for (const [page, file] of [
+    ['wireguard4netns', 'man1/wireguard4netns.1'],
+    ['wireguard4netns.conf', 'man5/wireguard4netns.conf.5'],
+  ]) {
+    const r = await execa('man', ['-w', page], { env, extendEnv: false, reject: false, all: true });
+    assert.is(r.exitCode, 0, r.all);
+    assert.is(realpathSync(r.stdout), realpathSync(join(installed(join(ctx.tmp, 'prebuilt')), 'dist/man', file.split('/')[1])));
+  }
+  const text = await execa('man', ['wireguard4netns'], { env: { ...env, MANPAGER: 'cat', MANWIDTH: '80' }, extendEnv: false });
+  assert.match(text.stdout, /^NAME\n\s+wireguard4netns\s+-\s+WireGuard networking/m);
 });
 
 test('should bring a tunnel up with the installed command and the prebuilt wireguard-go', async (ctx) => {
