@@ -9,8 +9,9 @@
 //     container sees them (kubelet's atomic writer: KEY -> ..data/KEY,
 //     ..data -> ..2024_..., both inside the volume);
 //   - every folder on the way must be searchable, and the file readable, by
-//     the container's process (its uid, gids and capabilities, through its
-//     user namespace's mappings), and the file must be a regular file.
+//     the container's process (its uid, gids and the capabilities it holds
+//     after exec, through its user namespace's mappings: oci.ts
+//     capabilitiesAfterExec), and the file must be a regular file.
 //
 // The ownership and 0600 rules of host paths do not apply: the file is the
 // container's own (kubelet's default Secret mode is 0644, owned by root),
