@@ -74,7 +74,7 @@ export async function reload(filter: string, file: string): Promise<string> {
   await changeLink(target, state.iface, linkChange(state.applied, applied));
   if (config.dns.length > 0) {
     for (const c of containers)
-      if (c.resolvConf) await step(`writing DNS into ${c.resolvConf}`, () => writeResolvConf(c.resolvConf!, config));
+      if (c.resolvConf) await step(`writing DNS for container ${c.id}`, () => writeResolvConf(c.resolvConf!, config));
   }
   writeState(dir, { ...state, config: file, configIdentity: await configIdentity(config), applied });
   return `${state.iface} in ${state.netns} reloaded from ${file}`;
