@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { containerMay, loadContainerConfig, mountOf, readInContainer } from '../../../src/config/incontainer.js';
 import { type BundleSpec, type Mount, parseBundleSpec } from '../../../src/oci.js';
+import { fails } from '../../helpers/failure.js';
 
 const KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 const PEER = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -40,13 +41,6 @@ t.before.each((ctx) => {
   ctx.vol = secretVolume(ctx.dir);
 });
 t.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
-
-const fails = (fn: () => unknown, re: RegExp) =>
-  assert.throws(fn, (e: Error) => {
-    assert.match(e.message, re);
-    assert.not.match(e.message, /\n/);
-    return true;
-  });
 
 t('should read a key of a Secret volume through kubelet links, as a root or a non-root container', (ctx) => {
   assert.is(readInContainer(spec([bind('/etc/wg', ctx.vol)]), '/etc/wg/edge.conf', OVERFLOW).toString(), CONF);

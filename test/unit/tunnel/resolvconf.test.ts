@@ -10,6 +10,7 @@ import { parseConfigText } from '../../../src/config/parse.js';
 import { validateConfig } from '../../../src/config/validate.js';
 import { resolvConfRoot, resolvConfText, writeResolvConf } from '../../../src/tunnel/resolvconf.js';
 import { configText } from '../../helpers/config.js';
+import { fails } from '../../helpers/failure.js';
 
 const config = (text: string) => validateConfig('/c.conf', parseConfigText('/c.conf', text));
 const DNS = config(configText({ iface: 'DNS = 198.51.100.53, corp.example', peer: '' }));
@@ -76,13 +77,6 @@ w.before.each((ctx) => {
   ctx.file = join(ctx.rootfs, 'etc/resolv.conf');
 });
 w.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
-
-const fails = (fn: () => unknown, re: RegExp) =>
-  assert.throws(fn, (e: Error) => {
-    assert.match(e.message, re);
-    assert.not.match(e.message, /\n/);
-    return true;
-  });
 
 /** The host folder holds only its own file, unchanged, if it had one. */
 function untouched(ctx: Ctx, hadFile: boolean) {
