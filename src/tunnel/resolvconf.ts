@@ -64,7 +64,10 @@ interface Opened {
  * create, a new one in its folder, never through a symlink. Nothing that is
  * not a regular file is ever opened (the checks go through an O_PATH handle,
  * which the open then reopens), and the open is non-blocking (a lease held
- * by the container): nothing here waits. Undefined when missing and not create.
+ * by the container): nothing here waits, and the walk ends within 40
+ * symlinks. (A file system that itself hangs, FUSE or NFS under the root,
+ * is not bounded: a synchronous call cannot be cancelled.) Undefined when
+ * missing and not create.
  */
 function openInRoot(path: string, create: boolean): Opened | undefined {
   const fail = (why: string) => new Failure(`${path}: ${why}`);
