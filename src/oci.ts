@@ -62,7 +62,7 @@ export interface BundleSpec {
   uid: number;
   /** the process's gid and additional gids */
   gids: number[];
-  /** effective capabilities */
+  /** the capabilities the process holds once it runs (see capabilitiesAfterExec) */
   capabilities: string[];
   /** present when the container has a user namespace of its own */
   uidMappings?: IdMapping[];
@@ -112,15 +112,35 @@ export function parseBundleSpec(file: string, text: string): BundleSpec {
       return { containerID: id(o.containerID, `${f}.containerID`), hostID: id(o.hostID, `${f}.hostID`), size: id(o.size, `${f}.size`) };
     });
   };
-  const effective = obj(process.capabilities).effective ?? [];
+  const uid = id(user.uid ?? 0, 'process.user.uid');
   return {
     file,
     mounts,
-    uid: id(user.uid ?? 0, 'process.user.uid'),
+    uid,
     gids: [id(user.gid ?? 0, 'process.user.gid'), ...extra.map((g, i) => id(g, `process.user.additionalGids[${i}]`))],
-    capabilities: Array.isArray(effective) ? effective.filter((x): x is string => typeof x === 'string') : [],
+    capabilities: capabilitiesAfterExec(uid, obj(process.capabilities)),
     ...(ownUserns ? { uidMappings: mappings('uidMappings'), gidMappings: mappings('gidMappings') } : {}),
   };
+}
+
+/**
+ * What the container's process holds once the runtime has exec'd it
+ * (capabilities(7), "Transformation of capabilities during execve()"):
+ *
+ *   - uid 0: the effective set the spec gives. (The kernel gives root
+ *     permitted = effective = inheritable | bounding; runtimes set bounding
+ *     and effective alike, and taking the smaller one can only refuse a
+ *     file, never read one the process could not.)
+ *   - any other uid: only the ambient set. Without file capabilities a
+ *     non-root process's new permitted and effective sets are its ambient
+ *     set; the effective set the spec lists is lost at exec.
+ *
+ * File capabilities (a setcap'd program in the image) are not modelled:
+ * they could give more, so leaving them out errs towards refusing.
+ */
+function capabilitiesAfterExec(uid: number, caps: Record<string, unknown>): string[] {
+  const set = uid === 0 ? caps.effective : caps.ambient;
+  return Array.isArray(set) ? set.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** BUNDLE/config.json, read and parsed. */

@@ -4,30 +4,26 @@
 //
 //   - PATH must lie on one of the container's bind mounts (config.json's
 //     mounts); the file is reached from that mount's source, one component
-//     at a time, without following any symlink by itself;
+//     at a time, without following any symlink by itself (inroot.ts);
 //   - symlinks are followed only where they stay inside that mount, as the
 //     container sees them (kubelet's atomic writer: KEY -> ..data/KEY,
 //     ..data -> ..2024_..., both inside the volume);
 //   - every folder on the way must be searchable, and the file readable, by
-//     the container's process (its uid, gids and capabilities, through its
-//     user namespace's mappings), and the file must be a regular file.
+//     the container's process (its uid, gids and the capabilities it holds
+//     after exec, through its user namespace's mappings: oci.ts
+//     capabilitiesAfterExec), and the file must be a regular file.
 //
 // The ownership and 0600 rules of host paths do not apply: the file is the
 // container's own (kubelet's default Secret mode is 0644, owned by root),
 // and a process of the container could read it anyway.
-import { closeSync, constants, fstatSync, openSync, readlinkSync, type Stats } from 'node:fs';
-import { normalize, posix } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
+import { normalize } from 'node:path';
 import { IN_CONTAINER } from '../annotations.js';
 import { Failure } from '../errors.js';
+import { fdPath, walkIn } from '../inroot.js';
 import type { BundleSpec, IdMapping, Mount } from '../oci.js';
 import { configFromBytes, errnoText, readLimited } from './read.js';
 import type { Config, Rules } from './validate.js';
-
-/** open(2)'s O_PATH on Linux (x86_64 and arm64): a handle that reads nothing, opens no device. */
-const O_PATH = 0o10000000;
-const MAX_LINKS = 40;
-
-const fdPath = (fd: number, name?: string) => `/proc/self/fd/${fd}${name === undefined ? '' : `/${name}`}`;
 
 /** The mount that shows path in the container: the deepest bind mount over it, the last one of equal depth. */
 export function mountOf(mounts: Mount[], path: string): Mount | undefined {
@@ -91,67 +87,12 @@ function walk(spec: BundleSpec, path: string, overflow: Overflow): number {
     throw fail(
       `not on a bind mount of the container (${spec.file}); expected a file of a volume, such as a Kubernetes Secret or a podman secret`,
     );
-  const dest = mount.destination.replace(/\/+$/, '') || '/';
-  const inMount = (p: string) => p === dest || p.startsWith(dest === '/' ? '/' : `${dest}/`);
-  const parts = (p: string) => (p === dest ? [] : p.slice(dest === '/' ? 1 : dest.length + 1).split('/'));
-
-  let links = 0;
-  let todo = parts(path);
-  const open: number[] = [];
-  const closeAll = () => {
-    for (const fd of open.splice(0)) closeSync(fd);
-  };
-  try {
-    let here = dest; // where we are, as the container sees it
-    try {
-      open.push(openSync(mount.source, O_PATH));
-    } catch (err) {
-      throw fail(`the source of its mount at ${dest}, ${mount.source}: ${errnoText(err)}`);
-    }
-    for (;;) {
-      const fd = open[open.length - 1];
-      const st = fstatSync(fd);
-      if (st.isDirectory() && !containerMay(spec, st, 1, overflow)) throw fail(`${here}: the container's user may not enter this folder`);
-      const next = todo.shift();
-      if (next === undefined) return open.pop()!;
-      if (!st.isDirectory()) throw fail(`${here}: not a folder`);
-      if (next === '' || next === '.') continue;
-      if (next === '..') {
-        if (open.length === 1) throw fail(`a symlink leads out of the mount at ${dest}`);
-        closeSync(open.pop()!);
-        here = posix.dirname(here);
-        continue;
-      }
-      const child = `${here === '/' ? '' : here}/${next}`;
-      let h: number;
-      try {
-        h = openSync(fdPath(fd, next), O_PATH | constants.O_NOFOLLOW);
-      } catch (err) {
-        throw fail(`${child}: ${errnoText(err)}`);
-      }
-      if (!fstatSync(h).isSymbolicLink()) {
-        open.push(h);
-        here = child;
-        continue;
-      }
-      closeSync(h);
-      if (++links > MAX_LINKS) throw fail(`more than ${MAX_LINKS} symlinks`);
-      let target: string;
-      try {
-        target = readlinkSync(fdPath(fd, next));
-      } catch (err) {
-        throw fail(`${child}: ${errnoText(err)}`);
-      }
-      const to = normalize(target.startsWith('/') ? target : `${here}/${target}`);
-      if (!inMount(to)) throw fail(`${child} is a symlink to ${target}, out of the mount at ${dest}; expected links that stay inside it`);
-      // Walk again from the mount's root to the link's target, then on.
-      todo = [...parts(to), ...todo];
-      while (open.length > 1) closeSync(open.pop()!);
-      here = dest;
-    }
-  } finally {
-    closeAll();
-  }
+  return walkIn({ source: mount.source, dest: mount.destination }, path, {
+    fail,
+    enter: (st, here) => {
+      if (!containerMay(spec, st, 1, overflow)) throw fail(`${here}: the container's user may not enter this folder`);
+    },
+  });
 }
 
 function overflowIds(): Overflow {

@@ -72,10 +72,11 @@ export async function reload(filter: string, file: string): Promise<string> {
   // The original's callers set the link themselves: theirs stays as it is.
   const applied = state.linkByCaller ? state.applied : appliedOf(config);
   await changeLink(target, state.iface, linkChange(state.applied, applied));
+  // The tunnel runs the new config now, whatever a container's resolv.conf (its own file) turns out to be.
+  writeState(dir, { ...state, config: file, configIdentity: await configIdentity(config), applied });
   if (config.dns.length > 0) {
     for (const c of containers)
-      if (c.resolvConf) await step(`writing DNS into ${c.resolvConf}`, () => writeResolvConf(c.resolvConf!, config));
+      if (c.resolvConf) await step(`writing DNS for container ${c.id}`, () => writeResolvConf(c.resolvConf!, config));
   }
-  writeState(dir, { ...state, config: file, configIdentity: await configIdentity(config), applied });
   return `${state.iface} in ${state.netns} reloaded from ${file}`;
 }

@@ -180,7 +180,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
       await timed(times, 'handshake', () => awaitHandshake(socketOf(dir, state), config, o.waitSeconds!));
     }
     const resolvConf = config.dns.length > 0 && !o.linkByCaller ? o.resolvConf : undefined;
-    if (resolvConf) cleanup.add(await step(`writing DNS into ${resolvConf}`, () => writeResolvConf(resolvConf, config)));
+    if (resolvConf) cleanup.add(await step('writing DNS', () => writeResolvConf(resolvConf, config)));
     const who = o.containerId ? `container ${o.containerId}` : 'the command line';
     appendLog(dir, stop ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);
     return { dir, state, joined: !stop, sent };

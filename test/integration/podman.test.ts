@@ -2,8 +2,10 @@
 // every OCI runtime that starts containers here (runc, and crun where it
 // can: RUNTIMES in test/helpers/env.ts). The container reaches the backend
 // behind a real, independent peer, and nothing is left once it is gone.
+
+import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFileSync, rmSync } from 'node:fs';
+import { chownSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +14,7 @@ import { hookLogPath } from '../../src/hooklog.js';
 import {
   asUser,
   BUNDLE,
+  GID,
   HOME,
   HOOK_BUNDLE,
   HOOKS_DIR,
@@ -22,6 +25,7 @@ import {
   ROOTFS,
   RUNTIMES,
   STATE_BASE,
+  testDir,
   UID,
   userFile,
 } from '../helpers/env.js';
@@ -158,6 +162,57 @@ for (const runtime of RUNTIMES) {
     assert.is(r.exitCode, 0, r.stderr);
     assert.is(r.stdout, `# written by wireguard4netns from ${conf}\nnameserver 198.51.100.53\nsearch tunnel.test`);
     await assertNothingLeft('after the DNS container');
+  });
+
+  test(`should refuse a FIFO resolv.conf at once and write nothing through a symlink out of the root (${runtime})`, async (ctx) => {
+    // A rootfs of the user's (root in the container), whose /etc/resolv.conf is a FIFO, then a link to a host file.
+    const rootfs = testDir(`evil-rootfs-${runtime}`);
+    rmSync(rootfs, { recursive: true, force: true });
+    execFileSync('cp', ['-a', `${ROOTFS}/.`, rootfs]);
+    execFileSync('chown', ['-R', `${UID}:${GID}`, rootfs]);
+    const file = join(rootfs, 'etc/resolv.conf');
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+    chownSync(file, UID, GID);
+    const conf = userFile('dns-evil.conf', ctx.peer.config('DNS = 198.51.100.53'));
+    const hookStderr = join(HOME, `wg4ns-test/hook-stderr-evil-${runtime}`);
+    const start = (what: string) => {
+      rmSync(hookStderr, { force: true });
+      return run(
+        '--annotation',
+        `run.oci.hooks.stderr=${hookStderr}`,
+        '--annotation',
+        `${CONFIG_ANNOTATION}=${conf}`,
+        '--rootfs',
+        rootfs,
+        'echo',
+        what,
+      );
+    };
+    const stderrOf = (r: { stderr: string }) => (runtime === 'crun' ? readFileSync(hookStderr, 'utf8') : r.stderr);
+    try {
+      const began = Date.now();
+      const fifo = await start('STARTED');
+      assert.is.not(fifo.exitCode, 0);
+      assert.not.match(fifo.stdout, 'STARTED');
+      assert.ok(Date.now() - began < 15_000, `the start took ${Date.now() - began} ms: it waited on the FIFO`);
+      assert.match(
+        stderrOf(fifo),
+        `wireguard4netns: writing DNS: ${file}: not a regular file (a FIFO); expected the container's resolv.conf`,
+      );
+      await assertNothingLeft('after a FIFO resolv.conf', 0);
+
+      const host = userFile('host-resolv.conf', 'host file\n');
+      rmSync(file);
+      symlinkSync(host, file);
+      const link = await start('STARTED');
+      assert.is.not(link.exitCode, 0);
+      assert.match(stderrOf(link), `wireguard4netns: writing DNS: ${file}: `);
+      assert.is(readFileSync(host, 'utf8'), 'host file\n', 'the host file the link names is untouched');
+      await assertNothingLeft('after a resolv.conf linked out of the root', 0);
+    } finally {
+      rmSync(rootfs, { recursive: true, force: true });
+    }
   });
 
   test(`should give a --userns=keep-id container wg0 reaching the backend, reload it, and leave nothing (${runtime})`, async (ctx) => {

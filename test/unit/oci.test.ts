@@ -48,7 +48,10 @@ spec('should read the mounts, the user, its capabilities and the user namespace 
   const s = parseBundleSpec(
     '/b/config.json',
     JSON.stringify({
-      process: { user: { uid: 1000, gid: 1000, additionalGids: [5, 6] }, capabilities: { effective: ['CAP_KILL'] } },
+      process: {
+        user: { uid: 1000, gid: 1000, additionalGids: [5, 6] },
+        capabilities: { effective: ['CAP_KILL', 'CAP_CHOWN'], ambient: ['CAP_KILL'] },
+      },
       mounts: [
         { destination: '/proc', type: 'proc', source: 'proc' },
         { destination: '/etc/wg', type: 'bind', source: '/v/wg', options: ['rbind', 'ro'] },
@@ -68,6 +71,17 @@ spec('should read the mounts, the user, its capabilities and the user namespace 
   ]);
   assert.equal([s.uid, s.gids, s.capabilities], [1000, [1000, 5, 6], ['CAP_KILL']]);
   assert.equal(s.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+});
+
+spec('should take the effective set for uid 0 and only the ambient set for any other uid', () => {
+  const caps = { effective: ['CAP_DAC_OVERRIDE', 'CAP_KILL'], permitted: ['CAP_DAC_OVERRIDE', 'CAP_KILL'], ambient: ['CAP_KILL'] };
+  const parsed = (user: object, capabilities: object = caps) =>
+    parseBundleSpec('/b/config.json', JSON.stringify({ process: { user, capabilities } })).capabilities;
+  assert.equal(parsed({ uid: 0, gid: 0 }), ['CAP_DAC_OVERRIDE', 'CAP_KILL'], 'root keeps its effective set');
+  assert.equal(parsed({}), ['CAP_DAC_OVERRIDE', 'CAP_KILL'], 'no user is root');
+  assert.equal(parsed({ uid: 1000, gid: 1000 }), ['CAP_KILL'], 'a non-root process keeps only the ambient set');
+  assert.equal(parsed({ uid: 1000, gid: 0 }, { effective: ['CAP_DAC_OVERRIDE'] }), [], 'no ambient set: nothing');
+  assert.equal(parsed({ uid: 0, gid: 0 }, { ambient: ['CAP_KILL'] }), [], 'root without an effective set');
 });
 
 spec('should take no mappings without a user namespace of its own, and root without a user', () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { containerMay, loadContainerConfig, mountOf, readInContainer } from '../../../src/config/incontainer.js';
-import type { BundleSpec, Mount } from '../../../src/oci.js';
+import { type BundleSpec, type Mount, parseBundleSpec } from '../../../src/oci.js';
+import { fails } from '../../helpers/failure.js';
 
 const KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 const PEER = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -40,13 +41,6 @@ t.before.each((ctx) => {
   ctx.vol = secretVolume(ctx.dir);
 });
 t.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
-
-const fails = (fn: () => unknown, re: RegExp) =>
-  assert.throws(fn, (e: Error) => {
-    assert.match(e.message, re);
-    assert.not.match(e.message, /\n/);
-    return true;
-  });
 
 t('should read a key of a Secret volume through kubelet links, as a root or a non-root container', (ctx) => {
   assert.is(readInContainer(spec([bind('/etc/wg', ctx.vol)]), '/etc/wg/edge.conf', OVERFLOW).toString(), CONF);
@@ -113,6 +107,31 @@ t('should refuse what the container user could not read or enter', (ctx) => {
     () => readInContainer(spec([bind('/etc/wg', vol)], user), '/etc/wg/edge.conf', OVERFLOW),
     /: \/etc\/wg\/..2026_11_29_07_00_00.123456789: the container's user may not enter this folder/,
   );
+});
+
+t('should count a non-root process only its ambient capabilities, and root its effective ones', (ctx) => {
+  // Another user's 0600 file: only CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH reads it.
+  const vol = secretVolume(join(ctx.dir, 'private'), 0o600);
+  chownSync(join(vol, '..2026_11_29_07_00_00.123456789/edge.conf'), 1234, 1234);
+  const bundle = (uid: number, capabilities: object) =>
+    parseBundleSpec(
+      '/b/config.json',
+      JSON.stringify({
+        process: { user: { uid, gid: uid }, capabilities },
+        mounts: [{ destination: '/etc/wg', type: 'bind', source: vol }],
+      }),
+    );
+  const dac = ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH'];
+  fails(
+    () => readInContainer(bundle(1000, { effective: dac, permitted: dac, bounding: dac }), '/etc/wg/edge.conf', OVERFLOW),
+    /^container:\/etc\/wg\/edge.conf: the container's user \(uid 1000\) may not read it \(mode 0600\)/,
+  );
+  assert.is(
+    readInContainer(bundle(1000, { effective: dac, ambient: ['CAP_DAC_READ_SEARCH'] }), '/etc/wg/edge.conf', OVERFLOW).toString(),
+    CONF,
+  );
+  assert.is(readInContainer(bundle(0, { effective: dac }), '/etc/wg/edge.conf', OVERFLOW).toString(), CONF);
+  fails(() => readInContainer(bundle(0, { ambient: dac }), '/etc/wg/edge.conf', OVERFLOW), /\(uid 0\) may not read it \(mode 0600\)/);
 });
 
 t.run();
