@@ -22,13 +22,20 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
 import { containerConfig, criPod, must, type Pod, podSandboxConfig, writeSecretVolume } from './kubelet.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'crio/bin');
+/**
+ * Where the labs are: on the root file system, as /var/lib/kubelet is on a
+ * node. Not /tmp, which may be a tmpfs mounted nosuid,nodev (Debian 13,
+ * a clean root): rootless runc 1.1 cannot remount a read-only bind of such
+ * a mount (a Secret volume), since it drops the locked flags (EPERM).
+ */
+const LABS = join(TEST_DIR, 'labs');
 export const CRIO_SH = join(ROOT, 'test/env/crio.sh');
 const ROOTFS_TAR = `${ROOTFS}.tar`;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -323,8 +330,9 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
     if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/crio.sh" first`);
   }
   const rootless = user !== undefined;
-  const lab = mkdtempSync(join('/tmp', `${PREFIX}${rootless ? 'rootless' : 'rootful'}-`));
-  const name = lab.slice('/tmp/'.length); // cgroup parent and CNI network: unique per run
+  mkdirSync(LABS, { recursive: true, mode: 0o755 });
+  const lab = mkdtempSync(join(LABS, `${PREFIX}${rootless ? 'rootless' : 'rootful'}-`));
+  const name = basename(lab); // cgroup parent and CNI network: unique per run
   undo.push(async () => {
     await unmountUnder(lab);
     rmSync(lab, { recursive: true, force: true });
@@ -580,24 +588,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * processes are found by their config path, which names our lab.
  */
 export async function crioCleanSlate(): Promise<void> {
-  const ps = (await run('pgrep', ['-f', `^${BIN}/crio --config /tmp/${PREFIX}`])).stdout.split('\n').filter(Boolean);
+  const ps = (await run('pgrep', ['-f', `^${BIN}/crio --config ${LABS}/${PREFIX}`])).stdout.split('\n').filter(Boolean);
   for (const pid of ps) {
     try {
       process.kill(Number(pid), 'SIGKILL');
     } catch {}
   }
-  const labs = new Set(readdirSync('/tmp').filter((e) => e.startsWith(PREFIX)));
+  const labs = new Set(existsSync(LABS) ? readdirSync(LABS).filter((e) => e.startsWith(PREFIX)) : []);
   for (const mount of cgroupMounts()) for (const e of readdirSync(mount)) if (e.startsWith(PREFIX)) labs.add(e);
   for (const name of labs) {
     await removeCgroups(name); // first: its processes hold the lab's mounts and files
     let made: string[] = [];
     try {
-      made = readFileSync(join('/tmp', name, 'host-dirs-made'), 'utf8')
+      made = readFileSync(join(LABS, name, 'host-dirs-made'), 'utf8')
         .split('\n')
         .filter(Boolean);
     } catch {}
     removeCniCache(made);
-    await unmountUnder(join('/tmp', name));
-    rmSync(join('/tmp', name), { recursive: true, force: true });
+    await unmountUnder(join(LABS, name));
+    rmSync(join(LABS, name), { recursive: true, force: true });
   }
 }
