@@ -35,7 +35,7 @@ const BIN = join(TEST_DIR, 'crio/bin');
  * a clean root): rootless runc 1.1 cannot remount a read-only bind of such
  * a mount (a Secret volume), since it drops the locked flags (EPERM).
  */
-const LABS = join(TEST_DIR, 'labs');
+const LABS = '/var/lib/w4nc'; // short: podman refuses a runroot (LAB/runroot) over 50 characters
 export const CRIO_SH = join(ROOT, 'test/env/crio.sh');
 const ROOTFS_TAR = `${ROOTFS}.tar`;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -336,6 +336,7 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
   undo.push(async () => {
     await unmountUnder(lab);
     rmSync(lab, { recursive: true, force: true });
+    if (readdirSync(LABS).length === 0) rmdirSync(LABS);
   });
   const chown = (p: string) => user && chownSync(p, user.uid, user.gid);
   for (const d of [
