@@ -11,8 +11,7 @@
  * (src/tunnel/daemon.ts earlyDaemon). Node holds:
  *   - fd 0: the OCI state, as read here (a memfd);
  *   - the daemon's reports (wireguard4netns.go) and its config pipe, with
- *     WIREGUARD4NETNS_HOOK_DAEMON="PID DIR REPORTFD CONFIGFD" saying
- *     where; absent when no daemon was started here (not a createRuntime
+ *     WIREGUARD4NETNS_HOOK_DAEMON (hookDaemonLine) saying where; absent when no daemon was started here (not a createRuntime
  *     state of ours, or the namespace cannot be found: Node then says
  *     why, in one line);
  *   - when it may leave a replay entry for the next start,
@@ -119,7 +118,7 @@ func hookMain(args []string) int {
 			os.Remove(c.entry)
 			hookLogLine(filepath.Dir(d.dir), s.ID, fmt.Sprintf("note: the start was not replayed (%v); Node does it", err))
 		} else {
-			env = append(env, fmt.Sprintf("%s=%d %s %d %d", hookDaemonEnv, d.pid, d.dir, d.reports, d.config))
+			env = append(env, hookDaemonLine(d))
 			if c != nil {
 				if request, err := replayRequest(c); err == nil {
 					env = append(env, request)
@@ -130,6 +129,18 @@ func hookMain(args []string) int {
 	err = unix.Exec(node, args, env)
 	fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", node, err)
 	return 1
+}
+
+// hookDaemonLine names the daemon started here for Node: a JSON object,
+// so that the folder may be any path (src/tunnel/daemon.ts earlyDaemon).
+func hookDaemonLine(d earlyDaemon) string {
+	line, _ := json.Marshal(struct {
+		Pid      int    `json:"pid"`
+		Dir      string `json:"dir"`
+		ReportFd int    `json:"reportFd"`
+		ConfigFd int    `json:"configFd"`
+	}{d.pid, d.dir, d.reports, d.config})
+	return hookDaemonEnv + "=" + string(line)
 }
 
 // stdinFrom makes fd 0 a memfd holding state, for the process exec'd next.

@@ -27,8 +27,8 @@ export const LOG_FILE = 'daemon.log';
 const READY_TIMEOUT_MS = 3000;
 /** How long it waits for another start of the same tunnel (its -join-timeout default; that setup is bounded as above). */
 const JOIN_TIMEOUT_MS = 4000;
-/** Names the daemon the hook's first process started: "PID DIR REPORTFD CONFIGFD" (wireguard-go/hook.go). */
-const HOOK_DAEMON_ENV = 'WIREGUARD4NETNS_HOOK_DAEMON';
+/** Names the daemon the hook's first process started: a JSON EarlyDaemon, so that its folder may be any path (wireguard-go/hook.go hookDaemonLine). */
+export const HOOK_DAEMON_ENV = 'WIREGUARD4NETNS_HOOK_DAEMON';
 
 export interface DaemonOptions {
   iface: string;
@@ -70,9 +70,16 @@ export interface EarlyDaemon {
 
 /** The daemon the hook's first process started, if it did (and forgets it: one use). */
 export function earlyDaemon(env: NodeJS.ProcessEnv = process.env): EarlyDaemon | undefined {
-  const m = /^(\d+) (\/\S+) (\d+) (\d+)$/.exec(env[HOOK_DAEMON_ENV] ?? '');
+  const text = env[HOOK_DAEMON_ENV];
   delete env[HOOK_DAEMON_ENV];
-  return m ? { pid: Number(m[1]), dir: m[2], reportFd: Number(m[3]), configFd: Number(m[4]) } : undefined;
+  if (!text) return undefined;
+  try {
+    const { pid, dir, reportFd, configFd } = JSON.parse(text);
+    const fd = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
+    if (fd(pid) && pid > 0 && typeof dir === 'string' && dir.startsWith('/') && fd(reportFd) && fd(configFd))
+      return { pid, dir, reportFd, configFd };
+  } catch {}
+  return undefined;
 }
 
 /** Ends a daemon that will not be used (the config was bad): nothing of it is left once this resolves. Not one startDaemon took. */

@@ -25,14 +25,29 @@ report.run();
 const early = suite('earlyDaemon');
 
 early("should take the daemon the hook's first process named, once", () => {
-  const env: NodeJS.ProcessEnv = { WIREGUARD4NETNS_HOOK_DAEMON: '4242 /run/user/1000/wireguard4netns/4026532187-wg0 5 7', PATH: '/bin' };
-  assert.equal(earlyDaemon(env), { pid: 4242, dir: '/run/user/1000/wireguard4netns/4026532187-wg0', reportFd: 5, configFd: 7 });
+  const dir = '/home/a user/.local/state/wireguard4netns/4026532187-wg0';
+  const env: NodeJS.ProcessEnv = {
+    WIREGUARD4NETNS_HOOK_DAEMON: JSON.stringify({ pid: 4242, dir, reportFd: 5, configFd: 7 }),
+    PATH: '/bin',
+  };
+  assert.equal(earlyDaemon(env), { pid: 4242, dir, reportFd: 5, configFd: 7 });
   assert.equal(env, { PATH: '/bin' }, 'gone from the environment: no child inherits it');
   assert.is(earlyDaemon(env), undefined);
 });
 
 early('should take nothing from a malformed value', () => {
-  for (const value of ['', '4242', '4242 relative/dir 5 7', 'x /run/d 5 7', '4242 /run/d 5']) {
+  const line = (o: object) => JSON.stringify({ pid: 4242, dir: '/run/d', reportFd: 5, configFd: 7, ...o });
+  for (const value of [
+    '',
+    '4242',
+    '4242 /run/d 5 7',
+    '[]',
+    'null',
+    line({ dir: 'relative/dir' }),
+    line({ pid: 'x' }),
+    line({ configFd: undefined }),
+    line({ pid: 0 }),
+  ]) {
     assert.is(earlyDaemon({ WIREGUARD4NETNS_HOOK_DAEMON: value }), undefined, value);
   }
 });
