@@ -29,7 +29,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 
@@ -153,7 +152,7 @@ func startEarlyDaemon(containerPid int) (earlyDaemon, bool) {
 	if containerPid == 0 || unix.Stat(netns, &st) != nil {
 		return earlyDaemon{}, false
 	}
-	d := earlyDaemon{dir: filepath.Join(runtimeBase(), fmt.Sprintf("%d-%s", st.Ino, hookInterface))}
+	d := earlyDaemon{dir: tunnelDir(runtimeBase(), st.Ino, hookInterface)}
 	self, err := os.Executable()
 	if err != nil {
 		return d, false

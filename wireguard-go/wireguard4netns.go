@@ -76,12 +76,12 @@ func wireguard4netnsMain(args []string) int {
 	flags := flag.NewFlagSet("wireguard-go wireguard4netns", flag.ContinueOnError)
 	netnsPath := flags.String("netns", "", "network namespace to create the TUN in (e.g. /proc/PID/ns/net)")
 	ifname := flags.String("interface", "wg0", "name of the TUN interface")
-	mtu := flags.Int("mtu", device.DefaultMTU, "MTU of the TUN interface")
+	late := lateOptions{mtu: device.DefaultMTU}
+	late.define(flags)
 	dir := flags.String("dir", "", "the tunnel folder: lock, UAPI socket, state and log; removed on exit")
 	watchPid := flags.Int("watch-pid", 0, "exit when this process and every other process of the namespace are gone")
 	readyFd := flags.Int("ready-fd", 3, "file descriptor to report readiness on")
 	configFd := flags.Int("config-fd", -1, "file descriptor to read the UAPI configuration from, up to a blank line")
-	state := flags.String("state", "", "JSON object written to <dir>/state.json, with daemonPid added, once ready")
 	logMax := flags.Int64("log-max", 1<<20, "bytes of <dir>/daemon.log before it moves to daemon.log.1")
 	joinTimeout := flags.Duration("join-timeout", 4*time.Second, "how long to wait for another start of the same tunnel to finish")
 	socketDir := flags.String("socket-dir", "", "directory of the UAPI socket <interface>.sock (default: -dir); deleting the socket ends the daemon")
@@ -89,25 +89,8 @@ func wireguard4netnsMain(args []string) int {
 	awaitProcess := flags.Duration("await-process", 0, "without -watch-pid: wait this long for a first process in the namespace, then live as long as its processes (netavark's setup comes before the container's)")
 	identityLock := flags.String("identity-lock", "", "a folder whose lock this daemon holds for life: refused if another daemon holds it (identity.go)")
 	udpBroker := flags.String("udp-broker", "", "take the UDP sockets from the broker on this Unix socket, made in its network namespace (udpbroker.go)")
-	var addresses, routes prefixFlag
-	flags.Var(&addresses, "address", "CIDR: an address of the interface (repeatable)")
-	flags.Var(&routes, "route", "CIDR: a route through the interface (repeatable)")
-	verbose := flags.Bool("verbose", false, "log every packet-level event")
-	var reresolveEntries reresolveFlag
-	flags.Var(&reresolveEntries, "reresolve", "PUBKEYHEX=HOST:PORT: re-resolve this peer's endpoint host (repeatable)")
 	reresolveInterval := flags.Duration("reresolve-interval", 2*time.Minute, "how often to re-resolve -reresolve hosts")
 	configFlags := flags.Bool("config-flags", false, "the configuration's first line is a JSON array of -mtu, -address, -route, -state, -reresolve, -identity and -verbose")
-	identityInput := flags.String("identity", "", "the config's identity without its public key (canonical JSON): state.json's configIdentity is its digest with the public key")
-	// What may come on the flags line: what the caller learns from the config.
-	late := func(set *flag.FlagSet) {
-		set.IntVar(mtu, "mtu", *mtu, "")
-		set.Var(&addresses, "address", "")
-		set.Var(&routes, "route", "")
-		set.StringVar(state, "state", *state, "")
-		set.Var(&reresolveEntries, "reresolve", "")
-		set.StringVar(identityInput, "identity", *identityInput, "")
-		set.BoolVar(verbose, "verbose", *verbose, "")
-	}
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -141,7 +124,7 @@ func wireguard4netnsMain(args []string) int {
 	lock, err := claim(*dir)
 	for deadline := time.Now().Add(*joinTimeout); errors.Is(err, errBusy); lock, err = claim(*dir) {
 		if servedBy(*dir) != 0 {
-			return join(*dir, *configFd, *configFlags, late, identityInput, report)
+			return join(*dir, *configFd, *configFlags, &late, report)
 		}
 		if time.Now().After(deadline) {
 			return refuse("another start of %s in this namespace did not finish within %v", *ifname, *joinTimeout)
@@ -152,7 +135,7 @@ func wireguard4netnsMain(args []string) int {
 		return refuse("failed to take the tunnel folder %s: %v", *dir, err)
 	}
 	defer lock.Close()
-	say("owner")
+	say(reportOwner)
 	if err := emptyDir(*dir); err != nil {
 		os.RemoveAll(*dir)
 		return refuse("failed to clear what a dead daemon left in %s: %v", *dir, err)
@@ -164,7 +147,7 @@ func wireguard4netnsMain(args []string) int {
 	}
 	// -verbose may come late, on the flags line: the level is read at each line.
 	var verboseOn atomic.Bool
-	verboseOn.Store(*verbose)
+	verboseOn.Store(late.verbose)
 	logger := log.logger(device.LogLevelVerbose, *ifname)
 	verbosef := logger.Verbosef
 	logger.Verbosef = func(format string, a ...any) {
@@ -205,7 +188,7 @@ func wireguard4netnsMain(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	tdev, err := tun.CreateTUNFromFileInNetns(tunFile, *mtu, netnsSocket(ns))
+	tdev, err := tun.CreateTUNFromFileInNetns(tunFile, late.mtu, netnsSocket(ns))
 	if err != nil {
 		tunFile.Close()
 		return fail("failed to set up TUN device: %v", err)
@@ -236,20 +219,20 @@ func wireguard4netnsMain(args []string) int {
 	}
 	clock.mark("device")
 	// Read late: the caller writes it while all of the above runs.
-	tunMTU := *mtu
-	config, err := readConfig(*configFd, *configFlags, late)
-	if err == nil && *mtu != tunMTU {
-		err = inNetns(ns, func() error { return setMTU(*ifname, *mtu) })
+	tunMTU := late.mtu
+	config, err := readConfig(*configFd, *configFlags, late.define)
+	if err == nil && late.mtu != tunMTU {
+		err = inNetns(ns, func() error { return setMTU(*ifname, late.mtu) })
 	}
 	if err != nil {
 		dev.Close()
 		return fail("failed to read the configuration: %v", err)
 	}
-	verboseOn.Store(*verbose)
+	verboseOn.Store(late.verbose)
 	clock.mark("config wait")
 	identity := ""
-	if *identityInput != "" {
-		if identity, err = identityOf(config, *identityInput); err != nil {
+	if late.identity != "" {
+		if identity, err = identityOf(config, late.identity); err != nil {
 			dev.Close()
 			return abort(err)
 		}
@@ -269,7 +252,7 @@ func wireguard4netnsMain(args []string) int {
 			if err := linkUp(*ifname); err != nil {
 				return err
 			}
-			return configureLink(*ifname, addresses, routes)
+			return configureLink(*ifname, late.addresses, late.routes)
 		})
 	}
 	if err != nil {
@@ -294,8 +277,8 @@ func wireguard4netnsMain(args []string) int {
 		}
 	}()
 	// Ready for others to join: a start that raced with this one reads it.
-	if *state != "" {
-		if err := writeState(*dir, []byte(*state), map[string]string{"udpBufferNotice": bufferNotice, "configIdentity": identity}); err != nil {
+	if late.state != "" {
+		if err := writeState(*dir, []byte(late.state), map[string]string{"udpBufferNotice": bufferNotice, "configIdentity": identity}); err != nil {
 			uapi.Close()
 			dev.Close()
 			return fail("failed to write the state: %v", err)
@@ -304,7 +287,7 @@ func wireguard4netnsMain(args []string) int {
 
 	clock.mark("uapi")
 	// The caller logs where the time went: "ready tun 0.7 ms, device 0.5 ms, ...".
-	report(fmt.Sprintf("ready %s", clock))
+	report(reportReady(clock.String()))
 	if bufferNotice != "" {
 		log.notice(*ifname, bufferNotice)
 	}
@@ -317,8 +300,8 @@ func wireguard4netnsMain(args []string) int {
 	logger.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", *ifname, *netnsPath, *watchPid)
 
 	done := make(chan struct{})
-	if len(reresolveEntries) > 0 {
-		go reresolve(dev, logger, reresolveEntries, *reresolveInterval, done)
+	if len(late.reresolve) > 0 {
+		go reresolve(dev, logger, late.reresolve, *reresolveInterval, done)
 	}
 
 	// Live as long as the namespace's processes, or until told to stop.
@@ -395,31 +378,66 @@ func lateFlags(line string, define func(*flag.FlagSet)) error {
 
 // join is a start that found the tunnel served: with an identity, it reads
 // the configuration to tell whether the running tunnel has the same.
-func join(dir string, configFd int, flagsLine bool, define func(*flag.FlagSet), identityInput *string, report func(string)) int {
-	if *identityInput == "" && !flagsLine {
-		report("joined")
+func join(dir string, configFd int, flagsLine bool, late *lateOptions, report func(string)) int {
+	if late.identity == "" && !flagsLine {
+		report(reportJoined(true))
 		return 0
 	}
-	config, err := readConfig(configFd, flagsLine, define)
+	config, err := readConfig(configFd, flagsLine, late.define)
 	if err != nil {
-		report("error: failed to read the configuration: " + err.Error())
+		report(reportOf(fmt.Errorf("failed to read the configuration: %w", err)))
 		return 1
 	}
-	if *identityInput == "" {
-		report("joined")
+	if late.identity == "" {
+		report(reportJoined(true))
 		return 0
 	}
-	id, err := identityOf(config, *identityInput)
+	id, err := identityOf(config, late.identity)
 	if err != nil {
 		report(reportOf(err))
 		return 1
 	}
-	if runningIdentity(dir) != id {
-		report("joined other")
-		return 0
-	}
-	report("joined")
+	report(reportJoined(runningIdentity(dir) == id))
 	return 0
+}
+
+// lateOptions are the flags that may come on the config's first line
+// (-config-flags): what the caller learns from the config
+// (src/tunnel/daemon.ts lateFlags; test/fixtures/contract/flags-line.json).
+type lateOptions struct {
+	mtu               int
+	addresses, routes prefixFlag
+	state             string
+	reresolve         reresolveFlag
+	identity          string
+	verbose           bool
+}
+
+// define adds the late flags to set, their current values as defaults.
+func (o *lateOptions) define(set *flag.FlagSet) {
+	set.IntVar(&o.mtu, "mtu", o.mtu, "MTU of the TUN interface")
+	set.Var(&o.addresses, "address", "CIDR: an address of the interface (repeatable)")
+	set.Var(&o.routes, "route", "CIDR: a route through the interface (repeatable)")
+	set.StringVar(&o.state, "state", o.state, "JSON object written to <dir>/state.json, with daemonPid added, once ready")
+	set.Var(&o.reresolve, "reresolve", "PUBKEYHEX=HOST:PORT: re-resolve this peer's endpoint host (repeatable)")
+	set.StringVar(&o.identity, "identity", o.identity, "the config's identity without its public key (canonical JSON): state.json's configIdentity is its digest with the public key")
+	set.BoolVar(&o.verbose, "verbose", o.verbose, "log every packet-level event")
+}
+
+// The daemon's report lines, besides reportOf's "self-peer HEX" and
+// "error: why" (src/tunnel/daemon.ts parseReport;
+// test/fixtures/contract/reports.json).
+const reportOwner = "owner"
+
+// reportReady says the tunnel is up, and where its setup time went.
+func reportReady(phases string) string { return "ready " + phases }
+
+// reportJoined says another start serves the tunnel, with this config or another.
+func reportJoined(sameConfig bool) string {
+	if sameConfig {
+		return "joined"
+	}
+	return "joined other"
 }
 
 // prefixFlag collects repeated CIDR flags.
