@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,6 +49,33 @@ func claim(dir string) (*os.File, error) {
 		}
 		return f, err
 	}
+}
+
+// claimFolder takes the tunnel folder dir for this daemon, emptied of what
+// a dead one left. One daemon per namespace and interface: while another
+// start holds it, it waits up to timeout for that one to finish (served:
+// state.json appears, the caller joins that tunnel) or die (its lock is
+// free: this one takes over).
+func claimFolder(dir, ifname string, timeout time.Duration) (lock *os.File, served bool, err error) {
+	lock, err = claim(dir)
+	for deadline := time.Now().Add(timeout); errors.Is(err, errBusy); lock, err = claim(dir) {
+		if servedBy(dir) != 0 {
+			return nil, true, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, false, fmt.Errorf("another start of %s in this namespace did not finish within %v", ifname, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to take the tunnel folder %s: %v", dir, err)
+	}
+	if err := emptyDir(dir); err != nil {
+		os.RemoveAll(dir)
+		lock.Close()
+		return nil, false, fmt.Errorf("failed to clear what a dead daemon left in %s: %v", dir, err)
+	}
+	return lock, false, nil
 }
 
 // lockDir takes the lock of an existing folder, without waiting. The folder

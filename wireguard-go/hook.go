@@ -9,7 +9,7 @@
  * meanwhile and sends it down the daemon's pipe (src/tunnel/daemon.ts
  * earlyDaemon). Node holds:
  *   - fd 0: the OCI state, as read here (a memfd);
- *   - the daemon's reports (wireguard4netns.go) and its config pipe, with
+ *   - the daemon's reports (report.go) and its config pipe, with
  *     WIREGUARD4NETNS_HOOK_DAEMON (hookDaemonLine) saying where; absent
  *     when no daemon was started here.
  * It decides nothing: whether, how and with what the container starts is

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
- * wireguard4netns: what wg-quick does to the interface (addresses and a
- * route per AllowedIPs), as rtnetlink requests from the thread that is in
- * the target network namespace: no `ip` to spawn, no nsenter.
+ * wireguard4netns: the rtnetlink requests link.go sends (an address, a
+ * route), encoded here, from the thread that is in the target network
+ * namespace: no `ip` to spawn, no nsenter.
  * Copied into the patched wireguard-go tree at build time.
  */
 
@@ -16,13 +16,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// configureLink gives interface ifname its addresses and routes, in the
-// current thread's network namespace. The link must be up: IPv4 routes
-// cannot be added through a link that is down.
-func configureLink(ifname string, addresses, routes []netip.Prefix) error {
-	return applyLinkChange(ifname, linkChange{addAddresses: addresses, routes: routes})
-}
 
 func ifIndex(name string) (int32, error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * wireguard4netns: tests of netlink.go. Copied into the patched wireguard-go
- * tree at build time, as netlink.go is.
+ * wireguard4netns: tests of link.go and its rtnetlink encoding (netlink.go).
+ * Copied into the patched wireguard-go tree at build time.
  */
 
 package main

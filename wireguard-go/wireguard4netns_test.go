@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
- * wireguard4netns: tests of wireguard4netns.go. Copied into the patched wireguard-go
- * tree at build time, as wireguard4netns.go is.
+ * wireguard4netns: tests of the daemon's options and its config stage
+ * (wireguard4netns.go, config.go, link.go's prefixFlag). Copied into the
+ * patched wireguard-go tree at build time.
  */
 
 package main

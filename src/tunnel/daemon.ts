@@ -136,7 +136,7 @@ function lastLogLine(dir: string): string {
   }
 }
 
-/** What the daemon reports, a line each (wireguard-go/wireguard4netns.go; test/fixtures/contract/reports.json). */
+/** What the daemon reports, a line each (wireguard-go/report.go; test/fixtures/contract/reports.json). */
 export type Report =
   | { kind: 'owner' }
   | { kind: 'ready'; phases: string }
