@@ -10,9 +10,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"net/netip"
-	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -125,65 +122,6 @@ func TestFamily(t *testing.T) {
 	for p, want := range map[string]uint8{"10.0.0.0/8": unix.AF_INET, "::/0": unix.AF_INET6, "::ffff:10.0.0.1/128": unix.AF_INET6} {
 		if got := family(netip.MustParsePrefix(p)); got != want {
 			t.Errorf("family(%s) = %d, want %d", p, got, want)
-		}
-	}
-}
-
-// configureLink, against the kernel in a throwaway namespace, gives a TUN
-// the addresses and routes ip shows, and refuses an address it already has.
-func TestConfigureLinkInNamespace(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, for a network namespace and a TUN")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs ip (iproute2)")
-	}
-	addresses := []netip.Prefix{netip.MustParsePrefix("198.51.100.2/32"), netip.MustParsePrefix("2001:db8::2/128")}
-	routes := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8:1::/48"),
-		netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
-	var shown string
-	errc := make(chan error, 1)
-	go func() {
-		// This thread's namespace dies with it: it stays locked, so it
-		// ends with the goroutine, and the TUN is closed before.
-		runtime.LockOSThread()
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		tunFile, err := openTUN("wgtest0")
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer tunFile.Close()
-		if err := linkUp("wgtest0"); err != nil {
-			errc <- err
-			return
-		}
-		if err := configureLink("wgtest0", addresses, routes); err != nil {
-			errc <- err
-			return
-		}
-		// Adding what is there already is no error: reload relies on it.
-		if err := configureLink("wgtest0", addresses[:1], nil); err != nil {
-			t.Errorf("adding an address twice: %v, want no error", err)
-		}
-		// A child forked from this thread is in its namespace.
-		out, err := exec.Command("sh", "-c", "ip -o address show dev wgtest0; ip route show dev wgtest0; ip -6 route show dev wgtest0").CombinedOutput()
-		shown = string(out)
-		errc <- err
-	}()
-	if err := <-errc; err != nil {
-		t.Fatal(err, shown)
-	}
-	for _, want := range []string{
-		"inet 198.51.100.2/32 scope global wgtest0", "inet6 2001:db8::2/128 scope global nodad",
-		"\ndefault scope link \n", "\n192.0.2.0/24 scope link \n",
-		"\n2001:db8:1::/48 metric 1024 pref medium\n", "\ndefault metric 1024 pref medium\n",
-	} {
-		if !strings.Contains(shown, want) {
-			t.Errorf("ip shows no %q in:\n%s", want, shown)
 		}
 	}
 }
