@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// configureLink, against the kernel in a throwaway namespace, gives a TUN
+// setUpLinkHere, against the kernel in a throwaway namespace, gives a TUN
 // the addresses and routes ip shows, and refuses an address it already has.
 func TestConfigureLinkInNamespace(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -46,16 +46,12 @@ func TestConfigureLinkInNamespace(t *testing.T) {
 			return
 		}
 		defer tunFile.Close()
-		if err := linkUp("wgtest0"); err != nil {
-			errc <- err
-			return
-		}
-		if err := configureLink("wgtest0", addresses, routes); err != nil {
+		if err := setUpLinkHere("wgtest0", addresses, routes); err != nil {
 			errc <- err
 			return
 		}
 		// Adding what is there already is no error: reload relies on it.
-		if err := configureLink("wgtest0", addresses[:1], nil); err != nil {
+		if err := applyLinkChange("wgtest0", linkChange{addAddresses: addresses[:1]}); err != nil {
 			t.Errorf("adding an address twice: %v, want no error", err)
 		}
 		// A child forked from this thread is in its namespace.
@@ -113,10 +109,7 @@ func BenchmarkLinkStage(b *testing.B) {
 				return
 			}
 			b.StartTimer()
-			if err := linkUp("wgbench0"); err != nil {
-				b.Error(err)
-			}
-			if err := configureLink("wgbench0", addresses, routes); err != nil {
+			if err := setUpLinkHere("wgbench0", addresses, routes); err != nil {
 				b.Error(err)
 			}
 			b.StopTimer()
