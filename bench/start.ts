@@ -42,8 +42,8 @@ export interface StartResult {
  * Times argv the way the hook probe times the hook: in a shell, from just
  * before its exec to its exit, without the bench's own spawn overhead. As
  * the bench user with a clean environment, as podman and the hook run:
- * root's environment here has NODE_EXTRA_CA_CERTS, which alone made a node
- * start 60-150 ms slower.
+ * root's environment here has NODE_EXTRA_CA_CERTS, which alone makes a
+ * node start much slower (the report's note says how much).
  */
 async function shellTimed(argv: string[], input = ''): Promise<Ran> {
   const script = 't0=$(/usr/bin/date +%s%N); "$@" >/dev/null || exit; t1=$(/usr/bin/date +%s%N); echo $((t1 - t0))';

@@ -61,7 +61,7 @@ export const BESIDE_NODE = 'in wireguard-go while Node started';
 
 /** Runs fn and notes how long it took, for the tunnel's log. */
 async function timed<T>(times: string[], label: string, fn: () => Promise<T>): Promise<T> {
-  // process.hrtime, not performance.now(): the global performance loads perf_hooks, ten modules, on the hook's path.
+  // process.hrtime, not performance.now(): the global performance loads perf_hooks and its modules on the hook's path.
   const started = process.hrtime.bigint();
   try {
     return await fn();
