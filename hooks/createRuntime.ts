@@ -12,6 +12,9 @@ import { containerTarget } from '../src/tunnel/namespaces.js';
 import { resolvConfPath } from '../src/tunnel/resolvconf.js';
 import { up } from '../src/tunnel/up.js';
 
+/** The hook's interface: the launcher starts its daemon for it (wireguard-go/hook.go; test/fixtures/contract/launcher.json). */
+export const HOOK_INTERFACE = 'wg0';
+
 /** early: the daemon the hook's first process started (wireguard-go/hook.go), waiting for the config. */
 export async function createRuntime(state: OciState, ours: Annotations & { config: string }, early?: EarlyDaemon): Promise<void> {
   // Read and check everything before touching anything. A "container:PATH"
@@ -24,7 +27,7 @@ export async function createRuntime(state: OciState, ours: Annotations & { confi
 
   // Tunnel up: daemon, keys and peers, addresses and routes, DNS.
   await up(target, config, {
-    iface: 'wg0',
+    iface: HOOK_INTERFACE,
     containerId: state.id,
     resolvConf: resolvConfPath(state.bundle),
     verbose: ours.verbose,

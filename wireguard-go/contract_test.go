@@ -208,6 +208,7 @@ func TestContractHookDaemonEnv(t *testing.T) {
 
 func TestContractLauncher(t *testing.T) {
 	var c struct {
+		Iface string
 		Cases []struct {
 			Name   string
 			State  ociState
@@ -215,8 +216,8 @@ func TestContractLauncher(t *testing.T) {
 		}
 	}
 	readContract(t, "launcher.json", &c)
-	if len(c.Cases) == 0 {
-		t.Fatal("launcher.json: no cases")
+	if len(c.Cases) == 0 || c.Iface != hookInterface {
+		t.Fatalf("launcher.json: iface %q, want %q, and cases", c.Iface, hookInterface)
 	}
 	for _, l := range c.Cases {
 		if got := earlyTarget(l.State) != 0; got != l.Launch {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { HOOK_INTERFACE } from '../../hooks/createRuntime.js';
 import { readAnnotations } from '../../src/annotations.js';
 import { hookStage } from '../../src/oci.js';
 import { runtimeBaseOf, tunnelDir } from '../../src/paths.js';
@@ -68,8 +69,10 @@ test("hook-daemon-env.json: the launcher's env line", () => {
 
 test('launcher.json: the states the launcher starts a daemon for', () => {
   const c = contract<{
+    iface: string;
     cases: { name: string; state: { status: string; pid: number; annotations: Record<string, string> }; launch: boolean }[];
   }>('launcher.json');
+  assert.is(HOOK_INTERFACE, c.iface);
   for (const l of cases(c.cases, 'cases')) {
     const { status, pid, annotations } = l.state;
     const createRuntime = readAnnotations(annotations).config !== undefined && hookStage(status) === 'createRuntime';
