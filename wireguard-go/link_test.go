@@ -8,6 +8,7 @@
 package main
 
 import (
+	"flag"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -116,4 +117,30 @@ func BenchmarkLinkStage(b *testing.B) {
 			tunFile.Close()
 		}
 	})
+}
+
+// -address and -route collect CIDRs, a route's host bits included, and
+// refuse an address without its length.
+func TestPrefixFlag(t *testing.T) {
+	var p prefixFlag
+	flags := flag.NewFlagSet("test", flag.ContinueOnError)
+	flags.Var(&p, "route", "")
+	if err := flags.Parse([]string{"-route", "10.0.0.2/32", "-route", "2001:db8::/32", "-route", "192.0.2.77/24"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.String(); got != "[10.0.0.2/32 2001:db8::/32 192.0.2.77/24]" {
+		t.Errorf("got %s", got)
+	}
+	for value, want := range map[string]string{
+		"10.0.0.2":    `netip.ParsePrefix("10.0.0.2"): no '/'`,
+		"10.0.0.2/33": `netip.ParsePrefix("10.0.0.2/33"): prefix length out of range`,
+		"wg0":         `netip.ParsePrefix("wg0"): no '/'`,
+	} {
+		if err := p.Set(value); err == nil || err.Error() != want {
+			t.Errorf("Set(%q) = %v, want %s", value, err, want)
+		}
+	}
+	if len(p) != 3 {
+		t.Errorf("a refused value was kept: %v", p)
+	}
 }
