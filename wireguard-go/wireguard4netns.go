@@ -3,7 +3,7 @@
  * wireguard4netns: the daemon mode of the patched wireguard-go. The TUN
  * lives in a container's network namespace, the UDP socket in ours. Its
  * stages, each in the file that owns it: claim the folder (folder.go; a
- * start that finds it served joins, identity.go) -> the TUN (tun.go) ->
+ * start that finds it served joins, join.go) -> the TUN (tun.go) ->
  * the device (device.go) -> the config (config.go) -> the link (link.go)
  * -> serve (serve.go) -> the lifetime (lifetime.go).
  * Copied into the patched wireguard-go tree at build time; main.go calls
@@ -34,7 +34,7 @@ import (
 //     configuration, the body of a "set=1" request ending with a blank
 //     line: keys travel through a pipe or the UAPI socket, never argv or
 //     the environment. With -config-flags its first line is a JSON array
-//     of the flags that come from the config (lateFlags): the caller can
+//     of the flags that come from the config (lateOptions): the caller can
 //     start the daemon before it has read and checked the config (the
 //     hook's first process does, hook.go), and both work at once. A caller
 //     that finds the config bad closes the pipe short or kills the daemon:
@@ -45,7 +45,7 @@ import (
 //     (identity.go), to state.json. A start that finds the tunnel served
 //     reports "joined" when the running one has the same identity, else
 //     "joined other".
-//   - fd 3 (-ready-fd) receives "ready <phases>" once the TUN exists in the
+//   - fd 3 (-ready-fd) receives (report.go) "ready <phases>" once the TUN exists in the
 //     target namespace with its MTU, -address and -route, the configuration
 //     is applied, the device is up (its UDP port bound), the UAPI socket
 //     <dir>/<interface>.sock accepts connections and <dir>/state.json is
@@ -64,8 +64,8 @@ import (
 //     peers that had no handshake for a while (see reresolve.go).
 //   - it exits when no process is left in the target namespace (when
 //     -watch-pid is given; with -await-process, once a first process has
-//     come, or when none came in time), on SIGTERM/SIGINT, or when its socket is
-//     deleted, and removes <dir> on the way out. Killed, it leaves <dir>
+//     come, or when none came in time), on SIGTERM/SIGINT, or when its
+//     socket is deleted (lifetime.go), and removes <dir> on the way out. Killed, it leaves <dir>
 //     unlocked, for the next start or the sweep (poststop) to remove.
 func wireguard4netnsMain(args []string) int {
 	o, err := parseDaemonOptions(args)
