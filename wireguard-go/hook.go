@@ -35,6 +35,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// The facts this process shares with Node, each pinned with Node's by a
+// fixture of test/fixtures/contract: hook-daemon-env.json for the first,
+// launcher.json for the annotation and the interface.
 const (
 	hookDaemonEnv    = "WIREGUARD4NETNS_HOOK_DAEMON"
 	configAnnotation = "wireguard4netns.conf"
@@ -51,7 +54,8 @@ type ociState struct {
 
 // earlyTarget returns the container's pid when state is a createRuntime
 // state (runc says "creating", crun "created") of a container that asked
-// for a tunnel; 0 otherwise.
+// for a tunnel; 0 otherwise. Node takes such a state to createRuntime
+// (src/oci.ts hookStage; launcher.json): this only starts its daemon early.
 func earlyTarget(s ociState) int {
 	if s.Annotations[configAnnotation] == "" || s.Pid <= 0 {
 		return 0
