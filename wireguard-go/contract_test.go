@@ -206,6 +206,22 @@ func TestContractHookDaemonEnv(t *testing.T) {
 	}
 }
 
+func TestContractIdentity(t *testing.T) {
+	var c struct {
+		PrivateKeyHex string
+		Cases         []struct{ Input, Identity string }
+	}
+	readContract(t, "identity.json", &c)
+	if len(c.Cases) == 0 {
+		t.Fatal("identity.json: no cases")
+	}
+	for _, i := range c.Cases {
+		if got, err := identityOf("private_key="+c.PrivateKeyHex+"\nlisten_port=0\n", i.Input); err != nil || got != i.Identity {
+			t.Errorf("identityOf(%s) = %q, %v, want %q", i.Input, got, err, i.Identity)
+		}
+	}
+}
+
 func TestContractLauncher(t *testing.T) {
 	var c struct {
 		Iface string

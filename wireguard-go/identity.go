@@ -54,8 +54,9 @@ func claimIdentity(lockDir, dir string) (func(), error) {
 // identityOf derives the public key from the UAPI configuration's
 // private_key and returns the config's identity: the first 16 bytes of
 // SHA-256 over "PUBLICKEYHEX\n" and input, in hex (src/tunnel/identity.ts
-// computes the same). A peer with this end's own public key is refused
-// with "self-peer PUBLICKEYHEX": the caller knows that peer's line.
+// computes the same; test/fixtures/contract/identity.json). A peer with
+// this end's own public key is refused with "self-peer PUBLICKEYHEX": the
+// caller knows that peer's line.
 func identityOf(uapiConfig, input string) (string, error) {
 	var private []byte
 	for _, line := range strings.Split(uapiConfig, "\n") {

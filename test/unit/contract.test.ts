@@ -6,9 +6,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HOOK_INTERFACE } from '../../hooks/createRuntime.js';
 import { readAnnotations } from '../../src/annotations.js';
+import { publicKeyOf } from '../../src/keys.js';
 import { hookStage } from '../../src/oci.js';
 import { runtimeBaseOf, tunnelDir } from '../../src/paths.js';
 import { type DaemonOptions, earlyDaemon, HOOK_DAEMON_ENV, isDaemonProc, lateFlags, parseReport } from '../../src/tunnel/daemon.js';
+import { identityDigest } from '../../src/tunnel/identity.js';
 import { mapToParent } from '../../src/userns.js';
 
 /** The fixture name: from dist/test/unit, where this test runs bundled, or from test/unit. */
@@ -65,6 +67,12 @@ test("hook-daemon-env.json: the launcher's env line", () => {
   const c = contract<{ env: string; cases: { value: string; daemon: object }[] }>('hook-daemon-env.json');
   assert.is(HOOK_DAEMON_ENV, c.env);
   for (const e of cases(c.cases, 'cases')) assert.equal(earlyDaemon({ [c.env]: e.value }), e.daemon, e.value);
+});
+
+test("identity.json: a config's identity", () => {
+  const c = contract<{ privateKeyHex: string; publicKeyHex: string; cases: { input: string; identity: string }[] }>('identity.json');
+  assert.is(publicKeyOf(Buffer.from(c.privateKeyHex, 'hex')).toString('hex'), c.publicKeyHex);
+  for (const i of cases(c.cases, 'cases')) assert.is(identityDigest(c.publicKeyHex, i.input), i.identity, i.input);
 });
 
 test('launcher.json: the states the launcher starts a daemon for', () => {
