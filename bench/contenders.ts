@@ -12,8 +12,8 @@ import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { ROOTFS, UID } from '../test/helpers/env.js';
 import { killSandboxes, startSandbox } from '../test/helpers/sandbox.js';
 import { type Bench, type Client, DEBIAN_WIREGUARD_GO, OUR_WIREGUARD_GO, PEER_TUN_V4, PREFIX, USER_DIR } from './context.js';
-import { findProcess } from './cpu.js';
-import { type Runner, startServer } from './iperf.js';
+import { cpuSeconds, findProcess } from './cpu.js';
+import { type Runner, startServer, type Tcp, tcp } from './iperf.js';
 import { startRootClient } from './rootclient.js';
 import { pod, sh, user } from './sh.js';
 import { tunnelOf } from './tunnels.js';
@@ -162,4 +162,12 @@ export async function setupContenders(b: Bench, c: Cleanup): Promise<Contender[]
       datapath: () => pastaPid,
     },
   ];
+}
+
+/** One TCP run, and the CPU seconds the contender's datapath process spent during it. */
+export async function tcpWithCpu(c: Contender, seconds: number): Promise<{ t: Tcp; cpuS?: number }> {
+  const pid = c.datapath?.();
+  const before = pid === undefined ? 0 : cpuSeconds(pid);
+  const t = await tcp(c.run, c.host, c.port, seconds);
+  return { t, cpuS: pid === undefined ? undefined : cpuSeconds(pid) - before };
 }

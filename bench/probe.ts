@@ -20,7 +20,7 @@ export interface StageRun {
 }
 
 export interface Probe {
-  /** the first start of its config (no replay entry: Node checks it), else a replayed one */
+  /** the first start of its config (just touched), else a repeated one */
   first: boolean;
   stages: StageRun[];
   /** the hook's step times from daemon.log */
@@ -94,16 +94,16 @@ function readStages(log: string, stages: string[]): StageRun[] {
     });
 }
 
-/** Makes the next start of config file a first one, as an edit does: the replay's key has the file's times. */
+/** Makes the next start of config file a first one, as an edit does. */
 export const touch = (file: string) => utimesSync(file, new Date(), new Date());
 
 /** The stage's name in a probe: which start it was tells whether Node ran. */
-export const stageOf = (stage: string, first: boolean) => `${stage}, ${first ? 'first start of a config' : 'replayed'}`;
+export const stageOf = (stage: string, first: boolean) => `${stage}, ${first ? 'first' : 'repeated'}`;
 
 /**
  * Prepares the probe (wrapper hooks dir, a client of our peer) and returns
  * a function that runs one probe: the odd ones the first start of their
- * config, the even ones replayed.
+ * config, the even ones repeated.
  */
 export async function hookProber(b: Bench, scope: Cleanup): Promise<() => Promise<Probe>> {
   await b.hook();

@@ -63,14 +63,14 @@ export function targets(r: Results): Target[] {
   if (r.start) {
     const s = r.start;
     out.push({
-      name: 'start: what the hook adds beyond a bare node start (medians), a config started before (replayed)',
-      value: s.hookBeyondNodeMs,
-      measured: `${ms(s.hookBeyondNodeMs)} (hook adds ${ms(s.hookAddsMs)}, node -e 0 ${ms(s.medianMs.node)})`,
+      name: 'start: what the hook adds beyond a bare node start (medians), a config started before (repeated)',
+      value: s.repeatedBeyondNodeMs,
+      measured: `${ms(s.repeatedBeyondNodeMs)} (hook adds ${ms(s.repeatedAddsMs)}, node -e 0 ${ms(s.medianMs.node)})`,
       goal: '<= 20 ms',
-      pass: s.hookBeyondNodeMs <= 20,
+      pass: s.repeatedBeyondNodeMs <= 20,
     });
     out.push({
-      name: 'start: the same, the first start of a config (Node checks it)',
+      name: "start: the same, a config's first start (just touched)",
       value: s.firstBeyondNodeMs,
       measured: `${ms(s.firstBeyondNodeMs)} (hook adds ${ms(s.firstAddsMs)})`,
       goal: '<= 20 ms',
@@ -152,8 +152,8 @@ export function table(r: Results, verdicts: Target[]): string {
     lines.push('', `Start cost: medians of ${st.runs} alternated runs (podman as the bench user, --rootfs busybox)`, '');
     lines.push(...head(['run', 'median', 'vs --network none']));
     lines.push(row(['`podman run --rm --network none ... true`', ms(md.none), '']));
-    lines.push(row(['same, with the hook: a config started before (replayed, no Node)', ms(md.hook), signed(st.hookAddsMs)]));
-    lines.push(row(['same, the first start of a config (no replay entry: Node checks it)', ms(md.first), signed(st.firstAddsMs)]));
+    lines.push(row(['same, with the hook: a config started before (repeated)', ms(md.repeated), signed(st.repeatedAddsMs)]));
+    lines.push(row(['same, the first start of a config (first: just touched)', ms(md.first), signed(st.firstAddsMs)]));
     lines.push(row(['same, `--network slirp4netns`', ms(md.slirp4netns), signed(st.slirpAddsMs)]));
     lines.push(row(['`node -e 0`', ms(md.node), '']));
     lines.push(row(["no-op hook: the hook JSON's command, a state without the annotation", ms(md.noop), '']));
@@ -162,7 +162,7 @@ export function table(r: Results, verdicts: Target[]): string {
       lines.push('', title, '', ...head(['part', 'ms']));
       for (const p of parts) lines.push(row([p.part, ms(p.ms)]));
     };
-    split(`Where a replayed start's ${signed(st.hookAddsMs)} go (medians):`, st.breakdown);
+    split(`Where a repeated start's ${signed(st.repeatedAddsMs)} go (medians):`, st.breakdown);
     split(`Where a first start's ${signed(st.firstAddsMs)} go (medians):`, st.firstBreakdown);
     lines.push(
       '',

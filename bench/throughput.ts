@@ -2,10 +2,10 @@
 // round (A B C D E A B C D E ...) so that the noise of this shared machine
 // falls on all of them alike. Medians are compared within this one run.
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import { type Contender, type Key, setupContenders } from './contenders.js';
+import { type Contender, type Key, setupContenders, tcpWithCpu } from './contenders.js';
 import type { Bench } from './context.js';
-import { cpuSeconds, perGB } from './cpu.js';
-import { type Ping, ping, type Tcp, tcp, tcpRtt, type Udp, udp } from './iperf.js';
+import { perGB } from './cpu.js';
+import { type Ping, ping, type Tcp, tcpRtt, type Udp, udp } from './iperf.js';
 import { gbit, median, rttMs } from './stats.js';
 import { BUFFER_SYSCTLS, readSysctl } from './sysctl.js';
 import { type TunedResult, tunedThroughput } from './tuned.js';
@@ -109,14 +109,6 @@ export async function throughput(b: Bench, scope: Cleanup): Promise<ThroughputRe
 }
 
 const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
-
-/** One TCP run, and the CPU seconds the contender's datapath process spent during it. */
-export async function tcpWithCpu(c: Contender, seconds: number): Promise<{ t: Tcp; cpuS?: number }> {
-  const pid = c.datapath?.();
-  const before = pid === undefined ? 0 : cpuSeconds(pid);
-  const t = await tcp(c.run, c.host, c.port, seconds);
-  return { t, cpuS: pid === undefined ? undefined : cpuSeconds(pid) - before };
-}
 
 /** Latency first, on a quiet path (after a UDP flood, queues can still be draining), then UDP. */
 async function udpAndLatency(c: Contender, res: ContenderResult, seconds: number, quick: boolean, round: string): Promise<void> {

@@ -5,14 +5,13 @@
 // ours is a new container started after the raise; the rootful client
 // already has its buffers. Alternated round by round, as the main phase.
 import type { Cleanup } from '../src/tunnel/cleanup.js';
-import { type Contender, daemonOf, noticeOf, oursContainer } from './contenders.js';
+import { type Contender, daemonOf, noticeOf, oursContainer, tcpWithCpu } from './contenders.js';
 import type { Bench } from './context.js';
 import { PEER_TUN_V4, PREFIX } from './context.js';
 import { perGB } from './cpu.js';
 import type { Tcp } from './iperf.js';
 import { gbit, median } from './stats.js';
 import { raiseBuffers, type SysctlChange } from './sysctl.js';
-import { tcpWithCpu } from './throughput.js';
 
 export interface TunedRun {
   tcp: Tcp[];

@@ -11,7 +11,9 @@ import type { EarlyDaemon } from '../src/tunnel/daemon.js';
 import { containerTarget } from '../src/tunnel/namespaces.js';
 import { resolvConfPath } from '../src/tunnel/resolvconf.js';
 import { up } from '../src/tunnel/up.js';
-import { type ReadConfig, replayRequest, saveReplay } from './replay.js';
+
+/** The hook's interface: the launcher starts its daemon for it (wireguard-go/hook.go; test/fixtures/contract/launcher.json). */
+export const HOOK_INTERFACE = 'wg0';
 
 /** early: the daemon the hook's first process started (wireguard-go/hook.go), waiting for the config. */
 export async function createRuntime(state: OciState, ours: Annotations & { config: string }, early?: EarlyDaemon): Promise<void> {
@@ -19,25 +21,17 @@ export async function createRuntime(state: OciState, ours: Annotations & { confi
   // config is the container's own file (a Secret volume), reached through
   // its mounts; a host path must pass the hook's read policy.
   const inside = inContainerPath(ours.config);
-  let read: ReadConfig | undefined;
-  const config = inside
-    ? loadContainerConfig(readBundleSpec(state.bundle), inside)
-    : loadConfig(ours.config, hookReadPolicy(), undefined, (bytes, st) => {
-        read = { bytes, st };
-      });
+  const config = inside ? loadContainerConfig(readBundleSpec(state.bundle), inside) : loadConfig(ours.config, hookReadPolicy());
   if (state.pid <= 0) throw new Failure('OCI state on stdin: pid: expected the container process id at createRuntime');
   const target = containerTarget(state.pid);
 
   // Tunnel up: daemon, keys and peers, addresses and routes, DNS.
-  const result = await up(target, config, {
-    iface: 'wg0',
+  await up(target, config, {
+    iface: HOOK_INTERFACE,
     containerId: state.id,
     resolvConf: resolvConfPath(state.bundle),
     verbose: ours.verbose,
     waitSeconds: ours.waitSeconds,
     early,
   });
-  // The next start with these inputs needs no Node (wireguard-go/replay.go).
-  const replay = replayRequest();
-  if (replay && read) saveReplay(replay, read, config, result.sent);
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { readAnnotations } from '../src/annotations.js';
 import { describe, exitWith, Failure } from '../src/errors.js';
 import { logHookError } from '../src/hooklog.js';
-import { type OciState, parseOciState } from '../src/oci.js';
+import { hookStage, type OciState, parseOciState } from '../src/oci.js';
 import { abandon, earlyDaemon, sweep } from '../src/tunnel/daemon.js';
 import { createRuntime } from './createRuntime.js';
 
@@ -28,12 +28,11 @@ async function runHook(): Promise<void> {
     state = parseOciState(readFileSync(0, 'utf8'));
     const ours = readAnnotations(state.annotations);
     if (!ours.config) return;
-    switch (state.status) {
-      case 'creating': // runc
-      case 'created': // crun
+    switch (hookStage(state.status)) {
+      case 'createRuntime':
         cacheWorthy = true;
         return await createRuntime(state, { ...ours, config: ours.config }, early);
-      case 'stopped': // a hook JSON that runs this at poststop (none is installed: each daemon sweeps once ready)
+      case 'poststop': // a hook JSON that runs this at poststop (none is installed: each daemon sweeps once ready)
         await sweep();
         return;
       default:

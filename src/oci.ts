@@ -10,6 +10,17 @@ export interface OciState {
   annotations: Record<string, string>;
 }
 
+/**
+ * The hook stage of a state's status: createRuntime (runc says "creating",
+ * crun "created") or poststop. The hook's first process starts the daemon
+ * for a createRuntime state of a container that asked for a tunnel
+ * (wireguard-go/hook.go earlyTarget; test/fixtures/contract/launcher.json).
+ */
+export function hookStage(status: string): 'createRuntime' | 'poststop' | undefined {
+  if (status === 'creating' || status === 'created') return 'createRuntime';
+  return status === 'stopped' ? 'poststop' : undefined;
+}
+
 export function parseOciState(text: string): OciState {
   let raw: unknown;
   try {

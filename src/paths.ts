@@ -25,18 +25,40 @@ export function homeOf(uid: number, passwd: string): string {
 }
 
 export function runtimeBase(uid = hostUid()): string {
-  if (process.env.WIREGUARD4NETNS_RUNTIME_DIR) return process.env.WIREGUARD4NETNS_RUNTIME_DIR;
+  return runtimeBaseOf(process.env.WIREGUARD4NETNS_RUNTIME_DIR, uid, {
+    isDir: (dir) => {
+      try {
+        return statSync(dir).isDirectory();
+      } catch {
+        return false;
+      }
+    },
+    passwd: () => {
+      try {
+        return readFileSync('/etc/passwd', 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  });
+}
+
+/**
+ * The runtime base of host uid, given the environment's override, whether
+ * a folder exists and /etc/passwd's text (wireguard-go/folder.go
+ * runtimeBaseOf; test/fixtures/contract/runtime-base.json).
+ */
+export function runtimeBaseOf(
+  override: string | undefined,
+  uid: number,
+  host: { isDir: (dir: string) => boolean; passwd: () => string },
+): string {
+  if (override) return override;
   if (uid === 0) return '/run/wireguard4netns';
   const userRun = `/run/user/${uid}`;
-  try {
-    if (statSync(userRun).isDirectory()) return join(userRun, 'wireguard4netns');
-  } catch {}
-  let home = '';
-  try {
-    home = homeOf(uid, readFileSync('/etc/passwd', 'utf8'));
-  } catch {}
+  if (host.isDir(userRun)) return join(userRun, 'wireguard4netns');
   // No home either: a path that names the problem when it cannot be made.
-  return join(home || `/nonexistent-home-of-uid-${uid}`, '.local/state/wireguard4netns');
+  return join(homeOf(uid, host.passwd()) || `/nonexistent-home-of-uid-${uid}`, '.local/state/wireguard4netns');
 }
 
 /** The lock of a WireGuard identity (its public key) that one tunnel at a time may hold (wireguard-go/identity.go). */
@@ -49,7 +71,7 @@ export function udpBrokerSocket(base = runtimeBase()): string {
   return `${base}-udp.sock`;
 }
 
-/** One folder per tunnel: the namespace's inode and the interface name. */
+/** One folder per tunnel: the namespace's inode and the interface name (wireguard-go/folder.go tunnelDir). */
 export function tunnelDir(netnsInode: number, iface: string, base = runtimeBase()): string {
   return join(base, `${netnsInode}-${iface}`);
 }

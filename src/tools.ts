@@ -59,7 +59,7 @@ function executable(path: string): boolean {
  * The prebuilt package's binary, looked up as Node resolves a dependency of
  * this bundle: in the node_modules of each folder up from it (nested,
  * hoisted, or a sibling in a global install of tarballs). A few failing
- * access calls (about 0.1 ms), where require.resolve costs the hook about 1 ms.
+ * access calls: require.resolve would cost the hook's path more.
  */
 function prebuilt(): string | undefined {
   for (let dir = distDir(); ; dir = dirname(dir)) {

@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,6 +49,33 @@ func claim(dir string) (*os.File, error) {
 		}
 		return f, err
 	}
+}
+
+// claimFolder takes the tunnel folder dir for this daemon, emptied of what
+// a dead one left. One daemon per namespace and interface: while another
+// start holds it, it waits up to timeout for that one to finish (served:
+// state.json appears, the caller joins that tunnel) or die (its lock is
+// free: this one takes over).
+func claimFolder(dir, ifname string, timeout time.Duration) (lock *os.File, served bool, err error) {
+	lock, err = claim(dir)
+	for deadline := time.Now().Add(timeout); errors.Is(err, errBusy); lock, err = claim(dir) {
+		if servedBy(dir) != 0 {
+			return nil, true, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, false, fmt.Errorf("another start of %s in this namespace did not finish within %v", ifname, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to take the tunnel folder %s: %v", dir, err)
+	}
+	if err := emptyDir(dir); err != nil {
+		os.RemoveAll(dir)
+		lock.Close()
+		return nil, false, fmt.Errorf("failed to clear what a dead daemon left in %s: %v", dir, err)
+	}
+	return lock, false, nil
 }
 
 // lockDir takes the lock of an existing folder, without waiting. The folder
@@ -152,11 +180,18 @@ func isDaemon(pid int) bool {
 		return false
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil || strings.Contains(string(stat), ") Z ") {
+	if err != nil {
 		return false
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return err == nil && strings.Contains(string(cmdline), "\x00wireguard4netns\x00")
+	return err == nil && isDaemonProc(string(stat), string(cmdline))
+}
+
+// isDaemonProc tells from a process's /proc/PID/stat and cmdline whether
+// it is a live daemon: not a zombie, run as `... wireguard4netns ...`
+// (src/tunnel/daemon.ts isDaemonProc; test/fixtures/contract/daemon-pid.json).
+func isDaemonProc(stat, cmdline string) bool {
+	return !strings.Contains(stat, ") Z ") && strings.Contains(cmdline, "\x00wireguard4netns\x00")
 }
 
 // A tunnel folder, or an identity lock (identity.go).
@@ -190,30 +225,49 @@ func sweep(base string) []string {
 
 // runtimeBase is where this user's tunnel folders are: the same rule as
 // src/paths.ts, since an OCI hook's environment says nothing reliable.
-// Never a shared tmp: /run/wireguard4netns for root, else
-// /run/user/UID/wireguard4netns when that folder exists, else
-// HOME/.local/state/wireguard4netns.
 func runtimeBase() string {
-	if dir := os.Getenv("WIREGUARD4NETNS_RUNTIME_DIR"); dir != "" {
-		return dir
-	}
 	uid := os.Geteuid()
 	if text, err := os.ReadFile("/proc/self/uid_map"); err == nil {
 		uid = mapToParent(uid, string(text))
+	}
+	return runtimeBaseOf(os.Getenv(runtimeDirEnv), uid, func(dir string) bool {
+		st, err := os.Stat(dir)
+		return err == nil && st.IsDir()
+	}, func() string {
+		passwd, _ := os.ReadFile("/etc/passwd")
+		return string(passwd)
+	})
+}
+
+const runtimeDirEnv = "WIREGUARD4NETNS_RUNTIME_DIR"
+
+// runtimeBaseOf is the runtime base of host uid, given the environment's
+// override, whether a folder exists and /etc/passwd's text. Never a shared
+// tmp: /run/wireguard4netns for root, else /run/user/UID/wireguard4netns
+// when that folder exists, else HOME/.local/state/wireguard4netns
+// (src/paths.ts runtimeBaseOf; test/fixtures/contract/runtime-base.json).
+func runtimeBaseOf(override string, uid int, isDir func(string) bool, passwd func() string) string {
+	if override != "" {
+		return override
 	}
 	if uid == 0 {
 		return "/run/wireguard4netns"
 	}
 	run := fmt.Sprintf("/run/user/%d", uid)
-	if st, err := os.Stat(run); err == nil && st.IsDir() {
+	if isDir(run) {
 		return filepath.Join(run, "wireguard4netns")
 	}
-	passwd, _ := os.ReadFile("/etc/passwd")
-	home := homeOf(uid, string(passwd))
+	home := homeOf(uid, passwd())
 	if home == "" {
 		home = fmt.Sprintf("/nonexistent-home-of-uid-%d", uid)
 	}
 	return filepath.Join(home, ".local/state/wireguard4netns")
+}
+
+// tunnelDir is the folder of the tunnel of a namespace's interface
+// (src/paths.ts tunnelDir).
+func tunnelDir(base string, netnsInode uint64, iface string) string {
+	return filepath.Join(base, fmt.Sprintf("%d-%s", netnsInode, iface))
 }
 
 // homeOf is uid's home folder in an /etc/passwd text, "" when it has none.

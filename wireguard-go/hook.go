@@ -1,28 +1,23 @@
 /* SPDX-License-Identifier: MIT
  *
- * wireguard4netns: the hook's first process. The hook JSON runs
+ * wireguard4netns: the hook's first process, a launcher. The hook JSON runs
  * `wireguard-go wireguard4netns-hook NODE HOOK` with the OCI state on
- * stdin. Node takes about 30 ms to start, and its child_process and crypto
- * modules 10 ms more each; the daemon needs neither the config nor Node to
- * begin. So this process reads the state, starts the daemon for the
- * container's namespace at once (it takes the tunnel folder, makes the TUN
- * and the device, then waits for the config), and execs Node, which reads
- * and checks the config meanwhile and sends it down the daemon's pipe
- * (src/tunnel/daemon.ts earlyDaemon). Node holds:
+ * stdin. The daemon needs neither the config nor Node to begin, so this
+ * process reads the state, starts the daemon for the container's namespace
+ * at once (it takes the tunnel folder, makes the TUN and the device, then
+ * waits for the config), and execs Node, which reads and checks the config
+ * meanwhile and sends it down the daemon's pipe (src/tunnel/daemon.ts
+ * earlyDaemon). Node holds:
  *   - fd 0: the OCI state, as read here (a memfd);
- *   - the daemon's reports (wireguard4netns.go) and its config pipe, with
- *     WIREGUARD4NETNS_HOOK_DAEMON="PID DIR REPORTFD CONFIGFD" saying
- *     where; absent when no daemon was started here (not a createRuntime
- *     state of ours, or the namespace cannot be found: Node then says
- *     why, in one line);
- *   - when it may leave a replay entry for the next start,
- *     WIREGUARD4NETNS_HOOK_REPLAY (replay.go replayRequest).
- * A start that an earlier one already checked, with the same inputs, is
- * replayed here instead (replay.go), and Node does not run at all.
- * Nothing here decides whether the container starts: what the replay
- * cannot finish it undoes and hands to Node, and every error is Node's to
- * report, so that the hook has one error boundary. Core dumps are off for
- * this process, Node and the daemon: a replay reads the keys.
+ *   - the daemon's reports (report.go) and its config pipe, with
+ *     WIREGUARD4NETNS_HOOK_DAEMON (hookDaemonLine) saying where; absent
+ *     when no daemon was started here.
+ * It decides nothing: whether, how and with what the container starts is
+ * Node's (hooks/), which ends a daemon it does not use, and reports every
+ * error, so that the hook has one error boundary. What it must know (the
+ * annotation that asks for a tunnel, the createRuntime statuses, where the
+ * tunnel folder is) is pinned with Node's by test/fixtures/contract.
+ * Core dumps stay off for Node, which reads the keys.
  * Copied into the patched wireguard-go tree at build time.
  */
 
@@ -34,13 +29,15 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
+// The facts this process shares with Node, each pinned with Node's by a
+// fixture of test/fixtures/contract: hook-daemon-env.json for the first,
+// launcher.json for the annotation and the interface.
 const (
 	hookDaemonEnv    = "WIREGUARD4NETNS_HOOK_DAEMON"
 	configAnnotation = "wireguard4netns.conf"
@@ -50,16 +47,15 @@ const (
 
 // ociState is what this process reads of the OCI state.
 type ociState struct {
-	ID          string            `json:"id"`
 	Status      string            `json:"status"`
 	Pid         int               `json:"pid"`
-	Bundle      string            `json:"bundle"`
 	Annotations map[string]string `json:"annotations"`
 }
 
 // earlyTarget returns the container's pid when state is a createRuntime
 // state (runc says "creating", crun "created") of a container that asked
-// for a tunnel; 0 otherwise.
+// for a tunnel; 0 otherwise. Node takes such a state to createRuntime
+// (src/oci.ts hookStage; launcher.json): this only starts its daemon early.
 func earlyTarget(s ociState) int {
 	if s.Annotations[configAnnotation] == "" || s.Pid <= 0 {
 		return 0
@@ -87,14 +83,12 @@ func daemonArgs(self, netns string, pid int, dir string, getenv func(string) str
 }
 
 func hookMain(args []string) int {
-	clock := newPhases() // a replayed start logs where its time went
 	if len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "usage: wireguard-go wireguard4netns-hook NODE [ARGS...] (the OCI state on stdin)")
 		return 2
 	}
+	// Inherited across the exec: Node reads the keys.
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
-	// A replay reads the keys: no ptrace by other processes of the user (exec resets it for Node).
-	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	node, err := exec.LookPath(args[0])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", args[0], err)
@@ -109,27 +103,23 @@ func hookMain(args []string) int {
 	var s ociState
 	json.Unmarshal(state, &s)
 	if d, ok := startEarlyDaemon(earlyTarget(s)); ok {
-		c := replayFor(s, filepath.Dir(d.dir), args[1:], os.Getenv)
-		if c != nil && c.found != nil {
-			err := replay(d, s, c, clock)
-			if err == nil {
-				return 0
-			}
-			// Undone: Node does the whole start, with a daemon of its own, and says what is wrong.
-			os.Remove(c.entry)
-			hookLogLine(filepath.Dir(d.dir), s.ID, fmt.Sprintf("note: the start was not replayed (%v); Node does it", err))
-		} else {
-			env = append(env, fmt.Sprintf("%s=%d %s %d %d", hookDaemonEnv, d.pid, d.dir, d.reports, d.config))
-			if c != nil {
-				if request, err := replayRequest(c); err == nil {
-					env = append(env, request)
-				}
-			}
-		}
+		env = append(env, hookDaemonLine(d))
 	}
 	err = unix.Exec(node, args, env)
 	fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", node, err)
 	return 1
+}
+
+// hookDaemonLine names the daemon started here for Node: a JSON object,
+// so that the folder may be any path (src/tunnel/daemon.ts earlyDaemon).
+func hookDaemonLine(d earlyDaemon) string {
+	line, _ := json.Marshal(struct {
+		Pid      int    `json:"pid"`
+		Dir      string `json:"dir"`
+		ReportFd int    `json:"reportFd"`
+		ConfigFd int    `json:"configFd"`
+	}{d.pid, d.dir, d.reports, d.config})
+	return hookDaemonEnv + "=" + string(line)
 }
 
 // stdinFrom makes fd 0 a memfd holding state, for the process exec'd next.
@@ -166,7 +156,7 @@ func startEarlyDaemon(containerPid int) (earlyDaemon, bool) {
 	if containerPid == 0 || unix.Stat(netns, &st) != nil {
 		return earlyDaemon{}, false
 	}
-	d := earlyDaemon{dir: filepath.Join(runtimeBase(), fmt.Sprintf("%d-%s", st.Ino, hookInterface))}
+	d := earlyDaemon{dir: tunnelDir(runtimeBase(), st.Ino, hookInterface)}
 	self, err := os.Executable()
 	if err != nil {
 		return d, false

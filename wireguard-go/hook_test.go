@@ -7,34 +7,12 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-func TestEarlyTarget(t *testing.T) {
-	for _, c := range []struct {
-		state string
-		want  int
-	}{
-		{`{"status":"creating","pid":42,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, 42},
-		{`{"status":"created","pid":42,"annotations":{"wireguard4netns.conf":"container:/c.conf"}}`, 42},
-		{`{"status":"stopped","pid":42,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, 0},
-		{`{"status":"creating","pid":0,"annotations":{"wireguard4netns.conf":"/c.conf"}}`, 0},
-		{`{"status":"creating","pid":42,"annotations":{"wireguard4netns.conf":""}}`, 0},
-		{`{"status":"creating","pid":42,"annotations":{}}`, 0},
-		{`not json`, 0},
-	} {
-		var s ociState
-		json.Unmarshal([]byte(c.state), &s)
-		if got := earlyTarget(s); got != c.want {
-			t.Errorf("earlyTarget(%s) = %d, want %d", c.state, got, c.want)
-		}
-	}
-}
 
 func TestDaemonArgs(t *testing.T) {
 	env := map[string]string{"WIREGUARD4NETNS_LOG_MAX": "4096"}

@@ -51,27 +51,12 @@ func claimIdentity(lockDir, dir string) (func(), error) {
 	}, nil
 }
 
-// selfPeer is a peer with this end's own public key (hex). Its report,
-// "self-peer HEX", is a line of its own: the caller names that peer's line
-// of the config.
-type selfPeer string
-
-func (s selfPeer) Error() string { return "self-peer " + string(s) }
-
-// reportOf is the line that reports err: "self-peer HEX", or "error: why".
-func reportOf(err error) string {
-	var self selfPeer
-	if errors.As(err, &self) {
-		return self.Error()
-	}
-	return "error: " + err.Error()
-}
-
 // identityOf derives the public key from the UAPI configuration's
 // private_key and returns the config's identity: the first 16 bytes of
 // SHA-256 over "PUBLICKEYHEX\n" and input, in hex (src/tunnel/identity.ts
-// computes the same). A peer with this end's own public key is refused
-// with "self-peer PUBLICKEYHEX": the caller knows that peer's line.
+// computes the same; test/fixtures/contract/identity.json). A peer with
+// this end's own public key is refused with "self-peer PUBLICKEYHEX": the
+// caller knows that peer's line.
 func identityOf(uapiConfig, input string) (string, error) {
 	var private []byte
 	for _, line := range strings.Split(uapiConfig, "\n") {

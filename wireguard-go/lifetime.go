@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * wireguard4netns: binding the daemon to the life of a network namespace's
- * processes. Copied into the patched wireguard-go tree at build time.
+ * wireguard4netns: the daemon's lifetime stage: bound to the life of a
+ * network namespace's processes, or told to stop. Copied into the patched wireguard-go tree at build time.
  */
 
 package main
@@ -9,11 +9,49 @@ package main
 import (
 	"errors"
 	"os"
+	"os/signal"
 	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
+	"golang.zx2c4.com/wireguard/device"
 )
+
+// live is the daemon's life once ready: it re-resolves the entries' hosts
+// every interval (reresolve.go) and returns when no process is left in the
+// namespace ino (watching watchPid, or the first process seen within
+// awaitProcess; neither given: never), on SIGTERM or SIGINT, when the UAPI
+// listener ends (uapiGone: its socket was deleted) or the device closes.
+func live(watchPid int, awaitProcess time.Duration, ino uint64, dev *device.Device, logger *device.Logger,
+	uapiGone <-chan error, entries reresolveFlag, interval time.Duration) {
+	done := make(chan struct{})
+	defer close(done)
+	if len(entries) > 0 {
+		go reresolve(dev, logger, entries, interval, done)
+	}
+	emptied := make(chan struct{})
+	if watchPid > 0 || awaitProcess > 0 {
+		go func() {
+			pid := watchPid
+			if pid == 0 {
+				pid = awaitFirstProcess(ino, awaitProcess)
+			}
+			awaitNetnsEmpty(pid, ino)
+			close(emptied)
+		}()
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, unix.SIGTERM, os.Interrupt)
+	select {
+	case <-term:
+		logger.Verbosef("wireguard4netns: terminated")
+	case <-uapiGone:
+		logger.Verbosef("wireguard4netns: UAPI socket gone")
+	case <-dev.Wait():
+	case <-emptied:
+		logger.Verbosef("wireguard4netns: no process left in the namespace")
+	}
+}
 
 // awaitNetnsEmpty returns once no process is left in the network namespace
 // with inode ino, starting with pid. The TUN's file descriptor keeps the

@@ -13,11 +13,39 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 	"golang.zx2c4.com/wireguard/device"
 )
+
+// daemonLog is the daemon's log, <dir>/daemon.log, and its logger, whose
+// verbose lines it writes while verbose is on (-verbose may come late, on
+// the flags line: the level is read at each line).
+type daemonLog struct {
+	*logFile
+	*device.Logger
+	verbose atomic.Bool
+}
+
+// openDaemonLog opens the log of the tunnel folder dir, bounded by max.
+func openDaemonLog(dir, ifname string, max int64, verbose bool) (*daemonLog, error) {
+	f, err := openLog(filepath.Join(dir, "daemon.log"), max)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open the log: %v", err)
+	}
+	l := &daemonLog{logFile: f, Logger: f.logger(device.LogLevelVerbose, ifname)}
+	l.verbose.Store(verbose)
+	verbosef := l.Logger.Verbosef
+	l.Logger.Verbosef = func(format string, a ...any) {
+		if l.verbose.Load() {
+			verbosef(format, a...)
+		}
+	}
+	return l, nil
+}
 
 type logFile struct {
 	mu   sync.Mutex

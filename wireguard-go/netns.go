@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
- * wireguard4netns: opening a TUN inside another network namespace.
+ * wireguard4netns: acting inside another network namespace, from a thread
+ * moved into it.
  * Copied into the patched wireguard-go tree at build time.
  */
 
@@ -40,52 +41,6 @@ func netnsSocket(ns *os.File) func(domain, typ, proto int) (int, error) {
 		})
 		return fd, err
 	}
-}
-
-// openTUN creates the TUN interface name in the current thread's network
-// namespace, with the flags current wireguard-go needs for its offloads
-// (IFF_VNET_HDR enables TSO/GRO and batching).
-func openTUN(name string) (*os.File, error) {
-	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("failed to open /dev/net/tun: %w", err)
-	}
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("invalid interface name %q: %w", name, err)
-	}
-	ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI | unix.IFF_VNET_HDR)
-	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("failed to create TUN device %s: %w", name, err)
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	return os.NewFile(uintptr(fd), "/dev/net/tun"), nil
-}
-
-// linkUp sets IFF_UP on interface name, in the current thread's namespace.
-func linkUp(name string) error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("failed to get flags of %s: %w", name, err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("failed to set %s up: %w", name, err)
-	}
-	return nil
 }
 
 // netnsInode identifies a network namespace.

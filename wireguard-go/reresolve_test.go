@@ -8,6 +8,7 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"reflect"
@@ -71,7 +72,10 @@ func TestReresolveFlagInvalid(t *testing.T) {
 }
 
 func base64Key(t *testing.T) string {
-	b := fromHex(t, keyHex)
+	b, err := hex.DecodeString(keyHex)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return base64.StdEncoding.EncodeToString(b)
 }
 

@@ -24,5 +24,7 @@ if [ -n "$unformatted" ]; then
 fi
 
 cd "$src"
+# What Go and TypeScript must agree on (contract_test.go).
+export WIREGUARD4NETNS_CONTRACT_DIR=$root/test/fixtures/contract
 "$go" vet .
 "$go" test -count=1 .

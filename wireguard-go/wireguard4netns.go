@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT
  *
  * wireguard4netns: the daemon mode of the patched wireguard-go. The TUN
- * lives in a container's network namespace, the UDP socket in ours.
+ * lives in a container's network namespace, the UDP socket in ours. Its
+ * stages, each in the file that owns it: claim the folder (folder.go; a
+ * start that finds it served joins, join.go) -> the TUN (tun.go) ->
+ * the device (device.go) -> the config (config.go) -> the link (link.go)
+ * -> serve (serve.go) -> the lifetime (lifetime.go).
  * Copied into the patched wireguard-go tree at build time; main.go calls
  * wireguard4netnsMain for `wireguard-go wireguard4netns ...`.
  */
@@ -9,25 +13,16 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/netip"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
-	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
-	"golang.zx2c4.com/wireguard/ipc"
-	"golang.zx2c4.com/wireguard/tun"
 )
 
 // wireguard4netnsMain runs the daemon. Its contract with the caller:
@@ -39,7 +34,7 @@ import (
 //     configuration, the body of a "set=1" request ending with a blank
 //     line: keys travel through a pipe or the UAPI socket, never argv or
 //     the environment. With -config-flags its first line is a JSON array
-//     of the flags that come from the config (lateFlags): the caller can
+//     of the flags that come from the config (lateOptions): the caller can
 //     start the daemon before it has read and checked the config (the
 //     hook's first process does, hook.go), and both work at once. A caller
 //     that finds the config bad closes the pipe short or kills the daemon:
@@ -50,7 +45,7 @@ import (
 //     (identity.go), to state.json. A start that finds the tunnel served
 //     reports "joined" when the running one has the same identity, else
 //     "joined other".
-//   - fd 3 (-ready-fd) receives "ready <phases>" once the TUN exists in the
+//   - fd 3 (-ready-fd) receives (report.go) "ready <phases>" once the TUN exists in the
 //     target namespace with its MTU, -address and -route, the configuration
 //     is applied, the device is up (its UDP port bound), the UAPI socket
 //     <dir>/<interface>.sock accepts connections and <dir>/state.json is
@@ -69,371 +64,171 @@ import (
 //     peers that had no handshake for a while (see reresolve.go).
 //   - it exits when no process is left in the target namespace (when
 //     -watch-pid is given; with -await-process, once a first process has
-//     come, or when none came in time), on SIGTERM/SIGINT, or when its socket is
-//     deleted, and removes <dir> on the way out. Killed, it leaves <dir>
+//     come, or when none came in time), on SIGTERM/SIGINT, or when its
+//     socket is deleted (lifetime.go), and removes <dir> on the way out. Killed, it leaves <dir>
 //     unlocked, for the next start or the sweep (poststop) to remove.
 func wireguard4netnsMain(args []string) int {
-	flags := flag.NewFlagSet("wireguard-go wireguard4netns", flag.ContinueOnError)
-	netnsPath := flags.String("netns", "", "network namespace to create the TUN in (e.g. /proc/PID/ns/net)")
-	ifname := flags.String("interface", "wg0", "name of the TUN interface")
-	mtu := flags.Int("mtu", device.DefaultMTU, "MTU of the TUN interface")
-	dir := flags.String("dir", "", "the tunnel folder: lock, UAPI socket, state and log; removed on exit")
-	watchPid := flags.Int("watch-pid", 0, "exit when this process and every other process of the namespace are gone")
-	readyFd := flags.Int("ready-fd", 3, "file descriptor to report readiness on")
-	configFd := flags.Int("config-fd", -1, "file descriptor to read the UAPI configuration from, up to a blank line")
-	state := flags.String("state", "", "JSON object written to <dir>/state.json, with daemonPid added, once ready")
-	logMax := flags.Int64("log-max", 1<<20, "bytes of <dir>/daemon.log before it moves to daemon.log.1")
-	joinTimeout := flags.Duration("join-timeout", 4*time.Second, "how long to wait for another start of the same tunnel to finish")
-	socketDir := flags.String("socket-dir", "", "directory of the UAPI socket <interface>.sock (default: -dir); deleting the socket ends the daemon")
-	noLink := flags.Bool("no-link", false, "leave the link state, addresses and routes to the caller")
-	awaitProcess := flags.Duration("await-process", 0, "without -watch-pid: wait this long for a first process in the namespace, then live as long as its processes (netavark's setup comes before the container's)")
-	identityLock := flags.String("identity-lock", "", "a folder whose lock this daemon holds for life: refused if another daemon holds it (identity.go)")
-	udpBroker := flags.String("udp-broker", "", "take the UDP sockets from the broker on this Unix socket, made in its network namespace (udpbroker.go)")
-	var addresses, routes prefixFlag
-	flags.Var(&addresses, "address", "CIDR: an address of the interface (repeatable)")
-	flags.Var(&routes, "route", "CIDR: a route through the interface (repeatable)")
-	verbose := flags.Bool("verbose", false, "log every packet-level event")
-	var reresolveEntries reresolveFlag
-	flags.Var(&reresolveEntries, "reresolve", "PUBKEYHEX=HOST:PORT: re-resolve this peer's endpoint host (repeatable)")
-	reresolveInterval := flags.Duration("reresolve-interval", 2*time.Minute, "how often to re-resolve -reresolve hosts")
-	configFlags := flags.Bool("config-flags", false, "the configuration's first line is a JSON array of -mtu, -address, -route, -state, -reresolve, -identity and -verbose")
-	identityInput := flags.String("identity", "", "the config's identity without its public key (canonical JSON): state.json's configIdentity is its digest with the public key")
-	// What may come on the flags line: what the caller learns from the config.
-	late := func(set *flag.FlagSet) {
-		set.IntVar(mtu, "mtu", *mtu, "")
-		set.Var(&addresses, "address", "")
-		set.Var(&routes, "route", "")
-		set.StringVar(state, "state", *state, "")
-		set.Var(&reresolveEntries, "reresolve", "")
-		set.StringVar(identityInput, "identity", *identityInput, "")
-		set.BoolVar(verbose, "verbose", *verbose, "")
-	}
-	if err := flags.Parse(args); err != nil {
+	o, err := parseDaemonOptions(args)
+	if err != nil {
 		return 2
 	}
-
 	clock := newPhases()
 	// Key material lives in this process: no core dumps, no ptrace.
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-
-	ready := os.NewFile(uintptr(*readyFd), "ready")
-	say := func(line string) { fmt.Fprintln(ready, line) }
-	report := func(line string) {
-		say(line)
-		ready.Close()
+	r := reporter{os.NewFile(uintptr(o.readyFd), "ready")}
+	if err := o.check(); err != nil {
+		return r.refuse(err)
 	}
-	// Until the folder is ours, nothing in it may be touched.
-	refuse := func(format string, a ...any) int {
-		report("error: " + fmt.Sprintf(format, a...))
-		return 1
-	}
-	if *netnsPath == "" || *dir == "" {
-		return refuse("-netns and -dir are required")
-	}
-	if *reresolveInterval <= 0 || *logMax <= 0 {
-		return refuse("-reresolve-interval and -log-max must be positive")
-	}
-
-	// One daemon per namespace and interface. Another start that holds the
-	// folder finishes (state.json appears: report "joined", the caller uses
-	// that tunnel) or dies (its lock is free: this one takes over).
-	lock, err := claim(*dir)
-	for deadline := time.Now().Add(*joinTimeout); errors.Is(err, errBusy); lock, err = claim(*dir) {
-		if servedBy(*dir) != 0 {
-			return join(*dir, *configFd, *configFlags, late, identityInput, report)
-		}
-		if time.Now().After(deadline) {
-			return refuse("another start of %s in this namespace did not finish within %v", *ifname, *joinTimeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err != nil {
-		return refuse("failed to take the tunnel folder %s: %v", *dir, err)
+	lock, served, err := claimFolder(o.dir, o.ifname, o.joinTimeout)
+	if served {
+		return r.end(join(o.dir, o.configFd, o.configFlags, &o.lateOptions))
+	} else if err != nil {
+		return r.refuse(err) // not ours: nothing in the folder may be touched
 	}
 	defer lock.Close()
-	say("owner")
-	if err := emptyDir(*dir); err != nil {
-		os.RemoveAll(*dir)
-		return refuse("failed to clear what a dead daemon left in %s: %v", *dir, err)
-	}
-	log, err := openLog(filepath.Join(*dir, "daemon.log"), *logMax)
+	r.say(reportOwner)
+	log, err := openDaemonLog(o.dir, o.ifname, o.logMax, o.verbose)
 	if err != nil {
-		os.RemoveAll(*dir)
-		return refuse("failed to open the log: %v", err)
+		os.RemoveAll(o.dir)
+		return r.refuse(err)
 	}
-	// -verbose may come late, on the flags line: the level is read at each line.
-	var verboseOn atomic.Bool
-	verboseOn.Store(*verbose)
-	logger := log.logger(device.LogLevelVerbose, *ifname)
-	verbosef := logger.Verbosef
-	logger.Verbosef = func(format string, a ...any) {
-		if verboseOn.Load() {
-			verbosef(format, a...)
-		}
+	t, undo, err := setUp(o, log, clock)
+	if err != nil {
+		log.Errorf("%v", err)
+		undo()
+		os.RemoveAll(o.dir)
+		return r.refuse(err)
 	}
-	abort := func(err error) int {
-		logger.Errorf("%v", err)
-		report(reportOf(err))
-		os.RemoveAll(*dir)
-		return 1
-	}
-	fail := func(format string, a ...any) int { return abort(fmt.Errorf(format, a...)) }
-	if *identityLock != "" {
-		release, err := claimIdentity(*identityLock, *dir)
+	r.end(reportReady(clock.String()), 0)
+	afterReady(o.dir, o.ifname, log, t.notice)
+	log.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", o.ifname, o.netns, o.watchPid)
+	live(o.watchPid, o.awaitProcess, t.netnsInode, t.dev, log.Logger, t.uapiGone, o.reresolve, o.reresolveInterval)
+	// No one may join from here on; the folder goes while the lock is held.
+	os.Remove(filepath.Join(o.dir, stateFile))
+	undo()
+	os.RemoveAll(o.dir)
+	return 0
+}
+
+// tunnel is what the setup made that the daemon lives with.
+type tunnel struct {
+	netnsInode uint64
+	dev        *device.Device
+	notice     string // the UDP buffers' (udpbuffers.go)
+	uapiGone   <-chan error
+}
+
+// setUp runs the stages from the identity lock to serving, in order;
+// undo closes what they made, last first: on failure, or at the end.
+func setUp(o *daemonOptions, log *daemonLog, clock *phases) (_ *tunnel, undo func(), err error) {
+	var made undoStack
+	undo = made.run
+	if o.identityLock != "" {
+		release, err := claimIdentity(o.identityLock, o.dir)
 		if err != nil {
-			return fail("%v", err)
+			return nil, undo, err
 		}
-		defer release()
+		made.push(release)
 	}
-
-	// Create the TUN inside the target network namespace, with its link up,
-	// addresses and routes, from a thread in that namespace.
-	ns, err := os.Open(*netnsPath)
+	ns, closeTUN, err := createTUN(o.netns, o.ifname, o.mtu)
 	if err != nil {
-		return fail("failed to open network namespace: %v", err)
+		return nil, undo, err
 	}
-	ino, err := netnsInode(ns)
-	if err != nil {
-		return fail("failed to stat network namespace: %v", err)
-	}
-	var tunFile *os.File
-	err = inNetns(ns, func() (err error) {
-		tunFile, err = openTUN(*ifname)
-		return err
-	})
-	if err != nil {
-		return fail("%v", err)
-	}
-	tdev, err := tun.CreateTUNFromFileInNetns(tunFile, *mtu, netnsSocket(ns))
-	if err != nil {
-		tunFile.Close()
-		return fail("failed to set up TUN device: %v", err)
-	}
+	made.push(closeTUN)
 	clock.mark("tun")
-
-	// Listen on the UAPI socket before anything can be configured.
-	if *socketDir == "" {
-		*socketDir = *dir
-	}
-	ipc.SetSocketDirectory(*socketDir)
-	fileUAPI, err := ipc.UAPIOpen(*ifname)
+	dev, uapiFile, closeDevice, err := startDevice(ns.dev, o.ifname, o.socketDir, o.udpBroker, log.Logger)
 	if err != nil {
-		tdev.Close()
-		return fail("UAPI listen error: %v", err)
+		return nil, undo, err
 	}
-	// Up before configuring: the TUN reports its link up at once and its
-	// listener would bring the device up concurrently, and a ListenPort in
-	// use would then be lost to a random port. Up first, listen_port is
-	// bound by IpcSet, which fails if it cannot.
-	if *udpBroker != "" {
-		conn.ListenUDP = udpFromBroker(*udpBroker, logger.Errorf)
-	}
-	dev := device.NewDevice(tdev, conn.NewDefaultBind(), logger)
-	if err := dev.Up(); err != nil {
-		dev.Close()
-		return fail("failed to bring the device up: %v", err)
-	}
+	made.push(closeDevice)
 	clock.mark("device")
-	// Read late: the caller writes it while all of the above runs.
-	tunMTU := *mtu
-	config, err := readConfig(*configFd, *configFlags, late)
-	if err == nil && *mtu != tunMTU {
-		err = inNetns(ns, func() error { return setMTU(*ifname, *mtu) })
-	}
+	config, err := readLateConfig(o.configFd, o.configFlags, &o.lateOptions, ns.file, o.ifname)
 	if err != nil {
-		dev.Close()
-		return fail("failed to read the configuration: %v", err)
+		return nil, undo, err
 	}
-	verboseOn.Store(*verbose)
+	log.verbose.Store(o.verbose)
 	clock.mark("config wait")
-	identity := ""
-	if *identityInput != "" {
-		if identity, err = identityOf(config, *identityInput); err != nil {
-			dev.Close()
-			return abort(err)
-		}
-	}
-	if err := dev.IpcSet(config); err != nil {
-		dev.Close()
-		return fail("%v", configError(err))
+	identity, notice, err := applyConfig(dev, config, o.identity)
+	if err != nil {
+		return nil, undo, err
 	}
 	clock.mark("config")
-	// The bind is open now, on its final port: did it get its buffers?
-	// (Logged once ready: the log's first timestamp loads the time zone.)
-	bufferNotice := udpBufferNotice()
-
-	// Link up, addresses and routes, unless the caller does them.
-	if !*noLink {
-		err = inNetns(ns, func() error {
-			if err := linkUp(*ifname); err != nil {
-				return err
-			}
-			return configureLink(*ifname, addresses, routes)
-		})
-	}
-	if err != nil {
-		dev.Close()
-		return fail("%v", err)
+	if !o.noLink {
+		if err := setUpLink(ns.file, o.ifname, o.addresses, o.routes); err != nil {
+			return nil, undo, err
+		}
 	}
 	clock.mark("netns")
-	uapi, err := ipc.UAPIListen(*ifname, fileUAPI)
+	uapiGone, closeUAPI, err := serve(o.dir, o.ifname, o.state, dev, uapiFile, map[string]string{"udpBufferNotice": notice, "configIdentity": identity})
 	if err != nil {
-		dev.Close()
-		return fail("failed to listen on UAPI socket: %v", err)
+		return nil, undo, err
 	}
-	errs := make(chan error, 1)
-	go func() {
-		for {
-			c, err := uapi.Accept()
-			if err != nil {
-				errs <- err
-				return
-			}
-			go dev.IpcHandle(c)
-		}
-	}()
-	// Ready for others to join: a start that raced with this one reads it.
-	if *state != "" {
-		if err := writeState(*dir, []byte(*state), map[string]string{"udpBufferNotice": bufferNotice, "configIdentity": identity}); err != nil {
-			uapi.Close()
-			dev.Close()
-			return fail("failed to write the state: %v", err)
-		}
-	}
-
+	made.push(closeUAPI)
 	clock.mark("uapi")
-	// The caller logs where the time went: "ready tun 0.7 ms, device 0.5 ms, ...".
-	report(fmt.Sprintf("ready %s", clock))
-	if bufferNotice != "" {
-		log.notice(*ifname, bufferNotice)
-	}
-	// What killed daemons left (folders whose lock is free) goes now, once
-	// the caller has its answer: so no poststop hook runs at every container
-	// stop (it cost runc 13-17 ms each, measured; see the README).
-	for _, left := range sweep(filepath.Dir(*dir)) {
-		logger.Verbosef("wireguard4netns: removed %s, which a killed daemon left", left)
-	}
-	logger.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", *ifname, *netnsPath, *watchPid)
-
-	done := make(chan struct{})
-	if len(reresolveEntries) > 0 {
-		go reresolve(dev, logger, reresolveEntries, *reresolveInterval, done)
-	}
-
-	// Live as long as the namespace's processes, or until told to stop.
-	emptied := make(chan struct{})
-	if *watchPid > 0 || *awaitProcess > 0 {
-		go func() {
-			pid := *watchPid
-			if pid == 0 {
-				pid = awaitFirstProcess(ino, *awaitProcess)
-			}
-			awaitNetnsEmpty(pid, ino)
-			close(emptied)
-		}()
-	}
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, unix.SIGTERM, os.Interrupt)
-	select {
-	case <-term:
-		logger.Verbosef("wireguard4netns: terminated")
-	case <-errs:
-		logger.Verbosef("wireguard4netns: UAPI socket gone")
-	case <-dev.Wait():
-	case <-emptied:
-		logger.Verbosef("wireguard4netns: no process left in the namespace")
-	}
-	// No one may join from here on; the folder goes while the lock is held.
-	os.Remove(filepath.Join(*dir, stateFile))
-	close(done)
-	uapi.Close()
-	dev.Close()
-	os.RemoveAll(*dir)
-	return 0
+	return &tunnel{netnsInode: ns.inode, dev: dev, notice: notice, uapiGone: uapiGone}, undo, nil
 }
 
-// readConfig reads the UAPI configuration from fd up to EOF (at most 1 MiB).
-// It must end with a blank line, as a UAPI request does: a caller killed
-// while writing it leaves it cut short, and a part is never applied. With
-// flagsLine, its first line is a JSON array of flags, parsed with define.
-func readConfig(fd int, flagsLine bool, define func(*flag.FlagSet)) (string, error) {
-	if fd < 0 {
-		return "", nil
-	}
-	f := os.NewFile(uintptr(fd), "config")
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err == nil && !strings.HasSuffix(string(b), "\n\n") {
-		err = errors.New("it ended before its closing blank line")
-	}
-	if err != nil || !flagsLine {
-		return strings.TrimSpace(string(b)), err
-	}
-	line, rest, _ := strings.Cut(string(b), "\n")
-	return strings.TrimSpace(rest), lateFlags(line, define)
+// daemonOptions are the daemon's command line; lateOptions may also come
+// on the config's first line.
+type daemonOptions struct {
+	netns, ifname, dir, socketDir, identityLock, udpBroker string
+	watchPid, readyFd, configFd                            int
+	logMax                                                 int64
+	joinTimeout, awaitProcess, reresolveInterval           time.Duration
+	noLink, configFlags                                    bool
+	lateOptions
 }
 
-// lateFlags parses line, a JSON array, as flags: only those define knows.
-func lateFlags(line string, define func(*flag.FlagSet)) error {
-	var args []string
-	if err := json.Unmarshal([]byte(line), &args); err != nil {
-		return fmt.Errorf("its flags line: expected a JSON array of strings: %v", err)
+func parseDaemonOptions(args []string) (*daemonOptions, error) {
+	o := &daemonOptions{lateOptions: lateOptions{mtu: device.DefaultMTU}}
+	flags := flag.NewFlagSet("wireguard-go wireguard4netns", flag.ContinueOnError)
+	flags.StringVar(&o.netns, "netns", "", "network namespace to create the TUN in (e.g. /proc/PID/ns/net)")
+	flags.StringVar(&o.ifname, "interface", "wg0", "name of the TUN interface")
+	flags.StringVar(&o.dir, "dir", "", "the tunnel folder: lock, UAPI socket, state and log; removed on exit")
+	flags.IntVar(&o.watchPid, "watch-pid", 0, "exit when this process and every other process of the namespace are gone")
+	flags.IntVar(&o.readyFd, "ready-fd", 3, "file descriptor to report readiness on")
+	flags.IntVar(&o.configFd, "config-fd", -1, "file descriptor to read the UAPI configuration from, up to a blank line")
+	flags.Int64Var(&o.logMax, "log-max", 1<<20, "bytes of <dir>/daemon.log before it moves to daemon.log.1")
+	flags.DurationVar(&o.joinTimeout, "join-timeout", 4*time.Second, "how long to wait for another start of the same tunnel to finish")
+	flags.StringVar(&o.socketDir, "socket-dir", "", "directory of the UAPI socket <interface>.sock (default: -dir); deleting the socket ends the daemon")
+	flags.BoolVar(&o.noLink, "no-link", false, "leave the link state, addresses and routes to the caller")
+	flags.DurationVar(&o.awaitProcess, "await-process", 0, "without -watch-pid: wait this long for a first process in the namespace, then live as long as its processes (netavark's setup comes before the container's)")
+	flags.StringVar(&o.identityLock, "identity-lock", "", "a folder whose lock this daemon holds for life: refused if another daemon holds it (identity.go)")
+	flags.StringVar(&o.udpBroker, "udp-broker", "", "take the UDP sockets from the broker on this Unix socket, made in its network namespace (udpbroker.go)")
+	flags.DurationVar(&o.reresolveInterval, "reresolve-interval", 2*time.Minute, "how often to re-resolve -reresolve hosts")
+	flags.BoolVar(&o.configFlags, "config-flags", false, "the configuration's first line is a JSON array of -mtu, -address, -route, -state, -reresolve, -identity and -verbose")
+	o.lateOptions.define(flags)
+	if err := flags.Parse(args); err != nil {
+		return nil, err
 	}
-	set := flag.NewFlagSet("flags line", flag.ContinueOnError)
-	set.SetOutput(io.Discard)
-	define(set)
-	if err := set.Parse(args); err != nil {
-		return fmt.Errorf("its flags line: %v", err)
+	if o.socketDir == "" {
+		o.socketDir = o.dir
 	}
-	if set.NArg() > 0 {
-		// Not quoted: the line carries the identity input, preshared keys included.
-		return fmt.Errorf("its flags line: %d arguments that are no flags", set.NArg())
+	return o, nil
+}
+
+// check refuses options the daemon cannot start with.
+func (o *daemonOptions) check() error {
+	if o.netns == "" || o.dir == "" {
+		return errors.New("-netns and -dir are required")
+	}
+	if o.reresolveInterval <= 0 || o.logMax <= 0 {
+		return errors.New("-reresolve-interval and -log-max must be positive")
 	}
 	return nil
 }
 
-// join is a start that found the tunnel served: with an identity, it reads
-// the configuration to tell whether the running tunnel has the same.
-func join(dir string, configFd int, flagsLine bool, define func(*flag.FlagSet), identityInput *string, report func(string)) int {
-	if *identityInput == "" && !flagsLine {
-		report("joined")
-		return 0
-	}
-	config, err := readConfig(configFd, flagsLine, define)
-	if err != nil {
-		report("error: failed to read the configuration: " + err.Error())
-		return 1
-	}
-	if *identityInput == "" {
-		report("joined")
-		return 0
-	}
-	id, err := identityOf(config, *identityInput)
-	if err != nil {
-		report(reportOf(err))
-		return 1
-	}
-	if runningIdentity(dir) != id {
-		report("joined other")
-		return 0
-	}
-	report("joined")
-	return 0
-}
+// undoStack holds what to close on the way out, the last made first.
+type undoStack []func()
 
-// prefixFlag collects repeated CIDR flags.
-type prefixFlag []netip.Prefix
+func (u *undoStack) push(f func()) { *u = append(*u, f) }
 
-func (p *prefixFlag) String() string { return fmt.Sprint(*p) }
-
-func (p *prefixFlag) Set(s string) error {
-	prefix, err := netip.ParsePrefix(s)
-	if err != nil {
-		return err
+func (u *undoStack) run() {
+	for i := len(*u) - 1; i >= 0; i-- {
+		(*u)[i]()
 	}
-	*p = append(*p, prefix)
-	return nil
+	*u = nil
 }
 
 // phases notes how long each setup step took since main began.
@@ -455,13 +250,3 @@ func (p *phases) mark(step string) {
 }
 
 func (p *phases) String() string { return strings.Join(p.steps, ", ") }
-
-// configError says what went wrong applying the configuration, in words
-// a user of the config file knows.
-func configError(err error) error {
-	var op *net.OpError
-	if errors.Is(err, unix.EADDRINUSE) && errors.As(err, &op) {
-		return fmt.Errorf("ListenPort is in use (%v)", op)
-	}
-	return fmt.Errorf("failed to apply the configuration: %w", err)
-}

@@ -36,8 +36,9 @@ export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePa
 /**
  * The poststop hook of earlier versions, which swept what killed daemons
  * left at every container stop; each daemon does that now, once ready
- * (wireguard-go/wireguard4netns.go), since runc's poststop made every
- * container stop 13-17 ms slower. An upgrade's install removes it.
+ * (wireguard-go/serve.go), since runc's poststop made every container stop
+ * slower (the README's Performance section says by how much). An
+ * upgrade's install removes it.
  */
 const OLD_POSTSTOP_JSON = 'wireguard4netns-poststop.json';
 
@@ -50,8 +51,9 @@ function writeAtomically(file: string, text: string, mode = 0o644): void {
 /**
  * A note when the Node that the hook will run starts slowly: a build
  * without Node's startup snapshot or its built-in code cache (Debian 13's
- * shared libnode: node -e 0 in 123 ms against 37 ms here) adds that much
- * to every container start. Undefined for an ordinary build.
+ * shared libnode; the README's Performance section has its start time)
+ * adds that much to every container start. Undefined for an ordinary
+ * build.
  */
 export function slowNodeNote(variables: Record<string, unknown>, nodePath: string): string | undefined {
   const missing = [

@@ -49,9 +49,6 @@ function openChecked(file: string, policy: ReadPolicy): number {
   }
 }
 
-/** What was read of a config file: its bytes, and its status as checked (hooks/replay.ts compares both). */
-export type Seen = (bytes: Buffer, st: Stats) => void;
-
 function checkFile(file: string, fd: number, policy: ReadPolicy): Stats {
   const st = fstatSync(fd);
   if (!st.isFile()) throw new Failure(`${file}: not a regular file; expected a WireGuard config file`);
@@ -78,13 +75,11 @@ export function readLimited(fd: number): Buffer {
   return buf.subarray(0, n);
 }
 
-function readChecked(file: string, policy: ReadPolicy, seen?: Seen): Buffer {
+function readChecked(file: string, policy: ReadPolicy): Buffer {
   const fd = openChecked(file, policy);
   try {
-    const st = checkFile(file, fd, policy);
-    const bytes = readLimited(fd);
-    seen?.(bytes, st);
-    return bytes;
+    checkFile(file, fd, policy);
+    return readLimited(fd);
   } catch (err) {
     if (err instanceof Failure) throw err;
     throw new Failure(`${file}: cannot read the config: ${errnoText(err)}`);
@@ -94,11 +89,11 @@ function readChecked(file: string, policy: ReadPolicy, seen?: Seen): Buffer {
 }
 
 /** The config in file, or on stdin for "-" (the original's command line allows it; errors then name "stdin"). */
-export function loadConfig(file: string, policy: ReadPolicy, rules?: Rules, seen?: Seen): Config {
+export function loadConfig(file: string, policy: ReadPolicy, rules?: Rules): Config {
   const name = file === '-' ? 'stdin' : file;
   let bytes: Buffer;
   try {
-    bytes = file === '-' ? readLimited(0) : readChecked(file, policy, seen);
+    bytes = file === '-' ? readLimited(0) : readChecked(file, policy);
   } catch (err) {
     if (err instanceof Failure) throw err;
     throw new Failure(`stdin: cannot read the config: ${errnoText(err)}`);

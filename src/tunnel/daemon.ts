@@ -27,8 +27,8 @@ export const LOG_FILE = 'daemon.log';
 const READY_TIMEOUT_MS = 3000;
 /** How long it waits for another start of the same tunnel (its -join-timeout default; that setup is bounded as above). */
 const JOIN_TIMEOUT_MS = 4000;
-/** Names the daemon the hook's first process started: "PID DIR REPORTFD CONFIGFD" (wireguard-go/hook.go). */
-const HOOK_DAEMON_ENV = 'WIREGUARD4NETNS_HOOK_DAEMON';
+/** Names the daemon the hook's first process started: a JSON EarlyDaemon, so that its folder may be any path (wireguard-go/hook.go hookDaemonLine; test/fixtures/contract/hook-daemon-env.json). */
+export const HOOK_DAEMON_ENV = 'WIREGUARD4NETNS_HOOK_DAEMON';
 
 export interface DaemonOptions {
   iface: string;
@@ -70,9 +70,16 @@ export interface EarlyDaemon {
 
 /** The daemon the hook's first process started, if it did (and forgets it: one use). */
 export function earlyDaemon(env: NodeJS.ProcessEnv = process.env): EarlyDaemon | undefined {
-  const m = /^(\d+) (\/\S+) (\d+) (\d+)$/.exec(env[HOOK_DAEMON_ENV] ?? '');
+  const text = env[HOOK_DAEMON_ENV];
   delete env[HOOK_DAEMON_ENV];
-  return m ? { pid: Number(m[1]), dir: m[2], reportFd: Number(m[3]), configFd: Number(m[4]) } : undefined;
+  if (!text) return undefined;
+  try {
+    const { pid, dir, reportFd, configFd } = JSON.parse(text);
+    const fd = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
+    if (fd(pid) && pid > 0 && typeof dir === 'string' && dir.startsWith('/') && fd(reportFd) && fd(configFd))
+      return { pid, dir, reportFd, configFd };
+  } catch {}
+  return undefined;
 }
 
 /** Ends a daemon that will not be used (the config was bad): nothing of it is left once this resolves. Not one startDaemon took. */
@@ -129,7 +136,7 @@ function lastLogLine(dir: string): string {
   }
 }
 
-/** What the daemon reports, a line each (wireguard-go/wireguard4netns.go). */
+/** What the daemon reports, a line each (wireguard-go/report.go; test/fixtures/contract/reports.json). */
 export type Report =
   | { kind: 'owner' }
   | { kind: 'ready'; phases: string }
@@ -169,7 +176,7 @@ interface Channel {
   release(): void;
 }
 
-/** The flags that come from the config: the first line on the config pipe (-config-flags). */
+/** The flags that come from the config: the first line on the config pipe (-config-flags; wireguard-go lateOptions; test/fixtures/contract/flags-line.json). */
 export function lateFlags(o: DaemonOptions): string[] {
   const args = ['-mtu', String(o.link.mtu)];
   for (const a of o.link.addresses) args.push('-address', a);
@@ -343,12 +350,19 @@ export async function startDaemon(t: Target, o: DaemonOptions, early?: EarlyDaem
 /** Whether pid is a live wireguard4netns daemon (not a zombie, not a reused pid). */
 export function isAlive(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (/\) Z /.test(stat)) return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('\0wireguard4netns\0');
+    return isDaemonProc(readFileSync(`/proc/${pid}/stat`, 'utf8'), readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a process's /proc/PID/stat and cmdline are a live daemon's: not
+ * a zombie, run as `... wireguard4netns ...` (wireguard-go/folder.go
+ * isDaemonProc; test/fixtures/contract/daemon-pid.json).
+ */
+export function isDaemonProc(stat: string, cmdline: string): boolean {
+  return !/\) Z /.test(stat) && cmdline.includes('\0wireguard4netns\0');
 }
 
 /** Stops a daemon: SIGTERM (it removes its socket and folder), then SIGKILL after a bound. */

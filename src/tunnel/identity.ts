@@ -4,9 +4,10 @@
 //
 // A start sends identityInput down the daemon's config pipe (it holds the
 // preshared keys), and the daemon derives the public key and the digest
-// (wireguard-go/identity.go identityOf): so the hook loads no crypto. Other
-// callers (reload, the netavark plugin) compute the same here: the first
-// 16 bytes of SHA-256 over "PUBLICKEYHEX\n" and the input, in hex.
+// (wireguard-go/identity.go identityOf), so the hook loads no crypto.
+// Other callers (reload, the netavark plugin) compute the same here: the
+// first 16 bytes of SHA-256 over "PUBLICKEYHEX\n" and the input, in hex
+// (test/fixtures/contract/identity.json pins both).
 import { formatCidr } from '../cidr.js';
 import type { Config } from '../config/validate.js';
 

@@ -2,7 +2,7 @@
 // for every peer's AllowedIPs (the netns has no other route, so a /0 simply
 // becomes the default route). The daemon applies it at start (daemon.ts);
 // what was applied is kept in state.json, so that a reload changes exactly
-// the difference, through the same rtnetlink code (wireguard-go/relink.go).
+// the difference, through the same rtnetlink code (wireguard-go/link.go).
 import { formatCidr, networkOf } from '../cidr.js';
 import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
@@ -23,7 +23,7 @@ export function appliedOf(config: Config): Applied {
   return { addresses: config.addresses.map(formatCidr), routes: [...new Set(routes)], mtu: config.mtu };
 }
 
-/** What takes the interface from before to after (wireguard-go/relink.go applies it). */
+/** What takes the interface from before to after (wireguard-go/link.go applies it). */
 export interface LinkChange {
   delRoutes: string[];
   delAddresses: string[];

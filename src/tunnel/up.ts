@@ -54,8 +54,6 @@ export interface UpResult {
   state: TunnelState;
   /** true when another start serves the tunnel (a pod's next container) */
   joined: boolean;
-  /** what this start sent the daemon (hooks/replay.ts keeps it for the next start) */
-  sent: DaemonOptions;
 }
 
 /** In the tunnel's log, the hook's daemon's steps that ran while Node started (bench/tunnels.ts reads it). */
@@ -63,7 +61,7 @@ export const BESIDE_NODE = 'in wireguard-go while Node started';
 
 /** Runs fn and notes how long it took, for the tunnel's log. */
 async function timed<T>(times: string[], label: string, fn: () => Promise<T>): Promise<T> {
-  // process.hrtime, not performance.now(): the global performance loads perf_hooks, ten modules, on the hook's path.
+  // process.hrtime, not performance.now(): the global performance loads perf_hooks and its modules on the hook's path.
   const started = process.hrtime.bigint();
   try {
     return await fn();
@@ -100,7 +98,7 @@ async function serve(
   o: UpOptions,
   dir: string,
   times: string[],
-): Promise<{ state: TunnelState; sent: DaemonOptions; stop?: () => Promise<void> }> {
+): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
   // Nothing is touched before every endpoint has an address.
   const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
   const applied = o.linkByCaller ? { addresses: [], routes: [], mtu: config.mtu } : appliedOf(config);
@@ -120,7 +118,7 @@ async function serve(
   // The identity lock names the public key: only the netavark plugin asks for it, and only it loads crypto for it.
   const identityLock = o.exclusive ? identityLockDir((await import('../keys.js')).publicKeyOf(config.privateKey)) : undefined;
   stopHereForTests('spawn');
-  const sent: DaemonOptions = {
+  const options: DaemonOptions = {
     iface: o.iface,
     link: applied,
     config: encodeConfig(config, endpoints),
@@ -136,7 +134,7 @@ async function serve(
     udpBroker: o.udpBroker,
     selfPeer: (publicKeyHex) => selfPeerMessage(config, publicKeyHex),
   };
-  const daemon = await timed(times, 'daemon', () => startDaemon(t, sent, o.early));
+  const daemon = await timed(times, 'daemon', () => startDaemon(t, options, o.early));
   if (!daemon.joined) {
     // The hook's daemon did its first steps while Node started: those were not on the start's path.
     const phases = daemon.phases.split(', ');
@@ -145,14 +143,14 @@ async function serve(
     if (waited > 0) times.push(`${BESIDE_NODE}: ${phases.slice(0, waited).join(', ')}`);
     // The state as the daemon wrote it: with the config's identity, which only it computes.
     const started = readState(dir);
-    if (started) return { state: started, sent, stop: daemon.stop };
+    if (started) return { state: started, stop: daemon.stop };
     await daemon.stop();
     throw new Failure(`${o.iface} in ${t.netns}: wireguard-go reported ready without ${dir}/state.json`);
   }
   const joined = liveTunnel(dir);
   if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
   if (!daemon.sameConfig) throw otherConfig(joined, config, t.netns);
-  return { state: joined, sent };
+  return { state: joined };
 }
 
 export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
@@ -160,7 +158,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
   const times: string[] = [];
   const cleanup = new Cleanup();
   try {
-    const { state, sent, stop } = await serve(t, config, o, dir, times);
+    const { state, stop } = await serve(t, config, o, dir, times);
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
     // Killed (or dead already), it leaves its folder: the sweep takes that.
@@ -183,7 +181,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
     if (resolvConf) cleanup.add(await step('writing DNS', () => writeResolvConf(resolvConf, config)));
     const who = o.containerId ? `container ${o.containerId}` : 'the command line';
     appendLog(dir, stop ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);
-    return { dir, state, joined: !stop, sent };
+    return { dir, state, joined: !stop };
   } catch (err) {
     await cleanup.run();
     throw err;

@@ -47,8 +47,6 @@ export const GID = id('-g');
 export const HOME = `/home/${USER}`;
 export const RUNTIME_DIR = `/run/user/${UID}`;
 export const STATE_BASE = join(RUNTIME_DIR, 'wireguard4netns');
-/** The hook's replay entries (wireguard-go/replay.go): without them, a start is a config's first, which Node checks. */
-export const REPLAY_DIR = `${STATE_BASE}-hook.replay`;
 export const HOOKS_DIR = join(HOME, '.config/containers/oci/hooks.d');
 if (!existsSync(ROOTFS)) throw new Error(`test rootfs ${ROOTFS} is missing: run "sudo test/env/provision.sh" first`);
 if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run "sudo test/env/stage.sh" after "npm run build"`);

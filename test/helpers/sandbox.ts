@@ -48,7 +48,7 @@ const hookRunner =
 /** The hook's Node program alone. */
 export const hook = hookRunner([process.execPath, HOOK_BUNDLE]);
 
-/** The installed hook's command, its first process (wireguard-go/hook.go) first: it may replay the start. */
+/** The installed hook's command, its first process (wireguard-go/hook.go, the launcher) first. */
 export const installedHook = hookRunner([WIREGUARD_GO, 'wireguard4netns-hook', process.execPath, HOOK_BUNDLE]);
 
 /** An OCI state at createRuntime for process pid, with these annotations. */
