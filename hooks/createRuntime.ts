@@ -3,10 +3,10 @@
 // does not start at all.
 import { type Annotations, inContainerPath } from '../src/annotations.js';
 import { loadContainerConfig } from '../src/config/incontainer.js';
-import { hookReadPolicy } from '../src/config/policy.js';
+import { type HookArgs, hookReadPolicy, refuseHostPathForPods } from '../src/config/policy.js';
 import { loadConfig } from '../src/config/read.js';
 import { Failure } from '../src/errors.js';
-import { type OciState, readBundleSpec } from '../src/oci.js';
+import { type BundleSpec, type OciState, readBundleSpec } from '../src/oci.js';
 import type { EarlyDaemon } from '../src/tunnel/daemon.js';
 import { containerTarget } from '../src/tunnel/namespaces.js';
 import { resolvConfPath } from '../src/tunnel/resolvconf.js';
@@ -16,12 +16,21 @@ import { up } from '../src/tunnel/up.js';
 export const HOOK_INTERFACE = 'wg0';
 
 /** early: the daemon the hook's first process started (wireguard-go/hook.go), waiting for the config. */
-export async function createRuntime(state: OciState, ours: Annotations & { config: string }, early?: EarlyDaemon): Promise<void> {
+export async function createRuntime(
+  state: OciState,
+  ours: Annotations & { config: string },
+  args: HookArgs,
+  early?: EarlyDaemon,
+): Promise<void> {
   // Read and check everything before touching anything. A "container:PATH"
   // config is the container's own file (a Secret volume), reached through
-  // its mounts; a host path must pass the hook's read policy.
+  // its mounts; a host path must pass the hook's read policy, and a hook
+  // for pods reads none.
   const inside = inContainerPath(ours.config);
-  const config = inside ? loadContainerConfig(readBundleSpec(state.bundle), inside) : loadConfig(ours.config, hookReadPolicy());
+  if (!inside && args.pods) refuseHostPathForPods(ours.config);
+  let spec: BundleSpec | undefined;
+  const bundleSpec = () => (spec ??= readBundleSpec(state.bundle));
+  const config = inside ? loadContainerConfig(bundleSpec(), inside) : loadConfig(ours.config, hookReadPolicy());
   if (state.pid <= 0) throw new Failure('OCI state on stdin: pid: expected the container process id at createRuntime');
   const target = containerTarget(state.pid);
 
@@ -29,7 +38,7 @@ export async function createRuntime(state: OciState, ours: Annotations & { confi
   await up(target, config, {
     iface: HOOK_INTERFACE,
     containerId: state.id,
-    resolvConf: resolvConfPath(state.bundle),
+    resolvConf: config.dns.length > 0 ? resolvConfPath(bundleSpec()) : undefined,
     verbose: ours.verbose,
     waitSeconds: ours.waitSeconds,
     early,

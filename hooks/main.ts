@@ -7,6 +7,7 @@
 // discards hook stderr.
 import { readFileSync } from 'node:fs';
 import { readAnnotations } from '../src/annotations.js';
+import { parseHookArgs } from '../src/config/policy.js';
 import { describe, exitWith, Failure } from '../src/errors.js';
 import { logHookError } from '../src/hooklog.js';
 import { hookStage, type OciState, parseOciState } from '../src/oci.js';
@@ -25,13 +26,14 @@ async function runHook(): Promise<void> {
   // The daemon the hook's first process started (wireguard-go/hook.go): a failure before it has its config ends it.
   const early = earlyDaemon();
   try {
+    const args = parseHookArgs(process.argv.slice(2));
     state = parseOciState(readFileSync(0, 'utf8'));
     const ours = readAnnotations(state.annotations);
     if (!ours.config) return;
     switch (hookStage(state.status)) {
       case 'createRuntime':
         cacheWorthy = true;
-        return await createRuntime(state, { ...ours, config: ours.config }, early);
+        return await createRuntime(state, { ...ours, config: ours.config }, args, early);
       case 'poststop': // a hook JSON that runs this at poststop (none is installed: each daemon sweeps once ready)
         await sweep();
         return;

@@ -1,5 +1,6 @@
 // The OCI runtime state a hook reads on stdin (runtime-spec, "State").
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Failure } from './errors.js';
 
 export interface OciState {
@@ -57,6 +58,8 @@ export interface Mount {
   source: string;
   /** a bind mount: type "bind", or "bind"/"rbind" among its options */
   bind: boolean;
+  /** "ro" among its options: the container may not write it */
+  readOnly: boolean;
 }
 
 /** A user namespace's mapping of container ids (containerID...) to ids outside it (hostID...). */
@@ -69,6 +72,8 @@ export interface IdMapping {
 export interface BundleSpec {
   /** BUNDLE/config.json, for messages */
   file: string;
+  /** the root filesystem's host path (root.path, relative to the bundle), when the spec has one */
+  root?: string;
   mounts: Mount[];
   uid: number;
   /** the process's gid and additional gids */
@@ -105,6 +110,7 @@ export function parseBundleSpec(file: string, text: string): BundleSpec {
       destination: o.destination,
       source: typeof o.source === 'string' ? o.source : '',
       bind: o.type === 'bind' || options.includes('bind') || options.includes('rbind'),
+      readOnly: options.includes('ro'),
     };
   });
   const process = obj(c.process);
@@ -124,8 +130,10 @@ export function parseBundleSpec(file: string, text: string): BundleSpec {
     });
   };
   const uid = id(user.uid ?? 0, 'process.user.uid');
+  const rootPath = obj(c.root).path;
   return {
     file,
+    ...(typeof rootPath === 'string' && rootPath !== '' ? { root: resolve(dirname(file), rootPath) } : {}),
     mounts,
     uid,
     gids: [id(user.gid ?? 0, 'process.user.gid'), ...extra.map((g, i) => id(g, `process.user.additionalGids[${i}]`))],

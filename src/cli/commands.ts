@@ -118,9 +118,15 @@ export async function runCli(argv: string[]): Promise<void> {
             type: 'string',
             default: defaultPluginDir(),
             describe: 'directory netavark (podman 5) reads plugins from',
+          })
+          .option('pods', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'a hook for CRI-O or containerd serving Kubernetes pods: pods may name only container:PATH configs, never a file of the node',
           }),
       (a) => {
-        for (const { file, advice } of [installHook(a['hooks-dir']), installPlugin(a['plugin-dir'])])
+        for (const { file, advice } of [installHook(a['hooks-dir'], a.pods), installPlugin(a['plugin-dir'])])
           console.log(`wrote ${file}; ${advice}`);
         const slow = slowNodeNote(process.config.variables as unknown as Record<string, unknown>, process.execPath);
         if (slow) process.stderr.write(`wireguard4netns: note: ${slow}\n`);

@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import template from '../../oci-hooks.d/wireguard4netns.json' with { type: 'json' };
+import { PODS_ARG } from '../config/policy.js';
 import { describe } from '../errors.js';
 import { DRIVER } from '../netavark/api.js';
 import { distDir, systemTool, wireguardGo } from '../tools.js';
@@ -28,8 +29,8 @@ const PLUGIN_BUNDLE = 'wireguard4netns-netavark';
  * starts the daemon at once and execs Node on the bundle, with core dumps
  * off (the hook reads key material, and Node cannot set rlimits itself).
  */
-export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePath: string): string {
-  const args = ['wireguard-go', 'wireguard4netns-hook', nodePath, hookBundlePath];
+export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePath: string, pods = false): string {
+  const args = ['wireguard-go', 'wireguard4netns-hook', nodePath, hookBundlePath, ...(pods ? [PODS_ARG] : [])];
   return `${JSON.stringify({ ...template, hook: { ...template.hook, path: wireguardGoPath, args } }, null, 2)}\n`;
 }
 
@@ -64,8 +65,13 @@ export function slowNodeNote(variables: Record<string, unknown>, nodePath: strin
   return `${nodePath} was built without its ${missing.join(' or ')}, so it starts several times slower than an official Node build, and every container start with the hook waits for it; run "install" with an official Node build for faster starts`;
 }
 
-/** Writes DIR/wireguard4netns.json (and removes an earlier version's poststop JSON); returns its path and how podman is made to read it. */
-export function installHook(dir: string): { file: string; advice: string } {
+/**
+ * Writes DIR/wireguard4netns.json (and removes an earlier version's
+ * poststop JSON); returns its path and how podman is made to read it.
+ * pods: for a runtime that serves Kubernetes pods (CRI-O, containerd),
+ * whose annotations pod authors write: the hook then reads no host file.
+ */
+export function installHook(dir: string, pods = false): { file: string; advice: string } {
   const file = join(dir, 'wireguard4netns.json');
   mkdirSync(dir, { recursive: true });
   // npm hides what its install script printed: a missing wireguard-go is said again here.
@@ -75,7 +81,7 @@ export function installHook(dir: string): { file: string; advice: string } {
   } catch (err) {
     process.stderr.write(`wireguard4netns: warning: ${describe(err)}\n`);
   }
-  writeAtomically(file, hookJson(wgGo, process.execPath, join(distDir(), HOOK_BUNDLE)));
+  writeAtomically(file, hookJson(wgGo, process.execPath, join(distDir(), HOOK_BUNDLE), pods));
   rmSync(join(dir, OLD_POSTSTOP_JSON), { force: true });
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault

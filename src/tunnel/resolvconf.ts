@@ -1,33 +1,35 @@
 // DNS= of the config, written into the container's /etc/resolv.conf: the
 // file podman bind-mounts there, or else (with --network none podman mounts
 // none) the one in the container's root filesystem.
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, type Stats, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, type Stats, unlinkSync, writeSync } from 'node:fs';
 import { basename, join, posix, resolve } from 'node:path';
 import { MAX_CONFIG_BYTES } from '../config/parse.js';
 import { errnoText, readLimited } from '../config/read.js';
 import type { Config } from '../config/validate.js';
 import { Failure } from '../errors.js';
 import { fdPath, O_PATH, type Root, walkIn } from '../inroot.js';
+import type { BundleSpec } from '../oci.js';
 
 const { dirname } = posix;
+const ETC_RESOLV_CONF = '/etc/resolv.conf';
 
-interface Spec {
-  root?: { path?: string };
-  mounts?: { destination?: string; source?: string }[];
-}
-
-/** The host path of the container's /etc/resolv.conf, from the bundle's config.json. */
-export function resolvConfPath(bundle: string): string | undefined {
-  if (!bundle) return undefined;
-  let spec: Spec;
-  try {
-    spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as Spec;
-  } catch {
-    return undefined;
+/**
+ * The host path of the container's /etc/resolv.conf: the source of the
+ * last mount there (the one the container sees), else the file in its
+ * root filesystem. A read-only mount is refused: the container may not
+ * write that file, and the hook (root, on a rootful node) writes nothing
+ * the container could not, whatever a pod mounts there (a hostPath).
+ */
+export function resolvConfPath(spec: BundleSpec): string | undefined {
+  const mount = spec.mounts.filter((m) => m.destination === ETC_RESOLV_CONF).pop();
+  if (mount?.source) {
+    if (mount.readOnly)
+      throw new Failure(
+        `${spec.file}: the container's ${ETC_RESOLV_CONF} is a read-only mount of ${mount.source}, which the hook does not write; mount it read-write or leave DNS out of the config`,
+      );
+    return mount.source;
   }
-  const mount = spec.mounts?.find((m) => m.destination === '/etc/resolv.conf');
-  if (mount?.source) return mount.source;
-  return spec.root?.path ? join(resolve(bundle, spec.root.path), 'etc/resolv.conf') : undefined;
+  return spec.root ? join(spec.root, 'etc/resolv.conf') : undefined;
 }
 
 export function resolvConfText(config: Config): string {
@@ -36,8 +38,6 @@ export function resolvConfText(config: Config): string {
   if (config.dnsSearch.length > 0) lines.push(`search ${config.dnsSearch.join(' ')}`);
   return `${lines.join('\n')}\n`;
 }
-
-const ETC_RESOLV_CONF = '/etc/resolv.conf';
 
 /**
  * Where the file at this host path lies: the folder the writes never leave,

@@ -25,7 +25,7 @@ import {
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { containerConfig, criPod, must, type Pod, podSandboxConfig, writeSecretVolume } from './kubelet.js';
+import { containerConfig, criPod, must, type Pod, podSandboxConfig, type VolumeMount, writeSecretVolume } from './kubelet.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'crio/bin');
@@ -58,7 +58,8 @@ export interface Crio {
   /** crictl against this CRI-O (as root, from the host) */
   crictl(args: string[], timeout?: number): ReturnType<typeof run>;
   /** RunPodSandbox with kubelet-style config, pod annotations on the sandbox only. */
-  runPod(name: string, annotations: Record<string, string>): Promise<Pod>;
+  /** A pod; o.mounts are every container's volumes (each container may add its own), o.namespace its Kubernetes namespace. */
+  runPod(name: string, annotations: Record<string, string>, o?: { namespace?: string; mounts?: VolumeMount[] }): Promise<Pod>;
   /** A Secret volume as the kubelet writes it for a pod (its files owned by the kubelet's user), in the lab; returns its host path. */
   secretVolume(name: string, files: Record<string, string>, mode?: number): string;
   /** the pid of CRI-O (rootless: inside rootlesskit's namespaces) */
@@ -428,7 +429,7 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
       writeSecretVolume(dir, files, mode, user);
       return dir;
     },
-    runPod: async (podName, annotations) => {
+    runPod: async (podName, annotations, podOptions = {}) => {
       pods++;
       const podConfig = join(lab, `pod-${podName}.json`);
       const logDir = join(lab, 'logs', podName); // the kubelet makes the pod's and each container's log folder
@@ -436,7 +437,14 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
       chown(logDir);
       writeFileSync(
         podConfig,
-        podSandboxConfig({ name: podName, uid: `${name}-${podName}-${pods}`, logDir, cgroupParent: `/${name}/${podName}`, annotations }),
+        podSandboxConfig({
+          name: podName,
+          namespace: podOptions.namespace,
+          uid: `${name}-${podName}-${pods}`,
+          logDir,
+          cgroupParent: `/${name}/${podName}`,
+          annotations,
+        }),
       );
       const id = await must(`crictl runp ${podName}`, crictl(['runp', podConfig]));
       return criPod({
@@ -449,7 +457,8 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
           const ctrConfig = join(lab, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
           mkdirSync(join(logDir, ctrName), { recursive: true });
           chown(join(logDir, ctrName));
-          writeFileSync(ctrConfig, containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n, ...options }));
+          const mounts = [...(podOptions.mounts ?? []), ...(options.mounts ?? [])];
+          writeFileSync(ctrConfig, containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n, ...options, mounts }));
           return ctrConfig;
         },
       });

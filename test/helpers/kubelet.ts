@@ -11,17 +11,20 @@ const NAMESPACE_OPTIONS = { namespace_options: { network: 0, pid: 1, ipc: 0 } };
 
 export function podSandboxConfig(o: {
   name: string;
+  /** the pod's Kubernetes namespace (default: "default") */
+  namespace?: string;
   uid: string;
   logDir: string;
   cgroupParent: string;
   annotations: Record<string, string>;
 }): string {
+  const namespace = o.namespace ?? 'default';
   return JSON.stringify({
-    metadata: { name: o.name, namespace: 'default', uid: o.uid, attempt: 0 },
+    metadata: { name: o.name, namespace, uid: o.uid, attempt: 0 },
     hostname: o.name,
     log_directory: o.logDir,
     annotations: o.annotations,
-    labels: { 'io.kubernetes.pod.name': o.name, 'io.kubernetes.pod.namespace': 'default' },
+    labels: { 'io.kubernetes.pod.name': o.name, 'io.kubernetes.pod.namespace': namespace },
     linux: { cgroup_parent: o.cgroupParent, security_context: NAMESPACE_OPTIONS },
   });
 }

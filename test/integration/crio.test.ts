@@ -1,13 +1,15 @@
 // The hook under real CRI-O (test/env/crio.sh builds it), driven with
-// crictl as the kubelet drives it: pods annotated wireguard4netns.conf.
-// Rootful (configs in /etc/wireguard4netns, root's tunnels) and rootless
-// (CRI-O inside rootlesskit as a user of this suite's own). Every app
-// container reaches the backend behind a real, independent peer through
-// the pod's one tunnel, through container stops and restarts; status is
-// the same from the host and from inside rootlesskit; a config can come
-// from the pod's own Secret volume; a bad config fails CreateContainer
-// with the hook's line; and once the pod is stopped and removed no daemon
-// and no tunnel folder is left.
+// crictl as the kubelet drives it: pods annotated wireguard4netns.conf,
+// the hook installed as docs/kubernetes.md says (install --pods).
+// Rootful (root's tunnels) and rootless (CRI-O inside rootlesskit as a
+// user of this suite's own). Every app container reaches the backend
+// behind a real, independent peer through the pod's one tunnel, its config
+// from the pod's own Secret volume, through container stops and restarts;
+// status is the same from the host and from inside rootlesskit; a pod
+// naming a file of the node is refused whether it exists or not (the
+// node's own configs, another tenant's); a bad config fails
+// CreateContainer with the hook's line; and once the pod is stopped and
+// removed no daemon and no tunnel folder is left.
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -16,6 +18,7 @@ import * as assert from 'uvu/assert';
 import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 import { addTestUser, asTestUser, buildCrio, type Crio, crioCleanSlate, startCrio, type TestUser } from '../helpers/crio.js';
 import { BUNDLE } from '../helpers/env.js';
+import type { VolumeMount } from '../helpers/kubelet.js';
 import { assertNothingLeft, daemons, type Owner, ROOT_USER } from '../helpers/leaks.js';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
 import { assertStopAndRestart } from '../helpers/podcases.js';
@@ -23,6 +26,10 @@ import { setup } from '../helpers/suite.js';
 
 const USER = 'w4ncrio';
 const CONF_DIR = '/etc/wireguard4netns';
+/** Where every pod of this suite mounts its Secret, and the annotation that names the config in it. */
+const SECRET_DIR = '/etc/wireguard4netns';
+const POD_CONF = `container:${SECRET_DIR}/edge.conf`;
+const secretMount = (host_path: string): VolumeMount[] => [{ container_path: SECRET_DIR, host_path, readonly: true }];
 // An app that ends on SIGTERM (a bare sleep as pid 1 ignores it, and stopp then waits out CRI-O's grace period).
 const APP = ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'];
 
@@ -30,7 +37,10 @@ interface Ctx {
   undo: (() => unknown)[];
   peer: Peer;
   crio: Crio;
+  /** a config file of the node's (root's, or the rootless user's), for the command line, which pods may not name */
   conf: string;
+  /** the Secret volume every pod of the main case mounts */
+  secret: VolumeMount[];
   user?: TestUser;
   owner: Owner;
 }
@@ -66,7 +76,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     ctx.peer = await startPeer(peerName, peerIndex);
     ctx.undo.push(() => ctx.peer.down());
     ctx.undo.push(() => rmSync(`${hooks}.netavark`, { recursive: true, force: true }));
-    const install = [process.execPath, BUNDLE, 'install', '--hooks-dir', hooks, '--plugin-dir', `${hooks}.netavark`];
+    const install = [process.execPath, BUNDLE, 'install', '--pods', '--hooks-dir', hooks, '--plugin-dir', `${hooks}.netavark`];
     if (mode === 'rootful') {
       ctx.owner = ROOT_USER;
       const r = await execa(install[0], install.slice(1), { reject: false });
@@ -99,6 +109,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
       ctx.crio = await startCrio({ hooksDir: hooks, user });
     }
     ctx.undo.push(() => ctx.crio.stop());
+    ctx.secret = secretMount(ctx.crio.secretVolume('main-pod', { 'edge.conf': ctx.peer.config() }));
   });
 
   test.after(async (ctx) => {
@@ -128,10 +139,21 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     assert.equal(await tunnels(ctx, ctr.slice(0, 12)), [], `${what}: status still lists the tunnel`);
   }
 
+  /** A refused pod made nothing: no tunnel (rootless: nothing at all of the suite's user). */
+  async function assertNoTunnelOf(ctx: Ctx, what: string): Promise<void> {
+    if (ctx.user) await assertNothingLeft(`after ${what} (${mode})`, 5_000, ctx.owner);
+    else
+      assert.equal(
+        (await tunnels(ctx)).filter((t) => t.config === POD_CONF).map((t) => t.dir),
+        [],
+        `after ${what}: no tunnel`,
+      );
+  }
+
   /** status seen from the host, and (rootless) from inside rootlesskit's user and mount namespaces: the same tunnels. */
   async function assertStatusBothSides(ctx: Ctx, what: string): Promise<Tunnel[]> {
     // Root's tunnels may include another suite's: a rootful run looks at this suite's config's only.
-    const outside = (await tunnels(ctx)).filter((t) => ctx.user || t.config === ctx.conf);
+    const outside = (await tunnels(ctx)).filter((t) => ctx.user || t.config === POD_CONF || t.config === ctx.conf);
     if (ctx.user) {
       const cmd = ['nsenter', '-t', String(await ctx.crio.pid()), '-U', '-m', '--', process.execPath, BUNDLE, 'status', '--json'];
       const r = await execa(cmd[0], cmd.slice(1), { reject: false });
@@ -147,7 +169,7 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
   }
 
   test(`should give every container of an annotated pod wg0 through one tunnel, through stops and restarts, and leave nothing after stopp and rmp (${mode})`, async (ctx) => {
-    const pod = await ctx.crio.runPod('w4nc-pod', { [CONFIG_ANNOTATION]: ctx.conf, 'example.com/other': 'kept' });
+    const pod = await ctx.crio.runPod('w4nc-pod', { [CONFIG_ANNOTATION]: POD_CONF, 'example.com/other': 'kept' }, { mounts: ctx.secret });
     const first = await pod.start('first', APP);
     const second = await pod.start('second', APP);
 
@@ -240,26 +262,84 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
   });
 
   test(`should fail CreateContainer with the hook's one line for a bad config, and leave nothing (${mode})`, async (ctx) => {
-    const bad = ctx.conf.replace(/\.conf$/, '-bad.conf');
-    writeFileSync(bad, ctx.peer.config().replace(/PublicKey = .*/, 'PublicKey = not-a-key'), { mode: 0o600 });
-    if (ctx.user) chownSync(bad, ctx.user.uid, ctx.user.gid);
-    ctx.undo.push(() => rmSync(bad, { force: true }));
-    const pod = await ctx.crio.runPod('w4nc-bad', { [CONFIG_ANNOTATION]: bad });
+    const volume = ctx.crio.secretVolume('bad-pod', { 'edge.conf': ctx.peer.config().replace(/PublicKey = .*/, 'PublicKey = not-a-key') });
+    const pod = await ctx.crio.runPod('w4nc-bad', { [CONFIG_ANNOTATION]: POD_CONF }, { mounts: secretMount(volume) });
     const r = await pod.create('app', APP);
     assert.is.not(r.exitCode, 0, `CreateContainer succeeded: ${r.stdout}`);
     // CRI-O quotes runc's message, which quotes the hook's stderr: the line up to its own quotes.
-    const message = `wireguard4netns: ${bad}:6: PublicKey: expected base64 of exactly 32 bytes (as `;
+    const message = `wireguard4netns: ${POD_CONF}:6: PublicKey: expected base64 of exactly 32 bytes (as `;
     const line = r.stderr.split('\n').find((l) => l.includes(message));
     assert.ok(line?.includes('error running hook'), `CRI-O's error carries the hook's one line: ${r.stderr}`);
     assert.not.match(r.stderr, /PrivateKey|[A-Za-z0-9+/]{43}=/, 'no key material');
     await pod.stop();
     await pod.remove();
-    assert.equal(
-      (await tunnels(ctx)).filter((t) => t.config === bad),
-      [],
-      'no tunnel made',
-    );
-    if (ctx.user) await assertNothingLeft(`after a refused container (${mode})`, 5_000, ctx.owner);
+    await assertNoTunnelOf(ctx, 'w4nc-bad');
+  });
+
+  test(`should refuse a pod naming a file of the node, existing or not, in the same words, and leave nothing (${mode})`, async (ctx) => {
+    // The node's own config (root's, or the rootless node user's): a pod author must not get its key, nor learn it exists.
+    const refusal = (path: string) =>
+      `wireguard4netns: ${path}: this hook serves pods (installed with --pods), which may name only container:PATH, a file of the pod's own such as a Secret volume; not a file of the node`;
+    for (const path of [ctx.conf, `${ctx.conf}.missing`, '/etc/shadow']) {
+      const pod = await ctx.crio.runPod('w4nc-nodefile', { [CONFIG_ANNOTATION]: path });
+      const r = await pod.create('app', APP);
+      assert.is.not(r.exitCode, 0, `CreateContainer succeeded for ${path}: ${r.stdout}`);
+      assert.ok(r.stderr.includes(refusal(path)), `${path}: ${r.stderr}`);
+      assert.not.match(r.stderr, /no such file|owned by|PrivateKey|[A-Za-z0-9+/]{43}=/, `${path}: says nothing of the file`);
+      await pod.stop();
+      await pod.remove();
+    }
+    await assertNoTunnelOf(ctx, 'w4nc-nodefile');
+  });
+
+  test(`should give two namespaces' pods their own Secrets' tunnels, and neither a file of the node (${mode})`, async (ctx) => {
+    const other = await startPeer(`w4ncriob${mode === 'rootful' ? 'r' : 'l'}`, peerIndex + 2);
+    try {
+      const tenants = [
+        { namespace: 'tenant-a', peer: ctx.peer },
+        { namespace: 'tenant-b', peer: other },
+      ];
+      const pods = [];
+      for (const { namespace, peer } of tenants) {
+        const volume = ctx.crio.secretVolume(`${namespace}-pod`, { 'edge.conf': peer.config() });
+        const pod = await ctx.crio.runPod(
+          `w4nc-${namespace}`,
+          { [CONFIG_ANNOTATION]: POD_CONF },
+          { namespace, mounts: secretMount(volume) },
+        );
+        const app = await pod.start('app', APP);
+        assertFetchedBoth(await pod.exec(app, ['sh', '-c', FETCH_BOTH]), namespace);
+        const [t] = await tunnels(ctx, app.slice(0, 12));
+        pods.push({ pod, app, t });
+      }
+      assert.is.not(pods[0].t.dir, pods[1].t.dir, 'a tunnel each');
+      assert.is.not(pods[0].t.daemonPid, pods[1].t.daemonPid, 'a daemon each');
+      // tenant-a's pod names the node's copy of a config: refused, as any file of the node.
+      const nodeCopy = `${ctx.conf.replace(/\.conf$/, '')}-tenant-b.conf`;
+      writeFileSync(nodeCopy, other.config(), { mode: 0o600 });
+      if (ctx.user) chownSync(nodeCopy, ctx.user.uid, ctx.user.gid);
+      try {
+        const thief = await ctx.crio.runPod(
+          'w4nc-thief',
+          { [CONFIG_ANNOTATION]: nodeCopy, 'io.kubernetes.pod.namespace': 'tenant-b' },
+          { namespace: 'tenant-a' },
+        );
+        const r = await thief.create('app', APP);
+        assert.is.not(r.exitCode, 0, `CreateContainer succeeded: ${r.stdout}`);
+        assert.match(r.stderr, `wireguard4netns: ${nodeCopy}: this hook serves pods`);
+        await thief.stop();
+        await thief.remove();
+      } finally {
+        rmSync(nodeCopy, { force: true });
+      }
+      for (const { pod, app, t } of pods) {
+        await pod.stop();
+        await pod.remove();
+        await assertPodTunnelGone(ctx, t, app, 'after the tenants');
+      }
+    } finally {
+      await other.down();
+    }
   });
 
   test(`should leave nothing of the lab once CRI-O is stopped: no folder, no mount (${mode})`, async (ctx) => {
@@ -275,6 +355,6 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
   test.run();
 }
 
-// Peer indexes (veth addresses) no other suite and not the bench (20-23) uses.
+// Peer indexes (veth addresses) no other suite and not the bench (20-23) uses; each suite's second tenant takes its index + 2.
 crioSuite('rootful', 'w4ncrioroot', 30);
 crioSuite('rootless', 'w4ncriorl', 31);

@@ -65,12 +65,18 @@ spec('should read the mounts, the user, its capabilities and the user namespace 
     }),
   );
   assert.equal(s.mounts, [
-    { destination: '/proc', source: 'proc', bind: false },
-    { destination: '/etc/wg', source: '/v/wg', bind: true },
-    { destination: '/run/secrets', source: '/s', bind: true },
+    { destination: '/proc', source: 'proc', bind: false, readOnly: false },
+    { destination: '/etc/wg', source: '/v/wg', bind: true, readOnly: true },
+    { destination: '/run/secrets', source: '/s', bind: true, readOnly: false },
   ]);
+  assert.is(s.root, undefined);
   assert.equal([s.uid, s.gids, s.capabilities], [1000, [1000, 5, 6], ['CAP_KILL']]);
   assert.equal(s.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+});
+
+spec('should resolve the root filesystem against the bundle', () => {
+  assert.is(parseBundleSpec('/b/config.json', '{"root":{"path":"rootfs"}}').root, '/b/rootfs');
+  assert.is(parseBundleSpec('/b/config.json', '{"root":{"path":"/srv/r"}}').root, '/srv/r');
 });
 
 spec('should take the effective set for uid 0 and only the ambient set for any other uid', () => {

@@ -17,6 +17,10 @@ json('should run our wireguard-go first, which execs node on the hook bundle, at
   });
 });
 
+json('should pass --pods on to the hook when installed for pods', () => {
+  assert.equal(JSON.parse(hookJson('/w', '/n', '/h', true)).hook.args, ['wireguard-go', 'wireguard4netns-hook', '/n', '/h', '--pods']);
+});
+
 json.run();
 
 const plugin = suite('pluginScript');

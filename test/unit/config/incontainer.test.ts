@@ -33,7 +33,7 @@ function spec(mounts: Mount[], over: Partial<BundleSpec> = {}): BundleSpec {
   return { file: '/b/config.json', mounts, uid: 0, gids: [0], capabilities: ['CAP_DAC_OVERRIDE'], ...over };
 }
 
-const bind = (destination: string, source: string): Mount => ({ destination, source, bind: true });
+const bind = (destination: string, source: string): Mount => ({ destination, source, bind: true, readOnly: false });
 
 const t = suite<Ctx>('readInContainer');
 t.before.each((ctx) => {
@@ -63,7 +63,7 @@ t('should refuse a path on no bind mount, or on a tmpfs over one', (ctx) => {
     () => readInContainer(spec([bind('/etc/wg', ctx.vol)]), '/etc/passwd', OVERFLOW),
     /^container:\/etc\/passwd: not on a bind mount of the container \(\/b\/config.json\)/,
   );
-  const s = spec([bind('/etc/wg', ctx.vol), { destination: '/etc/wg/sub', source: 'tmpfs', bind: false }]);
+  const s = spec([bind('/etc/wg', ctx.vol), { destination: '/etc/wg/sub', source: 'tmpfs', bind: false, readOnly: false }]);
   fails(() => readInContainer(s, '/etc/wg/sub/edge.conf', OVERFLOW), /not on a bind mount/);
 });
 
@@ -146,7 +146,7 @@ m('should pick the deepest mount over a path, the later of equal ones, and only 
   assert.is(mountOf([a, b], '/run/secrets'), b);
   assert.is(mountOf([a, b], '/etc/x'), undefined);
   assert.is(mountOf([bind('/', '/r')], '/etc/x')?.source, '/r');
-  assert.is(mountOf([a, { destination: '/run/s', source: 'tmpfs', bind: false }], '/run/s/x'), undefined);
+  assert.is(mountOf([a, { destination: '/run/s', source: 'tmpfs', bind: false, readOnly: false }], '/run/s/x'), undefined);
 });
 m.run();
 

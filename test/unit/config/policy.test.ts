@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseHookConfig } from '../../../src/config/policy.js';
+import { parseHookArgs, parseHookConfig, refuseHostPathForPods } from '../../../src/config/policy.js';
+import { fails } from '../../helpers/failure.js';
 
 const hookConfig = suite('parseHookConfig');
 
@@ -20,3 +21,33 @@ hookConfig('should refuse what is not, naming the file and the field', () => {
 });
 
 hookConfig.run();
+
+const args = suite('parseHookArgs');
+
+args('should take --pods or nothing, and refuse anything else in one line', () => {
+  assert.equal(parseHookArgs([]), { pods: false });
+  assert.equal(parseHookArgs(['--pods']), { pods: true });
+  fails(() => parseHookArgs(['--pod']), /^hook arguments: "--pod": expected --pods or nothing \(the hook JSON that "install" writes\)$/);
+});
+
+args.run();
+
+const pods = suite('refuseHostPathForPods');
+
+pods('should refuse any host path in the same words, saying nothing of the file', () => {
+  const words = (p: string) => {
+    try {
+      refuseHostPathForPods(p);
+    } catch (err) {
+      return (err as Error).message.replace(p, 'PATH');
+    }
+    return 'not refused';
+  };
+  assert.is(words('/etc/passwd'), words('/no/such/file'));
+  fails(
+    () => refuseHostPathForPods('/home/u/wg/a.conf'),
+    /^\/home\/u\/wg\/a\.conf: this hook serves pods \(installed with --pods\), which may name only container:PATH/,
+  );
+});
+
+pods.run();

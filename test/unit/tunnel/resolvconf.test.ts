@@ -8,7 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfigText } from '../../../src/config/parse.js';
 import { validateConfig } from '../../../src/config/validate.js';
-import { resolvConfRoot, resolvConfText, writeResolvConf } from '../../../src/tunnel/resolvconf.js';
+import { parseBundleSpec } from '../../../src/oci.js';
+import { resolvConfPath, resolvConfRoot, resolvConfText, writeResolvConf } from '../../../src/tunnel/resolvconf.js';
 import { configText } from '../../helpers/config.js';
 import { fails } from '../../helpers/failure.js';
 
@@ -55,6 +56,26 @@ where('should keep a root filesystem whole, and any other file in its folder', (
 });
 
 where.run();
+
+const path = suite('resolvConfPath');
+const specOf = (spec: object) => parseBundleSpec('/b/config.json', JSON.stringify(spec));
+const resolvMount = (source: string, options = ['rbind', 'rw']) => ({ destination: '/etc/resolv.conf', type: 'bind', source, options });
+
+path('should take the mount the container sees, the last one at /etc/resolv.conf, else the root filesystem', () => {
+  assert.is(resolvConfPath(specOf({ root: { path: 'rootfs' } })), '/b/rootfs/etc/resolv.conf');
+  assert.is(resolvConfPath(specOf({ root: { path: 'rootfs' }, mounts: [resolvMount('/run/c/resolv.conf')] })), '/run/c/resolv.conf');
+  assert.is(resolvConfPath(specOf({ mounts: [resolvMount('/run/a'), resolvMount('/run/b')] })), '/run/b');
+  assert.is(resolvConfPath(specOf({})), undefined);
+});
+
+path('should refuse a read-only mount, which the container may not write either (a hostPath a pod mounts there)', () => {
+  fails(
+    () => resolvConfPath(specOf({ mounts: [resolvMount('/run/c/resolv.conf'), resolvMount('/etc/shadow', ['rbind', 'ro'])] })),
+    /^\/b\/config\.json: the container's \/etc\/resolv\.conf is a read-only mount of \/etc\/shadow, which the hook does not write; mount it read-write or leave DNS out of the config$/,
+  );
+});
+
+path.run();
 
 interface Ctx {
   dir: string;
