@@ -200,7 +200,7 @@ for (const runtime of RUNTIMES) {
         stderrOf(fifo),
         `wireguard4netns: writing DNS: ${file}: not a regular file (a FIFO); expected the container's resolv.conf`,
       );
-      await assertNothingLeft('after a FIFO resolv.conf', 0);
+      await assertNothingLeft('after a FIFO resolv.conf');
 
       const host = userFile('host-resolv.conf', 'host file\n');
       rmSync(file);
@@ -209,7 +209,7 @@ for (const runtime of RUNTIMES) {
       assert.is.not(link.exitCode, 0);
       assert.match(stderrOf(link), `wireguard4netns: writing DNS: ${file}: `);
       assert.is(readFileSync(host, 'utf8'), 'host file\n', 'the host file the link names is untouched');
-      await assertNothingLeft('after a resolv.conf linked out of the root', 0);
+      await assertNothingLeft('after a resolv.conf linked out of the root');
     } finally {
       rmSync(rootfs, { recursive: true, force: true });
     }
