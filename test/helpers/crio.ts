@@ -33,9 +33,12 @@ const BIN = join(TEST_DIR, 'crio/bin');
  * Where the labs are: on the root file system, as /var/lib/kubelet is on a
  * node. Not /tmp, which may be a tmpfs mounted nosuid,nodev (Debian 13,
  * a clean root): rootless runc 1.1 cannot remount a read-only bind of such
- * a mount (a Secret volume), since it drops the locked flags (EPERM).
+ * a mount (a Secret volume), since it drops the locked flags (EPERM). Not
+ * under /var/lib or /var/tmp, which root's podman import runs with masked
+ * (importImage). Short: podman refuses a runroot (LAB/runroot) over 50
+ * characters.
  */
-const LABS = '/var/lib/w4nc'; // short: podman refuses a runroot (LAB/runroot) over 50 characters
+const LABS = '/srv/w4nc';
 export const CRIO_SH = join(ROOT, 'test/env/crio.sh');
 const ROOTFS_TAR = `${ROOTFS}.tar`;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
