@@ -280,8 +280,8 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     // The node's own config (root's, or the rootless node user's): a pod author must not get its key, nor learn it exists.
     const refusal = (path: string) =>
       `wireguard4netns: ${path}: this hook serves pods (installed with --pods), which may name only container:PATH, a file of the pod's own such as a Secret volume; not a file of the node`;
-    for (const path of [ctx.conf, `${ctx.conf}.missing`, '/etc/shadow']) {
-      const pod = await ctx.crio.runPod('w4nc-nodefile', { [CONFIG_ANNOTATION]: path });
+    for (const [i, path] of [ctx.conf, `${ctx.conf}.missing`, '/etc/shadow'].entries()) {
+      const pod = await ctx.crio.runPod(`w4nc-nodefile-${i}`, { [CONFIG_ANNOTATION]: path });
       const r = await pod.create('app', APP);
       assert.is.not(r.exitCode, 0, `CreateContainer succeeded for ${path}: ${r.stdout}`);
       assert.ok(r.stderr.includes(refusal(path)), `${path}: ${r.stderr}`);
