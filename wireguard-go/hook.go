@@ -89,6 +89,11 @@ func hookMain(args []string) int {
 	}
 	// Inherited across the exec: Node reads the keys.
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	// Neither Node nor the daemon (which outlives the hook) gets what the
+	// runtime left open to us: a runtime's pipe held by the daemon could
+	// hold the container's start, or its end. Node's two fds are made
+	// inheritable again one by one (startEarlyDaemon), and fd 0 by dup2.
+	cloexecFrom(3)
 	node, err := exec.LookPath(args[0])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", args[0], err)
@@ -122,9 +127,23 @@ func hookDaemonLine(d earlyDaemon) string {
 	return hookDaemonEnv + "=" + string(line)
 }
 
+// cloexecFrom makes every descriptor from first up close-on-exec.
+func cloexecFrom(first int) {
+	if unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
+		return
+	}
+	entries, _ := os.ReadDir("/proc/self/fd") // before Linux 5.11
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd >= first {
+			unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+		}
+	}
+}
+
 // stdinFrom makes fd 0 a memfd holding state, for the process exec'd next.
+// The memfd itself is close-on-exec: dup2 makes fd 0 a copy that is not.
 func stdinFrom(state []byte) error {
-	fd, err := unix.MemfdCreate("oci-state", 0)
+	fd, err := unix.MemfdCreate("oci-state", unix.MFD_CLOEXEC)
 	if err != nil {
 		return err
 	}

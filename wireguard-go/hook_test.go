@@ -7,9 +7,12 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,5 +40,56 @@ func TestHookExecsWithState(t *testing.T) {
 	}
 	if want := "0\n" + state + "\nno daemon\n"; string(out) != want {
 		t.Errorf("the program printed %q, want %q", out, want)
+	}
+}
+
+// What crosses the exec: Node gets the OCI state on fd 0, its stdout and
+// stderr, and the daemon's two pipe ends the env line names, nothing else
+// (no second memfd holding the state, no /dev/null, no daemon's end of a
+// pipe, nothing the runtime left open to the hook); the daemon gets fds
+// 0-3 only. Our own pid stands for the
+// container's (only its network namespace is looked at); the daemon is
+// this test binary (fakeDaemon). The fake Node is sh: it lists its own
+// descriptors and passes on the daemon's report.
+func TestHookPassesOnlyItsDescriptors(t *testing.T) {
+	state := fmt.Sprintf(`{"status":"creating","pid":%d,"annotations":{"wireguard4netns.conf":"/x.conf"}}`, os.Getpid())
+	script := `echo "$WIREGUARD4NETNS_HOOK_DAEMON"; ls /proc/$$/fd | tr '\n' ' '; echo; readlink /proc/$$/fd/0
+r=$(echo "$WIREGUARD4NETNS_HOOK_DAEMON" | sed 's/.*"reportFd":\([0-9]*\).*/\1/'); eval "head -n1 <&$r"`
+	cmd := exec.Command(os.Args[0], "sh", "-c", script)
+	cmd.Env = append(os.Environ(), childEnv+"=hook", runtimeDirEnv+"="+t.TempDir())
+	cmd.Stdin = strings.NewReader(state)
+	// What a runtime may leave open to its hooks: the launcher's fd 3.
+	leak, leakW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leak.Close()
+	defer leakW.Close()
+	cmd.ExtraFiles = []*os.File{leak}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(out), "\n")
+	if len(lines) < 4 {
+		t.Fatalf("the fake Node printed %q", out)
+	}
+	var d struct{ ReportFd, ConfigFd int }
+	if err := json.Unmarshal([]byte(lines[0]), &d); err != nil {
+		t.Fatalf("no daemon named: %q", lines[0])
+	}
+	want := map[string]bool{"0": true, "1": true, "2": true, strconv.Itoa(d.ReportFd): true, strconv.Itoa(d.ConfigFd): true}
+	got := strings.Fields(lines[1])
+	for _, fd := range got {
+		if !want[fd] {
+			t.Errorf("Node holds fds %v; want only 0, 1, 2, %d (reports) and %d (config)", got, d.ReportFd, d.ConfigFd)
+			break
+		}
+	}
+	if !strings.HasPrefix(lines[2], "/memfd:oci-state") {
+		t.Errorf("Node's fd 0 is %q, want the state's memfd", lines[2])
+	}
+	if lines[3] != "fds 0 1 2 3" {
+		t.Errorf("the daemon said %q, want \"fds 0 1 2 3\"", lines[3])
 	}
 }

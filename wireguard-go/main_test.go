@@ -24,9 +24,14 @@ const childEnv = "WIREGUARD4NETNS_TEST_CHILD"
 // takes the lock of the folder named by childEnv (if any), says "ready",
 // and lives until its stdin closes. With childEnv=netns, it prints what
 // processInNetns finds in its own network namespace instead; with
-// childEnv=hook, it is `wireguard-go wireguard4netns-hook ARGS...`.
+// childEnv=hook, it is `wireguard-go wireguard4netns-hook ARGS...`; run
+// as `wireguard4netns ...` (the daemon hookMain starts, with no
+// environment), it is fakeDaemon.
 func TestMain(m *testing.M) {
 	dir, isChild := os.LookupEnv(childEnv)
+	if !isChild && len(os.Args) > 1 && os.Args[1] == "wireguard4netns" { // the hook's early daemon
+		fakeDaemon()
+	}
 	if !isChild {
 		os.Exit(m.Run())
 	}
@@ -91,3 +96,16 @@ func (c *child) stop(t *testing.T) {
 }
 
 func (c *child) kill() { c.cmd.Process.Kill() }
+
+// fakeDaemon stands in for the daemon hookMain starts: it reports the
+// descriptors it holds ("fds 0 1 2 3"; /proc/self/fd, less the one that
+// reads it) on fd 3 and ends.
+func fakeDaemon() {
+	entries, _ := os.ReadDir("/proc/self/fd")
+	fds := ""
+	for _, e := range entries[:max(len(entries)-1, 0)] { // the last is ReadDir's own
+		fds += " " + e.Name()
+	}
+	unix.Write(3, []byte("fds"+fds+"\n"))
+	os.Exit(0)
+}

@@ -13,6 +13,14 @@
  * Protocol, one request per connection: the daemon sends "udp4 PORT\n" or
  * "udp6 PORT\n"; the broker answers "ok\n" with the socket (bound to PORT,
  * 0: any, with wireguard-go's socket options), or "error ERRNO TEXT\n".
+ *
+ * Who may ask: only processes of the broker's own uid (SO_PEERCRED), and
+ * the socket's folder must be ours and closed to others' writes. The
+ * daemon runs as uid 0 of the user's rootless user namespace, which the
+ * kernel reports to the broker as the user's uid. Root is refused too:
+ * nothing root runs needs a user's broker (a rootful daemon is in the
+ * host's namespace and listens itself), and root could take the user's
+ * place anyway, so admitting it would only widen who is served.
  */
 
 package main
@@ -26,6 +34,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,6 +54,11 @@ func udpBrokerMain(args []string) int {
 	if *path == "" {
 		fmt.Fprintln(os.Stderr, "wireguard4netns-udp-broker: -socket is required")
 		return 2
+	}
+	// A folder others may write could swap the socket for theirs.
+	if err := ensurePrivateDir(filepath.Dir(*path)); err != nil {
+		fmt.Fprintf(os.Stderr, "wireguard4netns-udp-broker: %v\n", err)
+		return 1
 	}
 	os.Remove(*path)
 	old := unix.Umask(0o177)
@@ -66,8 +80,36 @@ func udpBrokerMain(args []string) int {
 		if err != nil {
 			return 0
 		}
+		if err := sameUser(c); err != nil {
+			fmt.Fprintf(os.Stderr, "wireguard4netns-udp-broker: refused a client: %v\n", err)
+			c.Close()
+			continue
+		}
 		go serveUDPRequest(c)
 	}
+}
+
+// sameUser refuses a client whose uid (as the kernel saw it at connect,
+// mapped into our user namespace) is not ours: the socket's mode says the
+// same, but a mode can be widened and a file's permission is not who asks.
+func sameUser(c *net.UnixConn) error {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var cred *unix.Ucred
+	if err := raw.Control(func(fd uintptr) {
+		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("SO_PEERCRED: %w", err)
+	}
+	if int(cred.Uid) != os.Geteuid() {
+		return fmt.Errorf("pid %d is uid %d; only uid %d is served", cred.Pid, cred.Uid, os.Geteuid())
+	}
+	return nil
 }
 
 // serveUDPRequest answers one request.
@@ -143,10 +185,41 @@ func udpFromBroker(path string, logf func(string, ...any)) func(network string, 
 		}
 		f := os.NewFile(uintptr(fds[0]), network)
 		defer f.Close()
+		if err := isUDPSocket(fds[0], network); err != nil {
+			return nil, fmt.Errorf("UDP broker %s: %w", path, err)
+		}
 		pc, err := net.FilePacketConn(f)
 		if err != nil {
 			return nil, fmt.Errorf("UDP broker %s: %w", path, err)
 		}
-		return pc.(*net.UDPConn), nil
+		udp, ok := pc.(*net.UDPConn)
+		if !ok {
+			pc.Close()
+			return nil, fmt.Errorf("UDP broker %s: passed a %T, not a UDP socket", path, pc)
+		}
+		return udp, nil
 	}
+}
+
+// isUDPSocket refuses a passed descriptor that is not a UDP socket of
+// network's family: not a socket (a pipe), a TCP or Unix socket, a ping
+// socket (SOCK_DGRAM but ICMP) or the other family.
+func isUDPSocket(fd int, network string) error {
+	domain := unix.AF_INET
+	if network == "udp6" {
+		domain = unix.AF_INET6
+	}
+	for _, want := range []struct {
+		name      string
+		opt, want int
+	}{{"SO_TYPE", unix.SO_TYPE, unix.SOCK_DGRAM}, {"SO_DOMAIN", unix.SO_DOMAIN, domain}, {"SO_PROTOCOL", unix.SO_PROTOCOL, unix.IPPROTO_UDP}} {
+		got, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, want.opt)
+		if err != nil {
+			return fmt.Errorf("the passed descriptor is not a %s socket: %s: %w", network, want.name, err)
+		}
+		if got != want.want {
+			return fmt.Errorf("the passed descriptor is not a %s socket: %s %d, want %d", network, want.name, got, want.want)
+		}
+	}
+	return nil
 }
