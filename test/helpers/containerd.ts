@@ -17,7 +17,16 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync,
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
-import { type CrictlResult, containerConfig, criPod, must, type Pod, podSandboxConfig, writeSecretVolume } from './kubelet.js';
+import {
+  type CrictlResult,
+  containerConfig,
+  criPod,
+  must,
+  type Pod,
+  podSandboxConfig,
+  type VolumeMount,
+  writeSecretVolume,
+} from './kubelet.js';
 import { LAB_UID, startTrixie, type Trixie } from './trixie.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
@@ -41,7 +50,8 @@ export interface Containerd {
   /** crictl against this containerd */
   crictl(args: string[], timeoutSeconds?: number): Promise<CrictlResult>;
   /** RunPodSandbox with kubelet-style config, pod annotations on the sandbox only. */
-  runPod(name: string, annotations: Record<string, string>): Promise<Pod>;
+  /** A pod; o.mounts are every container's volumes (each container may add its own). */
+  runPod(name: string, annotations: Record<string, string>, o?: { mounts?: VolumeMount[] }): Promise<Pod>;
   /** A Secret volume as the kubelet writes it (its files owned by the kubelet's user), inside; returns its path there. */
   secretVolume(name: string, files: Record<string, string>, mode?: number): string;
   /** containerd's and the plugin's logs so far (for failure messages). */
@@ -281,7 +291,7 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
     },
     log,
     stop,
-    runPod: async (podName, annotations) => {
+    runPod: async (podName, annotations, podOptions = {}) => {
       pods++;
       const podConfig = join(DIR, `pod-${podName}.json`);
       const logDir = join(DIR, 'logs', podName); // the kubelet makes the pod's and each container's log folder
@@ -306,7 +316,8 @@ export async function startContainerd({ rootless = false } = {}): Promise<Contai
         writeContainer: (ctrName, command, options, n) => {
           const ctrConfig = join(DIR, `ctr-${podName}-${ctrName}-${options.attempt ?? 0}.json`);
           if (!existsSync(inside(join(logDir, ctrName)))) mkdirOwned(join(logDir, ctrName));
-          writeFileSync(inside(ctrConfig), containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n, ...options }));
+          const mounts = [...(podOptions.mounts ?? []), ...(options.mounts ?? [])];
+          writeFileSync(inside(ctrConfig), containerConfig({ name: ctrName, pod: podName, image: IMAGE, command, n, ...options, mounts }));
           return ctrConfig;
         },
       });

@@ -1,16 +1,16 @@
 // The hook under containerd 1.7.24 (Debian 13), which reads no hooks dirs:
 // our NRI plugin (nri/, wireguard4netns-nri) injects the hook JSON that
-// `wireguard4netns install` writes. containerd, the plugin and the pods run
-// in a trixie session, rootful (as root; configs in /etc/wireguard4netns)
-// and rootless (as lab, containerd inside rootlesskit as usernetes runs
-// it; lab's own config), driven with crictl as the kubelet drives them: a
-// pod annotated wireguard4netns.conf with two app containers. Each
-// reaches the backend behind a real, independent peer on the host, both
-// share one tunnel, which outlives one container's stop and serves its
-// restart; a config can come from the pod's own Secret volume; and once
-// the pod is stopped and removed no daemon and no tunnel folder is left. A config others can read fails StartContainer
-// (containerd runs `runc create`, and so the createRuntime hook, there)
-// with the hook's one line.
+// `wireguard4netns install --pods` writes, as docs/kubernetes.md says.
+// containerd, the plugin and the pods run in a trixie session, rootful (as
+// root) and rootless (as lab, containerd inside rootlesskit as usernetes
+// runs it), driven with crictl as the kubelet drives them: a pod annotated
+// wireguard4netns.conf, its config in its own Secret volume, with two app
+// containers. Each reaches the backend behind a real, independent peer on
+// the host, both share one tunnel, which outlives one container's stop and
+// serves its restart; and once the pod is stopped and removed no daemon
+// and no tunnel folder is left. A pod naming a file of the node fails
+// StartContainer (containerd runs `runc create`, and so the createRuntime
+// hook, there) with the hook's one line.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_ANNOTATION } from '../../src/annotations.js';
@@ -21,6 +21,16 @@ import { setup } from '../helpers/suite.js';
 import { LAB_HOOK_LOG, LAB_STATE_BASE, TRIXIE_BUNDLE, type Trixie } from '../helpers/trixie.js';
 
 const CONF_DIR = '/etc/wireguard4netns';
+/** Where every pod mounts its Secret, and the annotation that names the config in it. */
+const SECRET_DIR = '/etc/wireguard4netns';
+const POD_CONF = `container:${SECRET_DIR}/edge.conf`;
+/**
+ * The Secret volume at SECRET_DIR. Rootless, read-write: runc cannot remount
+ * this lab folder read-only inside rootlesskit ("operation not permitted":
+ * its mount flags are locked in lab's user namespace), where kubelet's own
+ * Secret tmpfs, mounted inside, has none locked.
+ */
+const secretMount = (ctx: Ctx, host_path: string) => [{ container_path: SECRET_DIR, host_path, readonly: ctx.mode === 'rootful' }];
 type Mode = 'rootful' | 'rootless';
 /** Whose tunnels, inside the session: root's, or lab's (the hook runs as root of lab's user namespace). */
 const STATE_BASE = { rootful: '/run/wireguard4netns', rootless: LAB_STATE_BASE };
@@ -104,6 +114,7 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
       'node',
       TRIXIE_BUNDLE,
       'install',
+      '--pods',
       '--hooks-dir',
       ctx.containerd.hooksDir,
       '--plugin-dir',
@@ -131,8 +142,12 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
 
   test(`should give both containers of an annotated pod wg0 reaching the backend, and leave nothing after stopp and rmp (${mode})`, async (ctx) => {
     const { containerd, trixie } = ctx;
-    const conf = await config(ctx, 'w4n-containerd.conf', ctx.peer.config(), 0o600);
-    const pod = await containerd.runPod('w4n-pod', { [CONFIG_ANNOTATION]: conf, 'example.com/other': 'kept' });
+    const volume = containerd.secretVolume('main-pod', { 'edge.conf': ctx.peer.config() });
+    const pod = await containerd.runPod(
+      'w4n-pod',
+      { [CONFIG_ANNOTATION]: POD_CONF, 'example.com/other': 'kept' },
+      { mounts: secretMount(ctx, volume) },
+    );
     const first = await pod.start('first', APP);
     const second = await pod.start('second', APP);
 
@@ -179,29 +194,26 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
   test(`should read the config from the pod's own Secret volume, laid out as kubelet does (${mode})`, async (ctx) => {
     const { containerd } = ctx;
     const volume = containerd.secretVolume('secret-pod', { 'edge.conf': ctx.peer.config() });
-    const pod = await containerd.runPod('w4n-secret', { [CONFIG_ANNOTATION]: 'container:/etc/wireguard4netns/edge.conf' });
-    // Rootless, runc cannot remount this lab folder read-only inside rootlesskit
-    // ("operation not permitted": its mount flags are locked in lab's user
-    // namespace), where kubelet's own Secret tmpfs, mounted inside, has none locked.
-    const mounts = [{ container_path: '/etc/wireguard4netns', host_path: volume, readonly: mode === 'rootful' }];
-    const app = await pod.start('app', APP, { mounts });
+    const pod = await containerd.runPod('w4n-secret', { [CONFIG_ANNOTATION]: POD_CONF });
+    const app = await pod.start('app', APP, { mounts: secretMount(ctx, volume) });
     assertFetchedBoth(await pod.exec(app, ['sh', '-c', FETCH_BOTH]), 'the Secret pod');
     await pod.stop();
     await pod.remove();
     await assertNothingLeft(ctx, 'after the Secret pod');
   });
 
-  test(`should fail StartContainer with the hook's one line for a config others can read, and leave nothing (${mode})`, async (ctx) => {
+  test(`should fail StartContainer with the hook's one line for a pod naming a file of the node, and leave nothing (${mode})`, async (ctx) => {
     const { containerd, trixie } = ctx;
-    const conf = await config(ctx, 'w4n-containerd-open.conf', ctx.peer.config(), 0o644);
-    const pod = await containerd.runPod('w4n-open', { [CONFIG_ANNOTATION]: conf });
+    // The node's own config (root's, or lab's): a pod author must not get its key.
+    const conf = await config(ctx, 'w4n-containerd.conf', ctx.peer.config(), 0o600);
+    const pod = await containerd.runPod('w4n-nodefile', { [CONFIG_ANNOTATION]: conf });
     // containerd creates the runtime's container (runc create, where
     // createRuntime hooks run) at StartContainer, not at CreateContainer.
     const created = await pod.create('app', APP);
     assert.is(created.exitCode, 0, created.stderr);
     const r = await containerd.crictl(['start', created.stdout.trim()]);
     assert.is.not(r.exitCode, 0, `StartContainer succeeded: ${r.stdout}`);
-    const message = `wireguard4netns: ${conf}: permissions 0644`;
+    const message = `wireguard4netns: ${conf}: this hook serves pods (installed with --pods), which may name only container:PATH`;
     assert.match(r.stderr, message, r.stderr);
     // The hook's stderr reaches crictl as one line (runc quotes it in its error).
     const line = r.stderr.split('\n').find((l) => l.includes(message)) ?? '';
