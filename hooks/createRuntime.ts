@@ -34,11 +34,20 @@ export async function createRuntime(
   if (state.pid <= 0) throw new Failure('OCI state on stdin: pid: expected the container process id at createRuntime');
   const target = containerTarget(state.pid);
 
+  // Where DNS goes, now or at a reload; without DNS a bundle that says nothing of it is no error.
+  const dnsWanted = config.dns.length > 0;
+  let resolvConf: string | undefined;
+  try {
+    resolvConf = resolvConfPath(bundleSpec(), dnsWanted);
+  } catch (err) {
+    if (dnsWanted) throw err;
+  }
+
   // Tunnel up: daemon, keys and peers, addresses and routes, DNS.
   await up(target, config, {
     iface: HOOK_INTERFACE,
     containerId: state.id,
-    resolvConf: config.dns.length > 0 ? resolvConfPath(bundleSpec()) : undefined,
+    resolvConf,
     verbose: ours.verbose,
     waitSeconds: ours.waitSeconds,
     early,

@@ -16,18 +16,20 @@ const ETC_RESOLV_CONF = '/etc/resolv.conf';
 /**
  * The host path of the container's /etc/resolv.conf: the source of the
  * last mount there (the one the container sees), else the file in its
- * root filesystem. A read-only mount is refused: the container may not
- * write that file, and the hook (root, on a rootful node) writes nothing
- * the container could not, whatever a pod mounts there (a hostPath).
+ * root filesystem. A read-only mount is never written: the container may
+ * not write that file, and the hook (root, on a rootful node) writes
+ * nothing the container could not, whatever a pod mounts there (a
+ * hostPath). It is refused when the config has DNS (dnsWanted), and
+ * otherwise leaves nothing for a later reload to write.
  */
-export function resolvConfPath(spec: BundleSpec): string | undefined {
+export function resolvConfPath(spec: BundleSpec, dnsWanted: boolean): string | undefined {
   const mount = spec.mounts.filter((m) => m.destination === ETC_RESOLV_CONF).pop();
   if (mount?.source) {
-    if (mount.readOnly)
-      throw new Failure(
-        `${spec.file}: the container's ${ETC_RESOLV_CONF} is a read-only mount of ${mount.source}, which the hook does not write; mount it read-write or leave DNS out of the config`,
-      );
-    return mount.source;
+    if (!mount.readOnly) return mount.source;
+    if (!dnsWanted) return undefined;
+    throw new Failure(
+      `${spec.file}: the container's ${ETC_RESOLV_CONF} is a read-only mount of ${mount.source}, which the hook does not write; mount it read-write or leave DNS out of the config`,
+    );
   }
   return spec.root ? join(spec.root, 'etc/resolv.conf') : undefined;
 }

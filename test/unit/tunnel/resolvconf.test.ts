@@ -62,15 +62,17 @@ const specOf = (spec: object) => parseBundleSpec('/b/config.json', JSON.stringif
 const resolvMount = (source: string, options = ['rbind', 'rw']) => ({ destination: '/etc/resolv.conf', type: 'bind', source, options });
 
 path('should take the mount the container sees, the last one at /etc/resolv.conf, else the root filesystem', () => {
-  assert.is(resolvConfPath(specOf({ root: { path: 'rootfs' } })), '/b/rootfs/etc/resolv.conf');
-  assert.is(resolvConfPath(specOf({ root: { path: 'rootfs' }, mounts: [resolvMount('/run/c/resolv.conf')] })), '/run/c/resolv.conf');
-  assert.is(resolvConfPath(specOf({ mounts: [resolvMount('/run/a'), resolvMount('/run/b')] })), '/run/b');
-  assert.is(resolvConfPath(specOf({})), undefined);
+  assert.is(resolvConfPath(specOf({ root: { path: 'rootfs' } }), true), '/b/rootfs/etc/resolv.conf');
+  assert.is(resolvConfPath(specOf({ root: { path: 'rootfs' }, mounts: [resolvMount('/run/c/resolv.conf')] }), true), '/run/c/resolv.conf');
+  assert.is(resolvConfPath(specOf({ mounts: [resolvMount('/run/a'), resolvMount('/run/b')] }), true), '/run/b');
+  assert.is(resolvConfPath(specOf({}), true), undefined);
 });
 
 path('should refuse a read-only mount, which the container may not write either (a hostPath a pod mounts there)', () => {
+  const hostPath = specOf({ mounts: [resolvMount('/run/c/resolv.conf'), resolvMount('/etc/shadow', ['rbind', 'ro'])] });
+  assert.is(resolvConfPath(hostPath, false), undefined, 'without DNS: nothing to write, now or at a reload');
   fails(
-    () => resolvConfPath(specOf({ mounts: [resolvMount('/run/c/resolv.conf'), resolvMount('/etc/shadow', ['rbind', 'ro'])] })),
+    () => resolvConfPath(hostPath, true),
     /^\/b\/config\.json: the container's \/etc\/resolv\.conf is a read-only mount of \/etc\/shadow, which the hook does not write; mount it read-write or leave DNS out of the config$/,
   );
 });
