@@ -48,7 +48,7 @@ export interface Trixie {
 let built: Promise<void> | undefined;
 
 /** Builds (or finds up to date) the Debian 13 root, once per test process; prints trixie.sh's step lines. */
-function buildTrixie(): Promise<void> {
+export function buildTrixie(): Promise<void> {
   built ??= (async () => {
     const r = await execa('bash', [join(ROOT, 'test/env/trixie.sh')], { reject: false, all: true });
     if (r.exitCode !== 0) throw new Error(`test/env/trixie.sh failed:\n${r.all}`);
