@@ -117,6 +117,10 @@ else
       cp -r "$(dir_of "$m")" "$k8s/staging/src/$m"
       chmod -R u+w "$k8s/staging/src/$m"
       staged=$((staged + 1))
+      # It requires them at v0.0.0; the staged modules require one another
+      # at the real version, which go would want written in its go.mod.
+      v=$(version_of "$m")
+      (cd "$k8s" && go mod edit -require="$m@$v")
     fi
   done
   step "assembled k8s.io/kubernetes $K8S_VERSION with $staged staging modules (stand-ins: $STANDINS)"
