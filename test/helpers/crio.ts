@@ -250,7 +250,7 @@ export async function unmountUnder(dir: string): Promise<void> {
 
 // ---------------------------------------------------------------- config
 
-function crioConf(lab: string, hooksDir: string): string {
+function crioConf(lab: string, hooksDir: string, runtimePath: string): string {
   return `# Written by test/helpers/crio.ts: every path under ${lab}
 [crio]
 root = "${lab}/storage"
@@ -279,7 +279,7 @@ irqbalance_config_restore_file = ""
 drop_infra_ctr = true
 
 [crio.runtime.runtimes.runc]
-runtime_path = "/usr/sbin/runc"
+runtime_path = "${runtimePath}"
 runtime_type = "oci"
 runtime_root = "${lab}/runc"
 monitor_path = "/usr/bin/conmon"
@@ -307,6 +307,8 @@ enable_nri = false
 
 export interface CrioOptions {
   hooksDir: string;
+  /** the OCI runtime (default: /usr/sbin/runc), e.g. a wrapper of it */
+  runtimePath?: string;
   /** more names for the test image in CRI-O's storage, e.g. a registry's name that pods use, so that no pull happens */
   imageNames?: string[];
   /** run rootless, as this user, inside rootlesskit */
@@ -335,7 +337,7 @@ async function undoAll(undo: Undo[]): Promise<void> {
   if (errors.length > 0) throw new AggregateError(errors, `CRI-O cleanup: ${errors.map(String).join('; ')}`);
 }
 
-async function start({ hooksDir, user, imageNames = [] }: CrioOptions, undo: Undo[]): Promise<Crio> {
+async function start({ hooksDir, user, imageNames = [], runtimePath = '/usr/sbin/runc' }: CrioOptions, undo: Undo[]): Promise<Crio> {
   for (const bin of ['crio', 'crictl', 'pinns']) {
     if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/crio.sh" first`);
   }
@@ -370,7 +372,7 @@ async function start({ hooksDir, user, imageNames = [] }: CrioOptions, undo: Und
     chown(join(lab, d));
   }
   chown(lab);
-  writeFileSync(join(lab, 'crio.conf'), crioConf(lab, hooksDir));
+  writeFileSync(join(lab, 'crio.conf'), crioConf(lab, hooksDir, runtimePath));
   // Images come from our own storage only: no registry, no signatures to check.
   writeFileSync(join(lab, 'policy.json'), '{"default": [{"type": "insecureAcceptAnything"}]}\n');
   writeFileSync(

@@ -44,12 +44,13 @@ interface Tunnel {
   config: string | null;
 }
 
-/** Root's tunnels (`wireguard4netns status --json`) whose network namespace is one of this cluster's pods'. */
+/** Root's tunnels (`wireguard4netns status --json`) that serve a container of this cluster's CRI-O (root's may include another run's). */
 async function tunnels(ctx: Ctx): Promise<Tunnel[]> {
+  const ours = new Set((await ctx.cluster.crio.crictl(['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean));
   const r = await execa(process.execPath, [BUNDLE, 'status', '--json'], { reject: false });
   if (r.exitCode !== 0 && /no tunnel/.test(r.stderr)) return [];
   if (r.exitCode !== 0) throw new Error(`wireguard4netns status failed (exit ${r.exitCode}): ${r.stderr}`);
-  return (JSON.parse(r.stdout) as Tunnel[]).filter((t) => t.netns?.startsWith(`${ctx.cluster.crio.lab}/`));
+  return (JSON.parse(r.stdout) as Tunnel[]).filter((t) => t.containers.some((c) => ours.has(c)));
 }
 
 /** The docs' manifest with its three placeholders filled in, and nothing else changed. */
@@ -154,10 +155,16 @@ test("should run the docs' manifest with kubectl apply: wg0 from the pod's Secre
     async () => `folder ${mine.dir} exists: ${existsSync(mine.dir)}; root's daemons:\n${(await daemons(ROOT_USER)).join('\n')}`,
   );
   assert.equal(await tunnels(ctx), [], 'status lists no tunnel of the cluster');
-  // The pod's sandbox is gone too, with its network namespace (and so any socket in it).
-  const pods = await ctx.cluster.crio.crictl(['pods', '-q']);
-  assert.is(pods.stdout.trim(), '', `CRI-O still has pods: ${pods.stdout}`);
-  assert.equal(readdirSync(join(ctx.cluster.crio.lab, 'ns/netns')), [], 'no pinned network namespace left');
+  // The pod's sandbox is stopped, and its network namespace gone (and so any socket in it). The
+  // kubelet removes a stopped sandbox later, in its garbage collection (crictl's rmp did at once).
+  const ready = await ctx.cluster.crio.crictl(['pods', '-q', '--state', 'ready']);
+  assert.is(ready.stdout.trim(), '', `CRI-O still has a ready pod: ${ready.stdout}`);
+  await until(
+    'no pinned network namespace',
+    async () => readdirSync(join(ctx.cluster.crio.lab, 'ns/netns')).length === 0,
+    30_000,
+    () => readdirSync(join(ctx.cluster.crio.lab, 'ns/netns')).join(' '),
+  );
   await kubectl(ctx, ['delete', 'secret', 'edge-wg']);
 });
 
@@ -170,17 +177,19 @@ test("should show the hook's one line in kubectl describe pod for a Secret with 
   await ctx.cluster.bind(POD, ns);
   const line = `wireguard4netns: ${POD_CONF}:6: PublicKey: expected base64 of exactly 32 bytes (as `;
   let described = '';
+  let reason = '';
   await until(
-    "the hook's line in kubectl describe pod",
+    "the hook's line in kubectl describe pod, the container waiting in CreateContainerError",
     async () => {
       described = (await ctx.cluster.kubectl(['describe', 'pod', '-n', ns, POD])).stdout;
-      return described.includes(line);
+      reason = (
+        await ctx.cluster.kubectl(['get', 'pod', '-n', ns, POD, '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.reason}'])
+      ).stdout;
+      return described.includes(line) && reason === 'CreateContainerError';
     },
     120_000,
-    () => `${described}\nkubelet:\n${ctx.cluster.log('kubelet').slice(-3000)}`,
+    () => `reason ${reason}\n${described}\nkubelet:\n${ctx.cluster.log('kubelet').slice(-3000)}`,
   );
-  const reason = await kubectl(ctx, ['get', 'pod', '-n', ns, POD, '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.reason}']);
-  assert.is(reason, 'CreateContainerError', described);
   assert.not.match(described, /[A-Za-z0-9+/]{43}=/, 'no key material in the pod description');
   assert.equal(await tunnels(ctx), [], 'no tunnel');
   assert.equal(await daemons(ROOT_USER).then((d) => d.filter((l) => l.includes(ctx.cluster.crio.lab))), [], 'no daemon');
