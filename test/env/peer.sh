@@ -15,7 +15,10 @@
 #   - Debian's userspace wireguard-go (or $WG4NS_PEER_WIREGUARD_GO, below)
 #     on wgp, listen-port 51820, one peer
 #     CLIENT_PUBKEY with allowed-ips 198.51.100.2/32,fd5a:7b1e:c0de::2/128;
-#     wgp has 198.51.100.1/24 and fd5a:7b1e:c0de::1/64.
+#     wgp has 198.51.100.1/24 and fd5a:7b1e:c0de::1/64. Other tunnel
+#     networks: WG4NS_PEER_TUN4=10.8.0 WG4NS_PEER_TUN6=fd42:8: (the /24's
+#     first three parts, the /64's first four and a colon; for `up` and
+#     `info`), as a manifest of the docs has them.
 #   - busybox httpd on [::]:8080 (dual stack: also 0.0.0.0:8080) serving a
 #     page whose body is "$PEER_PAGE" (see below).
 #   The peer netns has no default route: nothing in it can reach beyond
@@ -59,6 +62,9 @@ info() {
   local a=$((18 + n / 65536)) b=$(( (n / 256) % 256 )) c=$((n % 256))
   local v6net
   v6net=$(printf 'fd5a:7b1e:c0de:%x' $((0x1000 + idx)))
+  local tun4=${WG4NS_PEER_TUN4:-198.51.100} tun6=${WG4NS_PEER_TUN6:-fd5a:7b1e:c0de:}
+  [[ $tun4 =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad WG4NS_PEER_TUN4 '$tun4' (e.g. 10.8.0)"
+  [[ $tun6 =~ ^[0-9a-f:]+:$ ]] || die "bad WG4NS_PEER_TUN6 '$tun6' (e.g. fd42:8:)"
   printf '%s\n' \
     "PEER_NAME=$name" \
     "PEER_INDEX=$idx" \
@@ -70,10 +76,10 @@ info() {
     "PEER_PORT=$LISTEN_PORT" \
     "PEER_ENDPOINT=198.$a.$b.$((c + 2)):$LISTEN_PORT" \
     "PEER_ENDPOINT6=[$v6net::2]:$LISTEN_PORT" \
-    "PEER_TUN_V4=198.51.100.1" \
-    "PEER_TUN_V6=fd5a:7b1e:c0de::1" \
-    "CLIENT_TUN_V4=198.51.100.2" \
-    "CLIENT_TUN_V6=fd5a:7b1e:c0de::2" \
+    "PEER_TUN_V4=$tun4.1" \
+    "PEER_TUN_V6=$tun6:1" \
+    "CLIENT_TUN_V4=$tun4.2" \
+    "CLIENT_TUN_V6=$tun6:2" \
     "PEER_HTTP_PORT=8080" \
     "PEER_PAGE='$PEER_PAGE'" \
     "PEER_STATE=$STATE_ROOT/$name"

@@ -57,6 +57,10 @@ export interface TestUser {
 
 export interface Crio {
   lab: string;
+  /** the CRI socket, e.g. for a kubelet's containerRuntimeEndpoint */
+  socket: string;
+  /** the cgroup, in every hierarchy, below which pods go (and which stop() removes, with what runs in it) */
+  cgroup: string;
   rootless: boolean;
   /** crictl against this CRI-O (as root, from the host) */
   crictl(args: string[], timeout?: number): ReturnType<typeof run>;
@@ -235,7 +239,7 @@ function removeCniCache(made: string[]): void {
 // ---------------------------------------------------------------- mounts
 
 /** Unmounts whatever is mounted at or under dir in our mount namespace (deepest first). */
-async function unmountUnder(dir: string): Promise<void> {
+export async function unmountUnder(dir: string): Promise<void> {
   const targets = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4])
@@ -246,7 +250,7 @@ async function unmountUnder(dir: string): Promise<void> {
 
 // ---------------------------------------------------------------- config
 
-function crioConf(lab: string, hooksDir: string): string {
+function crioConf(lab: string, hooksDir: string, runtimePath: string): string {
   return `# Written by test/helpers/crio.ts: every path under ${lab}
 [crio]
 root = "${lab}/storage"
@@ -275,7 +279,7 @@ irqbalance_config_restore_file = ""
 drop_infra_ctr = true
 
 [crio.runtime.runtimes.runc]
-runtime_path = "/usr/sbin/runc"
+runtime_path = "${runtimePath}"
 runtime_type = "oci"
 runtime_root = "${lab}/runc"
 monitor_path = "/usr/bin/conmon"
@@ -303,6 +307,10 @@ enable_nri = false
 
 export interface CrioOptions {
   hooksDir: string;
+  /** the OCI runtime (default: /usr/sbin/runc), e.g. a wrapper of it */
+  runtimePath?: string;
+  /** more names for the test image in CRI-O's storage, e.g. a registry's name that pods use, so that no pull happens */
+  imageNames?: string[];
   /** run rootless, as this user, inside rootlesskit */
   user?: TestUser;
 }
@@ -329,7 +337,7 @@ async function undoAll(undo: Undo[]): Promise<void> {
   if (errors.length > 0) throw new AggregateError(errors, `CRI-O cleanup: ${errors.map(String).join('; ')}`);
 }
 
-async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Crio> {
+async function start({ hooksDir, user, imageNames = [], runtimePath = '/usr/sbin/runc' }: CrioOptions, undo: Undo[]): Promise<Crio> {
   for (const bin of ['crio', 'crictl', 'pinns']) {
     if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/crio.sh" first`);
   }
@@ -364,7 +372,7 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
     chown(join(lab, d));
   }
   chown(lab);
-  writeFileSync(join(lab, 'crio.conf'), crioConf(lab, hooksDir));
+  writeFileSync(join(lab, 'crio.conf'), crioConf(lab, hooksDir, runtimePath));
   // Images come from our own storage only: no registry, no signatures to check.
   writeFileSync(join(lab, 'policy.json'), '{"default": [{"type": "insecureAcceptAnything"}]}\n');
   writeFileSync(
@@ -387,7 +395,7 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
   if (user) delegateCgroups(name, user, undo);
   else undo.push(() => removeCgroups(name));
 
-  await importImage(lab, user, undo);
+  await importImage(lab, user, undo, imageNames);
 
   const logFd = openSync(join(lab, 'crio.log'), 'a');
   let proc: ChildProcess;
@@ -415,6 +423,8 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
   let pods = 0;
   const crio: Crio = {
     lab,
+    socket: join(lab, 'crio.sock'),
+    cgroup: `/${name}`,
     rootless,
     crictl,
     log,
@@ -470,24 +480,30 @@ async function start({ hooksDir, user }: CrioOptions, undo: Undo[]): Promise<Cri
   return crio;
 }
 
-/** The busybox rootfs tarball (test/env/provision.sh) as IMAGE in CRI-O's storage, with podman. */
-async function importImage(lab: string, user: TestUser | undefined, undo: Undo[]): Promise<void> {
+/** The busybox rootfs tarball (test/env/provision.sh) as IMAGE (and names) in CRI-O's storage, with podman. */
+async function importImage(lab: string, user: TestUser | undefined, undo: Undo[], names: string[]): Promise<void> {
   if (!existsSync(ROOTFS_TAR)) throw new Error(`${ROOTFS_TAR} is missing: run "sudo test/env/provision.sh" first`);
   const podman = [
     'podman',
     ...['--root', join(lab, 'storage'), '--runroot', join(lab, 'runroot'), '--storage-driver', 'overlay'],
     ...['--tmpdir', join(lab, 'podman-tmp'), '--events-backend', 'file', '--cgroup-manager', 'cgroupfs'],
-    ...['import', '--quiet', '--change', 'CMD ["/bin/sh"]', '--change', `ENV PATH=${PATH}`, ROOTFS_TAR, IMAGE],
   ];
+  const imported = [...podman, 'import', '--quiet', '--change', 'CMD ["/bin/sh"]', '--change', `ENV PATH=${PATH}`, ROOTFS_TAR, IMAGE];
+  const commands = names.length > 0 ? [imported, [...podman, 'tag', IMAGE, ...names]] : [imported];
   if (!user) {
     // Root's podman also writes /var/lib/containers/cache/blob-info-cache-v1.boltdb
     // (whatever --root says) and temporary files in /var/tmp: here into
     // tmpfs mounts of a mount namespace of its own, gone when it ends.
     const tar = join(lab, 'rootfs.tar');
     copyFileSync(ROOTFS_TAR, tar);
-    podman[podman.length - 2] = tar;
+    imported[imported.length - 2] = tar;
     const mask = 'mount -t tmpfs -o mode=0755 tmpfs /var/lib && mount -t tmpfs -o mode=1777 tmpfs /var/tmp && exec "$@"';
-    await must('podman import', run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', mask, 'sh', ...podman], 120_000));
+    for (const cmd of commands) {
+      await must(
+        `podman ${cmd[podman.length]}`,
+        run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', mask, 'sh', ...cmd], 120_000),
+      );
+    }
     rmSync(tar);
     return;
   }
@@ -495,7 +511,9 @@ async function importImage(lab: string, user: TestUser | undefined, undo: Undo[]
   // It leaves a pause process holding its user namespace: ours to stop.
   const pauseFile = join(lab, 'podman-tmp/pause.pid'); // in its --tmpdir
   undo.push(() => killPidFile(pauseFile));
-  await must('rootless podman import', asTestUser(user, podman, [`XDG_RUNTIME_DIR=${join(lab, 'xdg')}`], 120_000));
+  for (const cmd of commands) {
+    await must(`rootless podman ${cmd[podman.length]}`, asTestUser(user, cmd, [`XDG_RUNTIME_DIR=${join(lab, 'xdg')}`], 120_000));
+  }
   await killPidFile(pauseFile);
 }
 

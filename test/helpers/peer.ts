@@ -13,14 +13,23 @@ export const BACKEND_V4 = 'http://198.51.100.1:8080/';
 export const BACKEND_V6 = 'http://[fd5a:7b1e:c0de::1]:8080/';
 export const PAGE = 'wireguard4netns test peer says hello';
 
-/** A shell command for inside a container: wg0's addresses, then both backend pages (or FAILED URL). */
-export const FETCH_BOTH = `ip -o addr show dev wg0; for u in ${BACKEND_V4} ${BACKEND_V6}; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
+/** The peer's tunnel networks: the /24's first three parts, the /64's first four and a colon (test/env/peer.sh). */
+export interface TunnelNets {
+  v4: string;
+  v6: string;
+}
+const DEFAULT_NETS: TunnelNets = { v4: '198.51.100', v6: 'fd5a:7b1e:c0de:' };
+const fetchBoth = (n: TunnelNets) =>
+  `ip -o addr show dev wg0; for u in http://${n.v4}.1:8080/ http://[${n.v6}:1]:8080/; do timeout 10 wget -q -O- $u || echo FAILED $u; done`;
 
-/** Asserts what FETCH_BOTH printed: the client config's addresses on wg0, and both pages. */
-export function assertFetchedBoth(r: { exitCode?: number; stdout: string; stderr: string }, what = ''): void {
+/** A shell command for inside a container: wg0's addresses, then both backend pages (or FAILED URL). */
+export const FETCH_BOTH = fetchBoth(DEFAULT_NETS);
+
+/** Asserts what FETCH_BOTH (or a peer's fetchBoth) printed: the client config's addresses on wg0, and both pages. */
+export function assertFetchedBoth(r: { exitCode?: number; stdout: string; stderr: string }, what = '', nets = DEFAULT_NETS): void {
   assert.is(r.exitCode, 0, `${what} ${r.stderr}`);
-  assert.match(r.stdout, 'inet 198.51.100.2/32', what);
-  assert.match(r.stdout, 'inet6 fd5a:7b1e:c0de::2/128', what);
+  assert.match(r.stdout, `inet ${nets.v4}.2/32`, what);
+  assert.match(r.stdout, `inet6 ${nets.v6}:2/128`, what);
   assert.not.match(r.stdout, 'FAILED', `${what} ${r.stdout}`);
   assert.is(r.stdout.split(PAGE).length - 1, 2, `${what} ${r.stdout}`);
 }
@@ -32,6 +41,10 @@ export interface Peer {
   hostV4: string;
   publicKey: string;
   clientPrivateKey: string;
+  /** the tunnel's networks: the client has .2 and ::2 of them, the backend .1 and ::1 */
+  nets: TunnelNets;
+  /** FETCH_BOTH for this peer's networks */
+  fetchBoth: string;
   /** a complete client config for this peer */
   config(extra?: string): string;
   wg(...args: string[]): Promise<string>;
@@ -53,18 +66,20 @@ export function peerSlot(name: string, index: number, env = process.env): [strin
   return [renamed, index >= low && index <= high ? index : low + (index % (high - low + 1))];
 }
 
-export async function startPeer(wantedName: string, wantedIndex = 0): Promise<Peer> {
+/** nets: other tunnel networks than the suite's usual 198.51.100.0/24 and fd5a:7b1e:c0de::/64, e.g. a manifest's of the docs. */
+export async function startPeer(wantedName: string, wantedIndex = 0, nets = DEFAULT_NETS): Promise<Peer> {
   const [name, index] = peerSlot(wantedName, wantedIndex);
+  const env = { WG4NS_PEER_TUN4: nets.v4, WG4NS_PEER_TUN6: nets.v6 };
   const peerKey = generatePrivateKey();
   const clientKey = generatePrivateKey();
   const keyFile = join('/run', `${name}.key`);
   writeFileSync(keyFile, `${peerKey.toString('base64')}\n`, { mode: 0o600 });
   try {
-    await execa(PEER_SH, ['up', name, keyFile, publicKeyOf(clientKey).toString('base64'), String(index)]);
+    await execa(PEER_SH, ['up', name, keyFile, publicKeyOf(clientKey).toString('base64'), String(index)], { env });
   } finally {
     rmSync(keyFile, { force: true }); // wg has read it; no private key stays behind in /run
   }
-  const info = (await execa(PEER_SH, ['info', name, String(index)])).stdout;
+  const info = (await execa(PEER_SH, ['info', name, String(index)], { env })).stdout;
   const nsV4 = /^PEER_NS_V4=(.*)$/m.exec(info)![1];
   const hostV4 = /^PEER_HOST_V4=(.*)$/m.exec(info)![1];
   const peer: Peer = {
@@ -73,14 +88,16 @@ export async function startPeer(wantedName: string, wantedIndex = 0): Promise<Pe
     hostV4,
     publicKey: publicKeyOf(peerKey).toString('base64'),
     clientPrivateKey: clientKey.toString('base64'),
+    nets,
+    fetchBoth: fetchBoth(nets),
     config: (extra = '') => `[Interface]
 PrivateKey = ${peer.clientPrivateKey}
-Address = 198.51.100.2/32, fd5a:7b1e:c0de::2/128
+Address = ${nets.v4}.2/32, ${nets.v6}:2/128
 ${extra}
 [Peer]
 PublicKey = ${peer.publicKey}
 Endpoint = ${peer.endpoint}
-AllowedIPs = 198.51.100.0/24, fd5a:7b1e:c0de::/64
+AllowedIPs = ${nets.v4}.0/24, ${nets.v6}:/64
 `,
     wg: async (...args) => (await execa(PEER_SH, ['exec', name, 'wg', ...args])).stdout,
     down: async () => {
