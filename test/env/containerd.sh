@@ -32,9 +32,8 @@ step() { printf 'containerd: %s\n' "$*"; }
 die() { printf 'containerd: ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
-command -v go >/dev/null || die "Go >= $GO_MIN is needed (https://go.dev/dl, or /usr/local/go)"
-GO_HAVE=$(go env GOVERSION | sed 's/^go//')
-[ "$(printf '%s\n' "$GO_MIN" "$GO_HAVE" | sort -V | head -1)" = "$GO_MIN" ] || die "Go >= $GO_MIN is needed, found $GO_HAVE"
+. "$HERE/packages.sh"
+require_go "$GO_MIN"
 
 # ---------------------------------------------------------------- root
 if [ -n "${TRIXIE_ROOT:-}" ]; then

@@ -42,12 +42,10 @@ die() { printf 'kubernetes: ERROR: %s\n' "$*" >&2; exit 1; }
 # An older Go would fetch a newer toolchain, which it checks against
 # sum.golang.org: not reachable here.
 GO_MIN=1.24.0
-command -v go >/dev/null || die "Go >= $GO_MIN is needed (https://go.dev/dl, or /usr/local/go)"
-GO_HAVE=$(go env GOVERSION | sed 's/^go//')
-[ "$(printf '%s\n' "$GO_MIN" "$GO_HAVE" | sort -V | head -1)" = "$GO_MIN" ] || die "Go >= $GO_MIN is needed, found $GO_HAVE"
+. "$(dirname "$SCRIPT")/packages.sh"
+require_go "$GO_MIN"
 
 # ---------------------------------------------------------------- packages
-. "$(dirname "$SCRIPT")/packages.sh"
 install_missing "${PACKAGES[@]}"
 
 # ---------------------------------------------------------------- pin

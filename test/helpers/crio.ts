@@ -26,6 +26,7 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
 import { containerConfig, criPod, must, type Pod, podSandboxConfig, type VolumeMount, writeSecretVolume } from './kubelet.js';
+import { undoAll } from './suite.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'crio/bin');
@@ -320,21 +321,9 @@ export async function startCrio(opts: CrioOptions): Promise<Crio> {
   try {
     return await start(opts, undo);
   } catch (err) {
-    await undoAll(undo);
+    await undoAll(undo, 'CRI-O cleanup');
     throw err;
   }
-}
-
-async function undoAll(undo: Undo[]): Promise<void> {
-  const errors: unknown[] = [];
-  for (const u of undo.splice(0).reverse()) {
-    try {
-      await u();
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, `CRI-O cleanup: ${errors.map(String).join('; ')}`);
 }
 
 async function start({ hooksDir, user, imageNames = [], runtimePath = '/usr/sbin/runc' }: CrioOptions, undo: Undo[]): Promise<Crio> {
@@ -428,7 +417,7 @@ async function start({ hooksDir, user, imageNames = [], runtimePath = '/usr/sbin
     rootless,
     crictl,
     log,
-    stop: () => undoAll(undo),
+    stop: () => undoAll(undo, 'CRI-O cleanup'),
     pid: async () => {
       if (!user) return proc.pid!;
       // runuser -> rootlesskit -> (its child, in the namespaces) sh, which execs env, which execs crio

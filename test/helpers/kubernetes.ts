@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { type Crio, crioCleanSlate, startCrio, unmountUnder } from './crio.js';
 import { ROOT } from './env.js';
+import { undoAll } from './suite.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
 const BIN = join(TEST_DIR, 'kubernetes/bin');
@@ -103,18 +104,6 @@ export function buildKubernetes(): Promise<void> {
   return built;
 }
 
-async function undoAll(undo: Undo[]): Promise<void> {
-  const errors: unknown[] = [];
-  for (const u of undo.splice(0).reverse()) {
-    try {
-      await u();
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, `cluster cleanup: ${errors.map(String).join('; ')}`);
-}
-
 export interface ClusterOptions {
   hooksDir: string;
   /** more names for the test image in CRI-O's storage (those the manifests name), so that no pull happens */
@@ -126,7 +115,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     return await start(opts, undo);
   } catch (err) {
-    await undoAll(undo);
+    await undoAll(undo, 'cluster cleanup');
     throw err;
   }
 }
@@ -444,7 +433,7 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
     crio,
     kubectl,
     log,
-    stop: () => undoAll(undo),
+    stop: () => undoAll(undo, 'cluster cleanup'),
     bind: async (pod, namespace = 'default') => {
       const binding = {
         apiVersion: 'v1',

@@ -16,3 +16,23 @@ export function setup<T>(test: Test<T>, fn: (ctx: T) => Promise<void>): void {
     if (failure) throw failure;
   });
 }
+
+/**
+ * Runs each undo, the last pushed first, even when one fails; empties the
+ * list. Then throws one AggregateError naming what was cleaned up, if any
+ * failed (said on stderr too when say is set: uvu drops what an after hook throws).
+ */
+export async function undoAll(undo: (() => unknown)[], what: string, say = false): Promise<void> {
+  const errors: unknown[] = [];
+  for (const u of undo.splice(0).reverse()) {
+    try {
+      await u();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length === 0) return;
+  const message = `${what}: ${errors.map(String).join('; ')}`;
+  if (say) console.error(message);
+  throw new AggregateError(errors, message);
+}

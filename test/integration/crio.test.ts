@@ -22,7 +22,7 @@ import type { VolumeMount } from '../helpers/kubelet.js';
 import { assertNothingLeft, daemons, type Owner, ROOT_USER } from '../helpers/leaks.js';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
 import { assertStopAndRestart } from '../helpers/podcases.js';
-import { setup } from '../helpers/suite.js';
+import { setup, undoAll } from '../helpers/suite.js';
 
 const USER = 'w4ncrio';
 const CONF_DIR = '/etc/wireguard4netns';
@@ -112,22 +112,8 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     ctx.secret = secretMount(ctx.crio.secretVolume('main-pod', { 'edge.conf': ctx.peer.config() }));
   });
 
-  test.after(async (ctx) => {
-    const errors: unknown[] = [];
-    for (const undo of (ctx.undo ?? []).splice(0).reverse()) {
-      try {
-        await undo();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    // uvu drops what an after hook throws: say it, then throw.
-    if (errors.length > 0) {
-      const message = `${mode} CRI-O suite cleanup: ${errors.map(String).join('; ')}`;
-      console.error(message);
-      throw new AggregateError(errors, message);
-    }
-  });
+  // uvu drops what an after hook throws: undoAll says it too.
+  test.after((ctx) => undoAll(ctx.undo ?? [], `${mode} CRI-O suite cleanup`, true));
 
   /** No tunnel of this pod's left: no daemon, no folder, and status lists none. */
   async function assertPodTunnelGone(ctx: Ctx, mine: Tunnel, ctr: string, what: string): Promise<void> {

@@ -19,7 +19,7 @@ import { BUNDLE, ROOT } from '../helpers/env.js';
 import { buildKubernetes, type Cluster, kubernetesCleanSlate, startCluster } from '../helpers/kubernetes.js';
 import { daemons, ROOT_USER } from '../helpers/leaks.js';
 import { assertFetchedBoth, type Peer, startPeer } from '../helpers/peer.js';
-import { setup } from '../helpers/suite.js';
+import { setup, undoAll } from '../helpers/suite.js';
 
 const MANIFEST = join(ROOT, 'docs/kubernetes/pod.yaml');
 /** The image the manifest names: the test rootfs is imported under it. */
@@ -100,22 +100,8 @@ setup(test, async (ctx) => {
   ctx.undo.push(() => ctx.cluster.stop());
 });
 
-test.after(async (ctx) => {
-  const errors: unknown[] = [];
-  for (const undo of (ctx.undo ?? []).splice(0).reverse()) {
-    try {
-      await undo();
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  // uvu drops what an after hook throws: say it, then throw.
-  if (errors.length > 0) {
-    const message = `Kubernetes suite cleanup: ${errors.map(String).join('; ')}`;
-    console.error(message);
-    throw new AggregateError(errors, message);
-  }
-});
+// uvu drops what an after hook throws: undoAll says it too.
+test.after((ctx) => undoAll(ctx.undo ?? [], 'Kubernetes suite cleanup', true));
 
 test("should run the docs' manifest with kubectl apply: wg0 from the pod's Secret, both backends reached with kubectl exec, nothing left after kubectl delete pod", async (ctx) => {
   const yaml = manifest({ privateKey: ctx.peer.clientPrivateKey, peerPublicKey: ctx.peer.publicKey, endpoint: ctx.peer.endpoint });
