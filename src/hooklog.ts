@@ -21,6 +21,29 @@ export function logHookError(containerId: string | undefined, message: string, p
     if (statSync(path).size > MAX_BYTES) renameSync(path, `${path}.1`);
   } catch {}
   try {
-    appendFileSync(path, `${new Date().toISOString()} container ${id}: wireguard4netns: ${message.replace(/\n/g, ' ')}\n`, { mode: 0o600 });
+    appendFileSync(path, `${isoTime()} container ${id}: wireguard4netns: ${message.replace(/\n/g, ' ')}\n`, { mode: 0o600 });
   } catch {}
+}
+
+/**
+ * Date.now() as toISOString() writes it (2026-12-05T08:00:00.000Z). Not
+ * that method: its first call in a process costs 1-2 ms, on every
+ * container start's path (docs/performance.md).
+ */
+export function isoTime(ms: number = Date.now()): string {
+  // Days since 1970-01-01 to a civil date: Howard Hinnant's days_from_civil, inverted.
+  const days = Math.floor(ms / 86_400_000);
+  const inDay = ms - days * 86_400_000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const p = (n: number, width = 2) => String(n).padStart(width, '0');
+  const [h, m, s] = [Math.floor(inDay / 3_600_000), Math.floor(inDay / 60_000) % 60, Math.floor(inDay / 1000) % 60];
+  return `${p(year, 4)}-${p(month)}-${p(day)}T${p(h)}:${p(m)}:${p(s)}.${p(inDay % 1000, 3)}Z`;
 }

@@ -15,6 +15,7 @@
 import { appendFileSync, closeSync, read, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Failure } from '../errors.js';
+import { isoTime } from '../hooklog.js';
 import { runtimeBase } from '../paths.js';
 import { run } from '../run.js';
 import { wireguardGo } from '../tools.js';
@@ -123,7 +124,7 @@ async function gone(pid: number): Promise<void> {
 /** Adds a line of ours to the tunnel's log, beside the daemon's (best effort: the log is not what matters). */
 export function appendLog(dir: string, line: string): void {
   try {
-    appendFileSync(join(dir, LOG_FILE), `${new Date().toISOString()} wireguard4netns: ${line}\n`, { mode: 0o600 });
+    appendFileSync(join(dir, LOG_FILE), `${isoTime()} wireguard4netns: ${line}\n`, { mode: 0o600 });
   } catch {}
 }
 

@@ -4,13 +4,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hookLogPath, logHookError } from '../../src/hooklog.js';
+import { hookLogPath, isoTime, logHookError } from '../../src/hooklog.js';
 
 const test = suite('hook log');
 const DIR = mkdtempSync(join(tmpdir(), 'wg4ns-hooklog-'));
 
 test.after(() => {
   rmSync(DIR, { recursive: true, force: true });
+});
+
+test('should write times as toISOString does, leap days and year ends included', () => {
+  const day = 86_400_000;
+  const edges = [
+    0,
+    day - 1,
+    Date.UTC(2000, 1, 29),
+    Date.UTC(2100, 2, 1) - 1,
+    Date.UTC(2024, 11, 31, 23, 59, 59, 999),
+    Date.UTC(9999, 11, 31),
+  ];
+  let ms = 0;
+  for (let i = 0; i < 50_000; i++) {
+    ms = (ms * 7 + 1_234_567_891) % Date.UTC(10000, 0, 1); // spread over years 1970-9999
+    edges.push(ms);
+  }
+  for (const t of edges) assert.is(isoTime(t), new Date(t).toISOString(), String(t));
 });
 
 test('should live beside the runtime base, not in it', () => {
