@@ -149,17 +149,25 @@ func setUp(o *daemonOptions, log *daemonLog, clock *phases) (_ *tunnel, undo fun
 	}
 	log.verbose.Store(o.verbose)
 	clock.mark("config wait")
+	// The device's configuration and the link (MTU, addresses, routes, up)
+	// touch different things: both at once, on the start's path. No packet
+	// reaches the link before the container's process starts.
+	linked := make(chan error, 1)
+	go func() {
+		if o.noLink {
+			linked <- nil
+			return
+		}
+		linked <- setUpLink(ns.file, o.ifname, o.addresses, o.routes)
+	}()
 	identity, notice, err := applyConfig(dev, config, o.identity)
+	if linkErr := <-linked; err == nil {
+		err = linkErr
+	}
 	if err != nil {
 		return nil, undo, err
 	}
-	clock.mark("config")
-	if !o.noLink {
-		if err := setUpLink(ns.file, o.ifname, o.addresses, o.routes); err != nil {
-			return nil, undo, err
-		}
-	}
-	clock.mark("netns")
+	clock.mark("config and link")
 	uapiGone, closeUAPI, err := serve(o.dir, o.ifname, o.state, dev, uapiFile, map[string]string{"udpBufferNotice": notice, "configIdentity": identity})
 	if err != nil {
 		return nil, undo, err

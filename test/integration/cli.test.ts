@@ -30,7 +30,7 @@ test('should bring wg0 up in the namespace and reach the backend over IPv4 and I
   assert.is(up.exitCode, 0);
   assert.match(up.stdout, `wg0 up in /proc/${pid}/ns/net (daemon pid `);
   const dir = /state in (\S+)\)/.exec(up.stdout)![1];
-  const steps = 'tun [\\d.]+ ms, device [\\d.]+ ms, config wait [\\d.]+ ms, config [\\d.]+ ms, netns [\\d.]+ ms, uapi [\\d.]+ ms';
+  const steps = 'tun [\\d.]+ ms, device [\\d.]+ ms, config wait [\\d.]+ ms, config and link [\\d.]+ ms, uapi [\\d.]+ ms';
   const logged = `wireguard4netns: wg0 up for the command line from ${conf} \\(resolve \\d+ ms, daemon \\d+ ms, of which in wireguard-go: ${steps}\\)`;
   assert.match(readFileSync(`${dir}/daemon.log`, 'utf8'), new RegExp(logged));
 
