@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -73,6 +74,11 @@ func wireguard4netnsMain(args []string) int {
 		return 2
 	}
 	clock := newPhases()
+	// One tunnel per daemon, and a host runs many: like slirp4netns and
+	// pasta, each takes one core at most, which spares the handoffs
+	// between threads that were the largest part of its CPU per byte
+	// (docs/performance.md has the alternated measurements).
+	runtime.GOMAXPROCS(1)
 	// Key material lives in this process: no core dumps, no ptrace.
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
