@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -74,11 +75,10 @@ func wireguard4netnsMain(args []string) int {
 		return 2
 	}
 	clock := newPhases()
-	// One tunnel per daemon, and a host runs many: like slirp4netns and
-	// pasta, each takes one core at most, which spares the handoffs
-	// between threads that were the largest part of its CPU per byte
-	// (docs/performance.md has the alternated measurements).
-	runtime.GOMAXPROCS(1)
+	// The setup allocates the device's buffers (tens of MiB, mostly never
+	// touched) in one burst, while the container's start waits for it and
+	// for the Node beside it: no collection runs until it is ready.
+	gcPercent := debug.SetGCPercent(-1)
 	// Key material lives in this process: no core dumps, no ptrace.
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -107,6 +107,13 @@ func wireguard4netnsMain(args []string) int {
 		return r.refuse(err)
 	}
 	r.end(reportReady(clock.String()), 0)
+	debug.SetGCPercent(gcPercent)
+	// One tunnel per daemon, and a host runs many: like slirp4netns and
+	// pasta, its datapath takes one core at most, which spares the
+	// handoffs between threads that were the largest part of its CPU per
+	// byte. Not before: the setup's steps in the namespace run on threads
+	// of their own (docs/performance.md has the alternated measurements).
+	runtime.GOMAXPROCS(1)
 	afterReady(o.dir, o.ifname, log, t.notice)
 	log.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", o.ifname, o.netns, o.watchPid)
 	live(o.watchPid, o.awaitProcess, t.netnsInode, t.dev, log.Logger, t.uapiGone, o.reresolve, o.reresolveInterval)
