@@ -49,7 +49,7 @@ function options(argv: string[]): Options & { json: string } {
     seconds: a.seconds ?? (q ? 2 : 10),
     startRuns: a['start-runs'] ?? (q ? 3 : 15),
     probeRuns: a['probe-runs'] ?? (q ? 2 : 6),
-    tunnels: a.tunnels ?? (q ? 3 : 50),
+    tunnels: a.tunnels ?? (q ? 3 : 100),
     only: a.only as Phase | undefined,
     quick: q,
     tuneSysctl: a['tune-sysctl'],

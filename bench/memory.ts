@@ -1,5 +1,5 @@
 // Phase 3: memory. The hook's peak RSS and an idle daemon's RSS and PSS
-// come from the hook probes; then N tunnels at once (default 50): N
+// come from the hook probes; then N tunnels at once (default 100): N
 // containers, each with its own key and /32 allowed on the peer, started
 // one after the other (timed), each fetching the backend page through its
 // tunnel, and the total and per-tunnel memory of their daemons.
