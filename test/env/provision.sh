@@ -113,6 +113,10 @@ write_if_changed "$CONF_DIR/containers.conf" <<'CONF' || true
 # cgroup v1/v2 hybrid host, no systemd user session: rootless podman cannot
 # limit anything here. (cgroups = "disabled" would be cleaner but podman
 # refuses it with runc: "not compatible with NoCgroups".)
+# No session keyring per container: each counts against the user's kernel
+# key quota (kernel.keys.maxbytes, 20000 bytes: about 100 keyrings), and
+# the bench runs 100 containers of the user at once.
+keyring = false
 
 [engine]
 runtime = "runc"
