@@ -35,13 +35,16 @@ export async function createRuntime(
   const target = containerTarget(state.pid);
 
   // Where DNS goes, now or at a reload; without DNS a bundle that says nothing of it is no error.
+  // Looked up while the daemon applies the config: a failure then ends that daemon.
   const dnsWanted = config.dns.length > 0;
-  let resolvConf: string | undefined;
-  try {
-    resolvConf = resolvConfPath(bundleSpec(), dnsWanted);
-  } catch (err) {
-    if (dnsWanted) throw err;
-  }
+  const resolvConf = () => {
+    try {
+      return resolvConfPath(bundleSpec(), dnsWanted);
+    } catch (err) {
+      if (dnsWanted) throw err;
+      return undefined;
+    }
+  };
 
   // Tunnel up: daemon, keys and peers, addresses and routes, DNS.
   await up(target, config, {

@@ -28,8 +28,12 @@ import { encodeConfig } from './uapiconfig.js';
 export interface UpOptions {
   iface: string;
   containerId?: string;
-  /** host path of the container's resolv.conf, for DNS= */
-  resolvConf?: string;
+  /**
+   * host path of the container's resolv.conf, for DNS=; or how to find it
+   * (the hook's lookup, which reads the bundle and walks the container's
+   * root), called while the daemon applies the config
+   */
+  resolvConf?: string | (() => string | undefined);
   verbose?: boolean;
   /** wait up to this many seconds for a first handshake */
   waitSeconds?: number;
@@ -98,7 +102,7 @@ async function serve(
   o: UpOptions,
   dir: string,
   times: string[],
-): Promise<{ state: TunnelState; stop?: () => Promise<void> }> {
+): Promise<{ state: TunnelState; stop?: () => Promise<void>; resolvConf: Found<string | undefined> }> {
   // Nothing is touched before every endpoint has an address.
   const endpoints = await timed(times, 'resolve', () => Promise.all(config.peers.map((p) => p.endpoint && resolveEndpoint(p.endpoint))));
   const applied = o.linkByCaller ? { addresses: [], routes: [], mtu: config.mtu } : appliedOf(config);
@@ -134,7 +138,10 @@ async function serve(
     udpBroker: o.udpBroker,
     selfPeer: (publicKeyHex) => selfPeerMessage(config, publicKeyHex),
   };
-  const daemon = await timed(times, 'daemon', () => startDaemon(t, options, o.early));
+  // The config goes down the pipe as startDaemon is called; what the start needs later is found meanwhile.
+  const starting = timed(times, 'daemon', () => startDaemon(t, options, o.early));
+  const resolvConf = find(o.resolvConf);
+  const daemon = await starting;
   if (!daemon.joined) {
     // The hook's daemon did its first steps while Node started: those were not on the start's path.
     const phases = daemon.phases.split(', ');
@@ -143,14 +150,25 @@ async function serve(
     if (waited > 0) times.push(`${BESIDE_NODE}: ${phases.slice(0, waited).join(', ')}`);
     // The state as the daemon wrote it: with the config's identity, which only it computes.
     const started = readState(dir);
-    if (started) return { state: started, stop: daemon.stop };
+    if (started) return { state: started, stop: daemon.stop, resolvConf };
     await daemon.stop();
     throw new Failure(`${o.iface} in ${t.netns}: wireguard-go reported ready without ${dir}/state.json`);
   }
   const joined = liveTunnel(dir);
   if (!joined) throw new Failure(`${o.iface} in ${t.netns}: the start this one joined has ended meanwhile; start again`);
   if (!daemon.sameConfig) throw otherConfig(joined, config, t.netns);
-  return { state: joined };
+  return { state: joined, resolvConf };
+}
+
+/** A value, or the error that finding it raised: thrown once what was started meanwhile can be undone. */
+type Found<T> = { value: T } | { error: unknown };
+
+function find<T>(what: T | (() => T)): Found<T> {
+  try {
+    return { value: typeof what === 'function' ? (what as () => T)() : what };
+  } catch (error) {
+    return { error };
+  }
 }
 
 export async function up(t: Target, config: Config, o: UpOptions): Promise<UpResult> {
@@ -158,7 +176,7 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
   const times: string[] = [];
   const cleanup = new Cleanup();
   try {
-    const { state, stop } = await serve(t, config, o, dir, times);
+    const { state, stop, resolvConf: found } = await serve(t, config, o, dir, times);
     stopHereForTests('ready');
     // The daemon this call started ends with a failure, unless a container that joined meanwhile uses it.
     // Killed (or dead already), it leaves its folder: the sweep takes that.
@@ -169,15 +187,16 @@ export async function up(t: Target, config: Config, o: UpOptions): Promise<UpRes
         await sweep();
       });
     }
+    if ('error' in found) throw found.error;
     if (o.containerId && t.watchPid) {
-      const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: o.resolvConf };
+      const entry = { id: o.containerId, pid: t.watchPid, start: processStart(t.watchPid) ?? 0, resolvConf: found.value };
       cleanup.add(await step(`registering container ${o.containerId} with the tunnel in ${dir}`, () => registerContainer(dir, entry)));
     }
     if (o.waitSeconds) {
       const { awaitHandshake } = await import('./wait.js');
       await timed(times, 'handshake', () => awaitHandshake(socketOf(dir, state), config, o.waitSeconds!));
     }
-    const resolvConf = config.dns.length > 0 && !o.linkByCaller ? o.resolvConf : undefined;
+    const resolvConf = config.dns.length > 0 && !o.linkByCaller ? found.value : undefined;
     if (resolvConf) cleanup.add(await step('writing DNS', () => writeResolvConf(resolvConf, config)));
     const who = o.containerId ? `container ${o.containerId}` : 'the command line';
     appendLog(dir, stop ? `${o.iface} up for ${who} from ${config.file} (${times.join(', ')})` : `${o.iface}: ${who} joined`);
