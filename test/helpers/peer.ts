@@ -53,8 +53,8 @@ export interface Peer {
   /** a complete client config for this peer */
   config(extra?: string): string;
   wg(...args: string[]): Promise<string>;
-  /** Lets in another client key with the tunnel addresses .host and ::host (taking them from the client that had them). */
-  allow(publicKey: string, host: number): Promise<void>;
+  /** Lets in more client keys, each with the tunnel addresses .host and ::host (taken from the client that had them), in one wg call. */
+  allow(clients: { publicKey: string; host: number }[]): Promise<void>;
   /** The clients' public keys whose handshake the peer has seen. */
   handshakes(): Promise<string[]>;
   down(): Promise<void>;
@@ -109,8 +109,9 @@ Endpoint = ${peer.endpoint}
 AllowedIPs = ${nets.v4}.0/24, ${nets.v6}:/64
 `,
     wg: async (...args) => (await execa(PEER_SH, ['exec', name, 'wg', ...args])).stdout,
-    allow: async (publicKey, host) => {
-      await peer.wg('set', 'wgp', 'peer', publicKey, 'allowed-ips', `${nets.v4}.${host}/32,${nets.v6}:${host}/128`);
+    allow: async (clients) => {
+      const args = clients.flatMap((c) => ['peer', c.publicKey, 'allowed-ips', `${nets.v4}.${c.host}/32,${nets.v6}:${c.host}/128`]);
+      await peer.wg('set', 'wgp', ...args);
     },
     handshakes: async () =>
       (await peer.wg('show', 'wgp', 'latest-handshakes'))

@@ -12,7 +12,10 @@
 // Then what only a cluster does: a rotated Secret comes up in the next pod,
 // and in the restarted container of a running pod (the kubelet rewrites
 // the Secret volume); docs/kubernetes/deployment.yaml scaled to 0 and back;
-// docs/kubernetes/statefulset.yaml gives two pods two identities. The
+// docs/kubernetes/statefulset.yaml gives two pods two identities, and
+// scaled to 110 pods (its Secret with a config per pod made as the docs'
+// two are), started by one kubectl apply, a tunnel each: the times and the
+// daemons' memory are printed in a note line. The
 // controller manager makes the Deployment's and StatefulSet's pods; the
 // test binds them as the scheduler would (no scheduler runs).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -32,6 +35,8 @@ const DOCS = join(ROOT, 'docs/kubernetes');
 /** The image the manifest names: the test rootfs is imported under it. */
 const DOCS_IMAGE = 'docker.io/library/busybox:1.36';
 const POD = 'edge-client';
+/** The scale test's pods: the kubelet's default max-pods. */
+const SCALE = 110;
 const POD_CONF = 'container:/etc/wireguard4netns/edge.conf';
 /** The manifest's tunnel addresses (as the peer must have them): 10.8.0.2/32 and fd42:8::2/128. */
 const NETS = { v4: '10.8.0', v6: 'fd42:8:' };
@@ -63,12 +68,21 @@ async function tunnels(ctx: Ctx, ns: string): Promise<Tunnel[]> {
   return (JSON.parse(r.stdout) as Tunnel[]).filter((t) => t.containers.some((c) => ours.has(c)));
 }
 
-/** A client key the peer lets in with the tunnel addresses .host and ::host. */
-async function newClient(ctx: Ctx, host: number): Promise<{ privateKey: string; publicKey: string }> {
-  const key = generatePrivateKey();
-  const publicKey = publicKeyOf(key).toString('base64');
-  await ctx.peer.allow(publicKey, host);
-  return { privateKey: key.toString('base64'), publicKey };
+interface Client {
+  privateKey: string;
+  publicKey: string;
+  /** its tunnel addresses are .host and ::host */
+  host: number;
+}
+
+/** New client keys, one per host, that the peer lets in (a host given twice: the last key has it). */
+async function newClients(ctx: Ctx, hosts: number[]): Promise<Client[]> {
+  const clients = hosts.map((host) => {
+    const key = generatePrivateKey();
+    return { privateKey: key.toString('base64'), publicKey: publicKeyOf(key).toString('base64'), host };
+  });
+  await ctx.peer.allow(clients);
+  return clients;
 }
 
 /**
@@ -76,14 +90,39 @@ async function newClient(ctx: Ctx, host: number): Promise<{ privateKey: string; 
  * (REPLACE_WITH_NAME) filled in, and nothing else changed: every one
  * present is given, and the peer's are the test peer's.
  */
-function fromDocs(ctx: Ctx, file: string, fill: Record<string, string>): string {
-  let yaml = readFileSync(join(DOCS, file), 'utf8');
+function fromDocs(ctx: Ctx, file: string, fill: Record<string, string>, text?: string): string {
+  let yaml = text ?? readFileSync(join(DOCS, file), 'utf8');
   assert.match(yaml, `image: ${DOCS_IMAGE}\n`, `${file}: the image the test imports under its name`);
   assert.match(yaml, `AllowedIPs = ${NETS.v4}.0/24, ${NETS.v6}:/64\n`, `${file}: the networks behind the peer`);
   const all = { PEER_PUBLIC_KEY: ctx.peer.publicKey, PEER_ENDPOINT: ctx.peer.endpoint, ...fill };
   for (const [name, value] of Object.entries(all)) yaml = yaml.replaceAll(` = REPLACE_WITH_${name}\n`, ` = ${value}\n`);
   assert.not.match(yaml, / = REPLACE_WITH_/, `${file}: a placeholder not filled in`);
   return yaml;
+}
+
+/**
+ * docs/kubernetes/statefulset.yaml for one pod per client: replicas, and
+ * its Secret's configs made as the docs' two are (edge-0.conf, edge-1.conf:
+ * asserted), the one of pod edge-I with the key and addresses of clients[I].
+ */
+function statefulSet(ctx: Ctx, clients: Client[]): string {
+  const file = 'statefulset.yaml';
+  const yaml = readFileSync(join(DOCS, file), 'utf8');
+  const [first, second, end] = ['  edge-0.conf: |\n', '  edge-1.conf: |\n', '---\n'].map((m) => yaml.indexOf(m));
+  assert.ok(first > 0 && second > first && end > second, `${file}: the Secret's edge-0.conf and edge-1.conf, then the StatefulSet`);
+  const conf = (ordinal: number, host: number) =>
+    yaml
+      .slice(first, second)
+      .replace('edge-0.conf', `edge-${ordinal}.conf`)
+      .replace(' = REPLACE_WITH_PRIVATE_KEY_0\n', ` = REPLACE_WITH_PRIVATE_KEY_${ordinal}\n`)
+      .replace(`Address = ${NETS.v4}.10/32, ${NETS.v6}:10/128\n`, `Address = ${NETS.v4}.${host}/32, ${NETS.v6}:${host}/128\n`);
+  assert.is(yaml.slice(first, end), conf(0, 10) + conf(1, 11), `${file}: the configs of the pods differ in the key and the addresses only`);
+  assert.match(yaml, '\n  replicas: 2\n', `${file}: two replicas`);
+  const scaled = `${yaml.slice(0, first)}${clients.map((c, i) => conf(i, c.host)).join('')}${yaml.slice(end)}`.replace(
+    '\n  replicas: 2\n',
+    `\n  replicas: ${clients.length}\n`,
+  );
+  return fromDocs(ctx, file, Object.fromEntries(clients.map((c, i) => [`PRIVATE_KEY_${i}`, c.privateKey])), scaled);
 }
 
 /** docs/kubernetes/pod.yaml (and deployment.yaml) for this private key: the pod's addresses are .2 and ::2. */
@@ -111,7 +150,7 @@ async function until(what: string, ok: () => Promise<boolean>, ms: number, detai
 async function describe(ctx: Ctx, ns: string): Promise<string> {
   const r = await ctx.cluster.kubectl(['describe', 'pods', '-n', ns]);
   const tail = (c: 'kubelet' | 'kube-controller-manager') => `\n${c}:\n${ctx.cluster.log(c).slice(-3000)}`;
-  return `${r.stdout}${r.stderr}${tail('kube-controller-manager')}${tail('kubelet')}`;
+  return `${r.stdout.slice(-8000)}${r.stderr}${tail('kube-controller-manager')}${tail('kubelet')}`;
 }
 
 /** Binds the namespace's pods as the scheduler would, until n of them are Ready and no other is left; their names, sorted. */
@@ -231,16 +270,16 @@ test("should run the docs' manifest with kubectl apply: wg0 from the pod's Secre
 test('should bring up a rotated key (kubectl apply of the Secret) in the next pod, and in the restarted container of a running one, leaving nothing of the old tunnel', async (ctx) => {
   const ns = 'w4nk-rotate';
   await kubectl(ctx, ['create', 'namespace', ns]);
-  const [first, second, third] = [await newClient(ctx, 2), await newClient(ctx, 2), await newClient(ctx, 2)];
+  const [first, second, third] = await newClients(ctx, [2, 2, 2]);
   // The peer has .2 for the last key it let in: each step lets in the key it rotates to.
-  await ctx.peer.allow(first.publicKey, 2);
+  await ctx.peer.allow([first]);
   await kubectl(ctx, ['apply', '-n', ns, '-f', '-'], manifest(ctx, first.privateKey));
   await readyPods(ctx, ns, 1);
   const [old] = await tunnels(ctx, ns);
   assert.is(old?.publicKey, first.publicKey, 'the first key runs');
 
   // A new pod: the Secret rotated, the pod deleted and applied again (what a Deployment's rollout does).
-  await ctx.peer.allow(second.publicKey, 2);
+  await ctx.peer.allow([second]);
   const applied = await kubectl(ctx, ['apply', '-n', ns, '-f', '-'], manifest(ctx, second.privateKey));
   assert.match(applied, 'secret/edge-wg configured', applied);
   assert.match(applied, `pod/${POD} unchanged`, applied);
@@ -256,7 +295,7 @@ test('should bring up a rotated key (kubectl apply of the Secret) in the next po
 
   // The same pod: the kubelet rewrites its Secret volume; the container, stopped, is restarted by the
   // kubelet and its hook reads the new file (the tunnel ended with the pod's last container).
-  await ctx.peer.allow(third.publicKey, 2);
+  await ctx.peer.allow([third]);
   await kubectl(ctx, ['apply', '-n', ns, '-f', '-'], manifest(ctx, third.privateKey));
   await until(
     'the kubelet rewrote the Secret volume',
@@ -315,7 +354,7 @@ test("should show the hook's one line in kubectl describe pod for a Secret with 
 test("should scale the docs' Deployment to 0, leaving nothing, and back to 1, the tunnel up again", async (ctx) => {
   const ns = 'w4nk-deploy';
   await kubectl(ctx, ['create', 'namespace', ns]);
-  const client = await newClient(ctx, 2);
+  const [client] = await newClients(ctx, [2]);
   await kubectl(ctx, ['apply', '-n', ns, '-f', '-'], manifest(ctx, client.privateKey, 'deployment.yaml'));
   const [pod] = await readyPods(ctx, ns, 1);
   await assertReaches(ctx, ns, pod);
@@ -343,15 +382,15 @@ test("should scale the docs' Deployment to 0, leaving nothing, and back to 1, th
 test("should give the docs' StatefulSet's two pods a tunnel each, with the identity of each one's own config", async (ctx) => {
   const ns = 'w4nk-set';
   await kubectl(ctx, ['create', 'namespace', ns]);
-  const hosts = [10, 11];
-  const clients = [await newClient(ctx, hosts[0]), await newClient(ctx, hosts[1])];
+  const clients = await newClients(ctx, [10, 11]);
   const yaml = fromDocs(ctx, 'statefulset.yaml', { PRIVATE_KEY_0: clients[0].privateKey, PRIVATE_KEY_1: clients[1].privateKey });
-  for (const [i, host] of hosts.entries())
-    assert.match(yaml, `PrivateKey = ${clients[i].privateKey}\n    Address = ${NETS.v4}.${host}/32, ${NETS.v6}:${host}/128\n`);
+  assert.is(statefulSet(ctx, clients), yaml, 'the docs as they are, for two pods');
+  for (const c of clients)
+    assert.match(yaml, `PrivateKey = ${c.privateKey}\n    Address = ${NETS.v4}.${c.host}/32, ${NETS.v6}:${c.host}/128\n`);
   await kubectl(ctx, ['apply', '-n', ns, '-f', '-'], yaml);
   const pods = await readyPods(ctx, ns, 2);
   assert.equal(pods, ['edge-0', 'edge-1']);
-  for (const [i, pod] of pods.entries()) await assertReaches(ctx, ns, pod, hosts[i]);
+  for (const [i, pod] of pods.entries()) await assertReaches(ctx, ns, pod, clients[i].host);
 
   const running = await tunnels(ctx, ns);
   assert.is(running.length, 2, 'two tunnels');
@@ -361,6 +400,66 @@ test("should give the docs' StatefulSet's two pods a tunnel each, with the ident
   for (const c of clients) assert.ok(seen.includes(c.publicKey), `the peer saw a handshake from ${c.publicKey}`);
 
   await kubectl(ctx, ['delete', 'namespace', ns, '--timeout=150s'], undefined, 180_000);
+  await gone(ctx, ns, running);
+});
+
+test("should start 110 pods (the kubelet's max-pods), each with a tunnel of its own, with one kubectl apply of the docs' StatefulSet", async (ctx) => {
+  const ns = 'w4nk-scale';
+  await kubectl(ctx, ['create', 'namespace', ns]);
+  const clients = await newClients(
+    ctx,
+    Array.from({ length: SCALE }, (_, i) => 10 + i),
+  );
+  const yaml = statefulSet(ctx, clients);
+  const applied = Date.now();
+  await kubectl(ctx, ['apply', '-n', ns, '-f', '-'], yaml);
+  const pods = await readyPods(ctx, ns, SCALE, 900_000);
+  const allReady = (Date.now() - applied) / 1000;
+
+  // When each pod's container started (the kubelet's seconds), from the apply and from the pod's creation.
+  interface PodJson {
+    metadata: { name: string; creationTimestamp: string };
+    status: { containerStatuses: { state: { running?: { startedAt: string } } }[] };
+  }
+  const items = (JSON.parse(await kubectl(ctx, ['get', 'pods', '-n', ns, '-o', 'json'])) as { items: PodJson[] }).items;
+  const starts = items
+    .map((p) => {
+      const started = Date.parse(p.status.containerStatuses[0].state.running?.startedAt ?? '');
+      return { name: p.metadata.name, started, took: (started - Date.parse(p.metadata.creationTimestamp)) / 1000 };
+    })
+    .sort((a, b) => a.started - b.started);
+  assert.ok(
+    starts.every((s) => Number.isFinite(s.started)),
+    'every container running',
+  );
+  const [first, last] = [starts[0], starts[starts.length - 1]];
+  const since = (s: { started: number }) => Math.max(0, (s.started - applied) / 1000).toFixed(0);
+
+  const running = await tunnels(ctx, ns);
+  assert.is(running.length, SCALE, 'a tunnel per pod');
+  assert.equal(running.map((t) => t.publicKey).sort(), clients.map((c) => c.publicKey).sort(), 'the identity of each pod its own');
+  const pss = running.map((t) => Number(/^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${t.daemonPid}/smaps_rollup`, 'utf8'))?.[1]));
+  assert.ok(
+    pss.every((kb) => kb > 0),
+    `the PSS of every daemon: ${pss.join(' ')}`,
+  );
+  const totalMiB = pss.reduce((a, b) => a + b, 0) / 1024;
+  console.log(
+    `  note: ${SCALE} pods with one kubectl apply: all Running after ${allReady.toFixed(0)} s; the 1st started after ${since(first)} s (${first.took} s from its creation), the ${SCALE}th after ${since(last)} s (${last.took} s from its creation); the daemons' PSS ${totalMiB.toFixed(1)} MiB in all, ${((totalMiB * 1024) / SCALE).toFixed(0)} KiB each`,
+  );
+
+  for (let i = 0; i < pods.length; i += 10) {
+    await Promise.all(pods.slice(i, i + 10).map((pod) => assertReaches(ctx, ns, pod, clients[Number(pod.replace('edge-', ''))].host)));
+  }
+  const seen = new Set(await ctx.peer.handshakes());
+  assert.equal(
+    clients.filter((c) => !seen.has(c.publicKey)).map((c) => c.host),
+    [],
+    'the peer saw a handshake from every pod (their hosts)',
+  );
+
+  await kubectl(ctx, ['delete', 'namespace', ns, '--timeout=300s'], undefined, 330_000);
+  await noPods(ctx, ns);
   await gone(ctx, ns, running);
 });
 
