@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kubelet, kube-apiserver, kubectl and kine for the Kubernetes integration
+# kubelet, kube-apiserver, kube-controller-manager, kubectl and kine for the Kubernetes integration
 # test (run as root). Idempotent: safe to run again; prints one line per step.
 #
 # Debian 12 has no Kubernetes package, so this builds the versions pinned
@@ -24,11 +24,11 @@ cd "$(dirname "$SCRIPT")/kubernetes" # the pin: go.mod, go.sum
 TEST_DIR=${WG4NS_TEST_DIR:-/var/lib/wireguard4netns-test}
 export PATH=/usr/local/go/bin:$PATH GOTOOLCHAIN=local GOWORK=off
 # Bump RECIPE when the build steps below change: it forces a rebuild.
-RECIPE=1
+RECIPE=2
 # The k8s.io modules the proxy refuses at the pinned version; nothing
 # built here imports them.
 STANDINS="k8s.io/sample-cli-plugin k8s.io/sample-controller"
-BINARIES="kubelet kube-apiserver kubectl kine"
+BINARIES="kubelet kube-apiserver kube-controller-manager kubectl kine"
 
 # gcc, libc6-dev: cgo for kine's SQLite. The rest: what the test's cluster
 # set-up runs (certificates, the node's address, CRI-O's image import).
@@ -134,6 +134,12 @@ else
   (cd "$k8s" && CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "$LDFLAGS" -o "$OUT/bin.new/" ./cmd/kube-apiserver ./cmd/kubectl) \
     >"$LOG" 2>&1 || die "building kube-apiserver and kubectl failed: $(tail -20 "$LOG")"
   step "built kube-apiserver and kubectl in $((SECONDS - start)) s"
+  # The Deployment, ReplicaSet and StatefulSet controllers (and the
+  # service accounts' tokens) for the tests that need them.
+  start=$SECONDS
+  (cd "$k8s" && CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "$LDFLAGS" -o "$OUT/bin.new/" ./cmd/kube-controller-manager) \
+    >"$LOG" 2>&1 || die "building kube-controller-manager failed: $(tail -20 "$LOG")"
+  step "built kube-controller-manager in $((SECONDS - start)) s"
   # kine: etcd's API on SQLite (cgo), as k3s uses it.
   start=$SECONDS
   (cd "$OUT/build/kine" && nice -n 19 go build -trimpath -ldflags "-s -w" -o "$OUT/bin.new/kine" .) >"$LOG" 2>&1 \

@@ -3,8 +3,10 @@
 // dir given) and a kubelet that uses it, on an address of a dummy
 // interface of the test's own (the kubelet refuses a loopback node IP).
 // test/env/kubernetes.sh builds the binaries. No scheduler (the test binds
-// pods, as the scheduler does), no controller manager (ServiceAccount
-// admission off: no token volume), no pod network beyond loopback.
+// pods, as the scheduler does: bind, bindPending); a controller manager
+// with the Deployment, ReplicaSet, StatefulSet, garbage collector and
+// namespace controllers only (ServiceAccount admission off: no token volume); no pod
+// network beyond loopback.
 // Everything lives in a folder of its own under /srv/w4nk (certificates,
 // kubeconfigs, kine's database, the kubelet's root, pod logs, the
 // processes' logs). Each step registers its undo; stop() runs them all,
@@ -58,6 +60,8 @@ const SYSCTLS = [
 const CONTAINER_LOGS = '/var/log/containers';
 
 type Undo = () => unknown;
+type Component = 'kine' | 'kube-apiserver' | 'kube-controller-manager' | 'kubelet';
+const COMPONENTS: Component[] = ['kine', 'kube-apiserver', 'kube-controller-manager', 'kubelet'];
 type Result = Awaited<ReturnType<typeof run>>;
 
 export interface Cluster {
@@ -67,8 +71,10 @@ export interface Cluster {
   kubectl(args: string[], o?: { input?: string; timeout?: number }): Promise<Result>;
   /** What the scheduler would do: binds a pending pod to the node. */
   bind(pod: string, namespace?: string): Promise<void>;
-  /** a component's log so far: kine, kube-apiserver, kubelet */
-  log(component: 'kine' | 'kube-apiserver' | 'kubelet'): string;
+  /** What the scheduler would do for every pod not bound yet (a controller's): binds them to the node, in one kubectl call. */
+  bindPending(): Promise<void>;
+  /** a component's log so far */
+  log(component: Component): string;
   stop(): Promise<void>;
 }
 
@@ -94,7 +100,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let built: Promise<void> | undefined;
 
-/** Builds (or finds up to date) the kubelet, kube-apiserver, kubectl and kine, once per test process. */
+/** Builds (or finds up to date) the cluster's binaries (COMPONENTS and kubectl), once per test process. */
 export function buildKubernetes(): Promise<void> {
   built ??= (async () => {
     const r = await execa('bash', [KUBERNETES_SH], { reject: false, all: true, env: { PATH: `/usr/local/go/bin:${PATH}` } });
@@ -274,7 +280,7 @@ exec /usr/sbin/runc "$@"
 }
 
 async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Promise<Cluster> {
-  for (const bin of ['kubelet', 'kube-apiserver', 'kubectl', 'kine']) {
+  for (const bin of [...COMPONENTS, 'kubectl']) {
     if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/kubernetes.sh" first`);
   }
   mkdirSync(LABS, { recursive: true, mode: 0o755 });
@@ -368,6 +374,21 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
     },
   );
 
+  // Only the controllers the tests use; it acts as the cluster's admin (no
+  // service-account credentials: no token controller); no serving port.
+  spawnLogged(
+    lab,
+    'kube-controller-manager',
+    [
+      `--kubeconfig=${join(lab, 'admin.kubeconfig')}`,
+      '--controllers=deployment,replicaset,statefulset,garbagecollector,namespace',
+      '--leader-elect=false',
+      '--secure-port=0',
+      '--profiling=false',
+    ],
+    undo,
+  );
+
   const crio = await startCrio({ hooksDir, imageNames, runtimePath: runtimeFor(lab) });
   undo.push(() => crio.stop());
 
@@ -434,16 +455,44 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
     kubectl,
     log,
     stop: () => undoAll(undo, 'cluster cleanup'),
-    bind: async (pod, namespace = 'default') => {
-      const binding = {
-        apiVersion: 'v1',
-        kind: 'Binding',
-        metadata: { name: pod, namespace },
-        target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME },
-      };
-      await must(`binding ${namespace}/${pod}`, kubectl(['create', '-f', '-'], { input: JSON.stringify(binding) }));
+    bind: (pod, namespace = 'default') => bindAll(kubectl, [{ name: pod, namespace }]),
+    bindPending: async () => {
+      const pending = await must(
+        'kubectl get pods not bound',
+        kubectl([
+          'get',
+          'pods',
+          '-A',
+          '--field-selector=spec.nodeName=',
+          '-o',
+          'jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name}{"\\n"}{end}',
+        ]),
+      );
+      const pods = pending
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [namespace, name] = l.split(' ');
+          return { name, namespace };
+        });
+      if (pods.length > 0) await bindAll(kubectl, pods);
     },
   };
+}
+
+/** Binds the pods to the node, as the scheduler does: one Binding each, one kubectl call. */
+async function bindAll(
+  kubectl: (args: string[], o: { input?: string }) => Promise<Result>,
+  pods: { name: string; namespace: string }[],
+): Promise<void> {
+  const items = pods.map(({ name, namespace }) => ({
+    apiVersion: 'v1',
+    kind: 'Binding',
+    metadata: { name, namespace },
+    target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME },
+  }));
+  const what = `binding ${pods.map((p) => `${p.namespace}/${p.name}`).join(' ')}`;
+  await must(what, kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) }));
 }
 
 /**
@@ -452,7 +501,7 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
  * links, the node's interface, the labs.
  */
 export async function kubernetesCleanSlate(): Promise<void> {
-  const pids = (await run('pgrep', ['-f', `^${BIN}/(kubelet|kube-apiserver|kine) .*${LABS}/${PREFIX}`])).stdout.split('\n').filter(Boolean);
+  const pids = (await run('pgrep', ['-f', `^${BIN}/(${COMPONENTS.join('|')}) .*${LABS}/${PREFIX}`])).stdout.split('\n').filter(Boolean);
   for (const pid of pids) {
     try {
       process.kill(Number(pid), 'SIGKILL');

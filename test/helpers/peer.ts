@@ -25,11 +25,16 @@ const fetchBoth = (n: TunnelNets) =>
 /** A shell command for inside a container: wg0's addresses, then both backend pages (or FAILED URL). */
 export const FETCH_BOTH = fetchBoth(DEFAULT_NETS);
 
-/** Asserts what FETCH_BOTH (or a peer's fetchBoth) printed: the client config's addresses on wg0, and both pages. */
-export function assertFetchedBoth(r: { exitCode?: number; stdout: string; stderr: string }, what = '', nets = DEFAULT_NETS): void {
+/** Asserts what FETCH_BOTH (or a peer's fetchBoth) printed: the client config's addresses on wg0 (.host and ::host), and both pages. */
+export function assertFetchedBoth(
+  r: { exitCode?: number; stdout: string; stderr: string },
+  what = '',
+  nets = DEFAULT_NETS,
+  host = 2,
+): void {
   assert.is(r.exitCode, 0, `${what} ${r.stderr}`);
-  assert.match(r.stdout, `inet ${nets.v4}.2/32`, what);
-  assert.match(r.stdout, `inet6 ${nets.v6}:2/128`, what);
+  assert.match(r.stdout, `inet ${nets.v4}.${host}/32`, what);
+  assert.match(r.stdout, `inet6 ${nets.v6}:${host}/128`, what);
   assert.not.match(r.stdout, 'FAILED', `${what} ${r.stdout}`);
   assert.is(r.stdout.split(PAGE).length - 1, 2, `${what} ${r.stdout}`);
 }
@@ -48,6 +53,10 @@ export interface Peer {
   /** a complete client config for this peer */
   config(extra?: string): string;
   wg(...args: string[]): Promise<string>;
+  /** Lets in more client keys, each with the tunnel addresses .host and ::host (taken from the client that had them), in one wg call. */
+  allow(clients: { publicKey: string; host: number }[]): Promise<void>;
+  /** The clients' public keys whose handshake the peer has seen. */
+  handshakes(): Promise<string[]>;
   down(): Promise<void>;
 }
 
@@ -100,6 +109,16 @@ Endpoint = ${peer.endpoint}
 AllowedIPs = ${nets.v4}.0/24, ${nets.v6}:/64
 `,
     wg: async (...args) => (await execa(PEER_SH, ['exec', name, 'wg', ...args])).stdout,
+    allow: async (clients) => {
+      const args = clients.flatMap((c) => ['peer', c.publicKey, 'allowed-ips', `${nets.v4}.${c.host}/32,${nets.v6}:${c.host}/128`]);
+      await peer.wg('set', 'wgp', ...args);
+    },
+    handshakes: async () =>
+      (await peer.wg('show', 'wgp', 'latest-handshakes'))
+        .split('\n')
+        .map((l) => l.split('\t'))
+        .filter(([key, at]) => key && Number(at) > 0)
+        .map(([key]) => key),
     down: async () => {
       await execa(PEER_SH, ['down', name]);
     },

@@ -196,7 +196,7 @@ readme.run();
 
 // ---------------------------------------------------------------- Kubernetes manifest
 
-const kube = suite('docs/kubernetes/pod.yaml');
+const kube = suite('docs/kubernetes/*.yaml');
 
 kube('should be shown in docs/kubernetes.md as it is', () => {
   const yaml = read('docs/kubernetes/pod.yaml');
@@ -206,16 +206,25 @@ kube('should be shown in docs/kubernetes.md as it is', () => {
   );
 });
 
-kube('should hold placeholders for the keys and the endpoint, and no key', () => {
-  const yaml = read('docs/kubernetes/pod.yaml');
-  for (const line of [
-    'PrivateKey = REPLACE_WITH_PRIVATE_KEY',
-    'PublicKey = REPLACE_WITH_PEER_PUBLIC_KEY',
-    'Endpoint = REPLACE_WITH_PEER_ENDPOINT',
-  ]) {
-    assert.match(yaml, line);
+kube('should hold placeholders for the keys and the endpoint, and no key (pod.yaml, deployment.yaml, statefulset.yaml)', () => {
+  for (const file of ['pod.yaml', 'deployment.yaml', 'statefulset.yaml']) {
+    const yaml = read(`docs/kubernetes/${file}`);
+    for (const line of [
+      'PrivateKey = REPLACE_WITH_PRIVATE_KEY',
+      'PublicKey = REPLACE_WITH_PEER_PUBLIC_KEY',
+      'Endpoint = REPLACE_WITH_PEER_ENDPOINT',
+    ]) {
+      assert.match(yaml, line, file);
+    }
+    assert.not.match(yaml, /[A-Za-z0-9+/]{42,43}=/, `${file}: base64 of 32 bytes`);
   }
-  assert.not.match(yaml, /[A-Za-z0-9+/]{42,43}=/, 'base64 of 32 bytes');
+});
+
+kube('should show the part of statefulset.yaml that docs/kubernetes.md quotes as it is there', () => {
+  const yaml = read('docs/kubernetes/statefulset.yaml');
+  const quoted = fences(read('docs/kubernetes.md')).filter((f) => f.info === 'yaml' && f.body.some((l) => l.includes('subPathExpr')));
+  assert.is(quoted.length, 1, 'docs/kubernetes.md: one yaml block with subPathExpr');
+  assert.ok(yaml.includes(`${quoted[0].body.join('\n')}\n`), 'docs/kubernetes.md: the subPathExpr block is not a part of statefulset.yaml');
 });
 
 kube.run();
