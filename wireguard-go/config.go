@@ -39,19 +39,17 @@ func readLateConfig(fd int, flagsLine bool, late *lateOptions, ns *os.File, ifna
 }
 
 // applyConfig configures dev, and returns the config's identity (with
-// identityInput, identity.go) and the UDP buffers' notice (udpbuffers.go).
-func applyConfig(dev *device.Device, config, identityInput string) (identity, notice string, err error) {
+// identityInput, identity.go).
+func applyConfig(dev *device.Device, config, identityInput string) (identity string, err error) {
 	if identityInput != "" {
 		if identity, err = identityOf(config, identityInput); err != nil {
-			return "", "", err
+			return "", err
 		}
 	}
 	if err := dev.IpcSet(config); err != nil {
-		return "", "", configError(err)
+		return "", configError(err)
 	}
-	// The bind is open now, on its final port: did it get its buffers?
-	// (Logged once ready: the log's first timestamp loads the time zone.)
-	return identity, udpBufferNotice(), nil
+	return identity, nil
 }
 
 // readConfig reads the UAPI configuration from fd up to EOF (at most 1 MiB).

@@ -173,13 +173,17 @@ func setUp(o *daemonOptions, log *daemonLog, clock *phases) (_ *tunnel, undo fun
 		}
 		linked <- setUpLink(ns.file, o.ifname, o.addresses, o.routes)
 	}()
-	identity, notice, err := applyConfig(dev, config, o.identity)
+	identity, err := applyConfig(dev, config, o.identity)
 	if linkErr := <-linked; err == nil {
 		err = linkErr
 	}
 	if err != nil {
 		return nil, undo, err
 	}
+	// The bind is open now, on its final port: did it get its buffers? Not
+	// before the link is done, whose ioctls use UDP sockets of their own.
+	// (Logged once ready: the log's first timestamp loads the time zone.)
+	notice := udpBufferNotice()
 	clock.mark("config and link")
 	uapiGone, closeUAPI, err := serve(o.dir, o.ifname, o.state, dev, uapiFile, map[string]string{"udpBufferNotice": notice, "configIdentity": identity})
 	if err != nil {
