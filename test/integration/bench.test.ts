@@ -62,7 +62,9 @@ test('should measure every contender and phase, and leave nothing behind', async
     for (const kind of ['first', 'repeated']) assert.ok(rss[`createRuntime, ${kind}`]?.max > 0, JSON.stringify(rss));
     assert.is(json.memory!.tunnels.working, json.memory!.tunnels.count);
     assert.ok(json.memory!.idleDaemon.rssKb > 0);
-    assert.is(json.targets.length, 9);
+    assert.is(json.targets.length, 10);
+    const pss = json.targets.find((t) => t.name.includes('idle tunnels: PSS per tunnel'));
+    assert.ok(pss && pss.value > 0 && pss.goal === '<= 2 MiB', JSON.stringify(pss));
     for (const [key, c] of Object.entries(json.podman5!.contenders)) {
       assert.ok(c.medianBps > 0 && c.medianCpuSecondsPerGB > 0, `podman 5 ${key}: ${JSON.stringify(c)}`);
     }
