@@ -81,7 +81,12 @@ func awaitExit(pid int) {
 	}
 }
 
-// processInNetns returns a live process in the network namespace ino, or 0.
+// processInNetns returns a live process in the network namespace ino, or 0:
+// one that lives there, all its threads in it. A runtime that has a thread
+// in the namespace is only visiting: CRI-O was seen with its main thread
+// left in a pod's namespace (the one /proc/PID/ns/net shows) and every
+// other thread in its own. Counted, it kept the pod's tunnel up after the
+// pod had ended, until the kubelet killed what was left in the pod's cgroup.
 func processInNetns(ino uint64) int {
 	proc, err := os.Open("/proc")
 	if err != nil {
@@ -96,11 +101,29 @@ func processInNetns(ino uint64) int {
 			continue
 		}
 		var st unix.Stat_t
-		if unix.Stat("/proc/"+name+"/ns/net", &st) == nil && st.Ino == ino {
+		if unix.Stat("/proc/"+name+"/ns/net", &st) == nil && st.Ino == ino && threadsInNetns("/proc/"+name+"/task", ino) {
 			return pid
 		}
 	}
 	return 0
+}
+
+// threadsInNetns tells whether every thread listed in tasks (/proc/PID/task)
+// is in the network namespace ino; one that ends meanwhile is not counted.
+func threadsInNetns(tasks string, ino uint64) bool {
+	dir, err := os.Open(tasks)
+	if err != nil {
+		return false // the process ended
+	}
+	defer dir.Close()
+	tids, _ := dir.Readdirnames(-1)
+	for _, tid := range tids {
+		var st unix.Stat_t
+		if unix.Stat(tasks+"/"+tid+"/ns/net", &st) == nil && st.Ino != ino {
+			return false
+		}
+	}
+	return true
 }
 
 // awaitFirstProcess returns the first process seen in the network namespace

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -22,11 +23,21 @@ const childEnv = "WIREGUARD4NETNS_TEST_CHILD"
 
 // TestMain runs the helper instead of the tests when childEnv is set: it
 // takes the lock of the folder named by childEnv (if any), says "ready",
-// and lives until its stdin closes. With childEnv=netns, it prints what
+// and lives until its stdin closes. With childEnv=visitor, it moves its
+// main thread alone into a new network namespace, prints that namespace's
+// inode and lives until its stdin closes. With childEnv=netns, it prints what
 // processInNetns finds in its own network namespace instead; with
 // childEnv=hook, it is `wireguard-go wireguard4netns-hook ARGS...`; run
 // as `wireguard4netns ...` (the daemon hookMain starts, with no
 // environment), it is fakeDaemon.
+// A visitor child (childEnv=visitor) keeps its main goroutine on the main
+// thread, the one /proc/PID/ns/net shows.
+func init() {
+	if os.Getenv(childEnv) == "visitor" {
+		runtime.LockOSThread()
+	}
+}
+
 func TestMain(m *testing.M) {
 	dir, isChild := os.LookupEnv(childEnv)
 	if !isChild && len(os.Args) > 1 && os.Args[1] == "wireguard4netns" { // the hook's early daemon
@@ -37,6 +48,17 @@ func TestMain(m *testing.M) {
 	}
 	if dir == "hook" { // the hook's first process, with the arguments given
 		os.Exit(hookMain(os.Args[1:]))
+	}
+	if dir == "visitor" { // the main thread in a network namespace of its own, every other thread not
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		var st unix.Stat_t
+		unix.Stat("/proc/thread-self/ns/net", &st)
+		fmt.Println(st.Ino)
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
 	}
 	if dir == "netns" { // what processInNetns finds in our own namespace
 		var st unix.Stat_t
