@@ -212,10 +212,12 @@ async function removeCgroups(name: string): Promise<void> {
 }
 
 /**
- * Crude cgroup v1 delegation: one folder per hierarchy, owned by the user,
- * for a rootless CRI-O's pods (the user owns no cgroup on a v1 host).
+ * The pods' cgroup, one folder per hierarchy (for a kubelet's cgroupRoot,
+ * which must exist). With a user: owned by the user, a crude cgroup v1
+ * delegation for a rootless CRI-O's pods (the user owns no cgroup on a v1
+ * host).
  */
-function delegateCgroups(name: string, user: TestUser, undo: Undo[]): void {
+function makeCgroups(name: string, user: TestUser | undefined, undo: Undo[]): void {
   undo.push(() => removeCgroups(name));
   for (const mount of cgroupMounts()) {
     const dir = join(mount, name);
@@ -224,6 +226,7 @@ function delegateCgroups(name: string, user: TestUser, undo: Undo[]): void {
       // A new cpuset has no cpus and no mems: no task could join it.
       for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(dir, f), readFileSync(join(mount, f)));
     }
+    if (!user) continue;
     chownSync(dir, user.uid, user.gid);
     for (const f of readdirSync(dir)) chownSync(join(dir, f), user.uid, user.gid);
   }
@@ -314,6 +317,16 @@ export interface CrioOptions {
   imageNames?: string[];
   /** run rootless, as this user, inside rootlesskit */
   user?: TestUser;
+  /**
+   * Rootless: rootlesskit's network. slirp4netns (the default): a network
+   * namespace of its own, reaching out through slirp4netns. host: the
+   * host's, as a kubelet beside CRI-O needs it (the API server reaches
+   * the kubelet at the node's address, and the kubelet CRI-O's stream
+   * server on loopback).
+   */
+  network?: 'slirp4netns' | 'host';
+  /** Rootless: more folders that rootlesskit copies up, writable inside (e.g. /var/log, where a kubelet links containers' logs). */
+  copyUp?: string[];
 }
 
 export async function startCrio(opts: CrioOptions): Promise<Crio> {
@@ -326,7 +339,8 @@ export async function startCrio(opts: CrioOptions): Promise<Crio> {
   }
 }
 
-async function start({ hooksDir, user, imageNames = [], runtimePath = '/usr/sbin/runc' }: CrioOptions, undo: Undo[]): Promise<Crio> {
+async function start(opts: CrioOptions, undo: Undo[]): Promise<Crio> {
+  const { hooksDir, user, imageNames = [], runtimePath = '/usr/sbin/runc' } = opts;
   for (const bin of ['crio', 'crictl', 'pinns']) {
     if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/crio.sh" first`);
   }
@@ -381,15 +395,14 @@ async function start({ hooksDir, user, imageNames = [], runtimePath = '/usr/sbin
   writeFileSync(join(lab, 'host-dirs-made'), cniDirs.join('\n'));
   undo.push(() => removeCniCache(cniDirs));
   // Pods get cgroup parent /<name>/<pod> in every hierarchy.
-  if (user) delegateCgroups(name, user, undo);
-  else undo.push(() => removeCgroups(name));
+  makeCgroups(name, user, undo);
 
   await importImage(lab, user, undo, imageNames);
 
   const logFd = openSync(join(lab, 'crio.log'), 'a');
   let proc: ChildProcess;
   try {
-    proc = user ? spawnRootless(lab, user, logFd) : spawnRootful(lab, logFd);
+    proc = user ? spawnRootless(lab, user, logFd, opts) : spawnRootful(lab, logFd);
   } finally {
     closeSync(logFd);
   }
@@ -530,15 +543,18 @@ function spawnRootful(lab: string, logFd: number): ChildProcess {
 
 /**
  * rootlesskit (as the user) runs CRI-O as root of a user namespace, in a
- * mount namespace where /etc, /run and /var/lib are writable copies
- * (--copy-up), and a network namespace reaching out through slirp4netns.
+ * mount namespace where /etc, /run and /var/lib (and copyUp) are
+ * writable copies (--copy-up), and a network namespace reaching out
+ * through slirp4netns (or the host's, network: 'host').
  * CNI writes /var/lib/cni/results, but a copy-up leaves a host folder
  * there as a link to the host's, which root owns (CNI then fails: "open
  * /var/lib/cni/results/...: permission denied"): the link is replaced by
- * an empty folder of its own before CRI-O starts.
+ * an empty folder of its own before CRI-O starts. So is /var/lib/kubelet,
+ * where a kubelet beside it keeps its device-plugins socket whatever its
+ * root folder.
  */
-function spawnRootless(lab: string, user: TestUser, logFd: number): ChildProcess {
-  const ownCni = 'if [ -L /var/lib/cni ]; then rm /var/lib/cni; fi; exec "$@"';
+function spawnRootless(lab: string, user: TestUser, logFd: number, { network = 'slirp4netns', copyUp = [] }: CrioOptions): ChildProcess {
+  const ownDirs = 'for d in /var/lib/cni /var/lib/kubelet; do if [ -L $d ]; then rm $d; fi; done; exec "$@"';
   const args = [
     '-u',
     user.name,
@@ -551,15 +567,13 @@ function spawnRootless(lab: string, user: TestUser, logFd: number): ChildProcess
     `XDG_RUNTIME_DIR=${join(lab, 'xdg')}`,
     'rootlesskit',
     `--state-dir=${join(lab, 'rk')}`,
-    '--net=slirp4netns',
-    '--disable-host-loopback',
-    '--copy-up=/etc',
-    '--copy-up=/run',
-    '--copy-up=/var/lib',
+    `--net=${network}`,
+    ...(network === 'slirp4netns' ? ['--disable-host-loopback'] : []),
+    ...['/etc', '/run', '/var/lib', ...copyUp].map((d) => `--copy-up=${d}`),
     '--propagation=rslave',
     'sh',
     '-c',
-    ownCni,
+    ownDirs,
     'sh',
     'env',
     '_CRIO_ROOTLESS=1',
@@ -570,6 +584,8 @@ function spawnRootless(lab: string, user: TestUser, logFd: number): ChildProcess
     join(lab, 'crio.conf.d'),
     '--log-level',
     'info',
+    // In the host's network, root of a user namespace may not add nftables rules: no host ports (no test uses them).
+    ...(network === 'host' ? ['--disable-hostport-mapping'] : []),
   ]; // prettier-ignore
   return spawn('runuser', args, { cwd: lab, env: { PATH }, stdio: ['ignore', logFd, logFd] });
 }

@@ -1,7 +1,9 @@
-// A one-node Kubernetes cluster for tests, rootful: kine (etcd's API on
-// SQLite), kube-apiserver on loopback, CRI-O (startCrio, with the hooks
-// dir given) and a kubelet that uses it, on an address of a dummy
-// interface of the test's own (the kubelet refuses a loopback node IP).
+// A one-node Kubernetes cluster for tests: kine (etcd's API on SQLite),
+// kube-apiserver on loopback, CRI-O (startCrio, with the hooks dir given)
+// and a kubelet that uses it, on an address of an interface of the test's
+// own (the kubelet refuses a loopback node IP). The node is rootful, or
+// rootless (a user given: CRI-O in rootlesskit, the kubelet beside it in
+// the user namespace, as docs/kubernetes.md shows).
 // test/env/kubernetes.sh builds the binaries. No scheduler (the test binds
 // pods, as the scheduler does: bind, bindPending); a controller manager
 // with the Deployment, ReplicaSet, StatefulSet, garbage collector and
@@ -12,7 +14,8 @@
 // processes' logs). Each step registers its undo; stop() runs them all,
 // last first, even after a failed start, and undoes what the kubelet does
 // outside its folder: the kernel settings it changes, its links in
-// /var/log/containers, the tmpfs mounts of Secret volumes.
+// /var/log/containers, the folders it makes on the host (HOST_DIRS), the
+// tmpfs mounts of Secret volumes.
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   closeSync,
@@ -31,7 +34,7 @@ import {
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { type Crio, crioCleanSlate, startCrio, unmountUnder } from './crio.js';
+import { type Crio, crioCleanSlate, startCrio, type TestUser, unmountUnder } from './crio.js';
 import { ROOT } from './env.js';
 import { undoAll } from './suite.js';
 
@@ -58,6 +61,10 @@ const SYSCTLS = [
 ];
 /** Where the kubelet links every container's log, whatever its config says. */
 const CONTAINER_LOGS = '/var/log/containers';
+/** Where a (rootful) kubelet keeps its device plugins' socket and checkpoint on the host, whatever its root folder. */
+const DEVICE_PLUGINS_HOME = '/var/lib/kubelet';
+/** Folders a kubelet makes on the host: removed at stop if the lab made them (the logs' only once empty). */
+const HOST_DIRS = [CONTAINER_LOGS, DEVICE_PLUGINS_HOME];
 
 type Undo = () => unknown;
 type Component = 'kine' | 'kube-apiserver' | 'kube-controller-manager' | 'kubelet';
@@ -114,6 +121,14 @@ export interface ClusterOptions {
   hooksDir: string;
   /** more names for the test image in CRI-O's storage (those the manifests name), so that no pull happens */
   imageNames?: string[];
+  /**
+   * A rootless node, usernetes style: CRI-O inside rootlesskit as this
+   * user (its network the host's, /var/log copied up), and the kubelet as
+   * root of that user namespace, in its mount namespace, with the feature
+   * gate KubeletInUserNamespace; pods go below the cgroup delegated to the
+   * user. The control plane stays root's, on loopback.
+   */
+  user?: TestUser;
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
@@ -175,23 +190,61 @@ function kubeconfig(server: string, pki: string, user: string): string {
   });
 }
 
-/** Starts a component with its output in LAB/NAME.log; the undo stops it by pid, TERM then KILL. */
-function spawnLogged(lab: string, name: string, args: string[], undo: Undo[]): ChildProcess {
+/**
+ * Starts a component with its output in LAB/NAME.log; the undo stops it by
+ * pid, TERM then KILL. inside: as the user, in the user and mount
+ * namespaces of the process nsPid (rootlesskit's, where a rootless CRI-O
+ * runs), as root of that user namespace; the pid is then the component's,
+ * below runuser.
+ */
+function spawnLogged(lab: string, name: string, args: string[], undo: Undo[], inside?: { user: TestUser; nsPid: number }): ChildProcess {
   const fd = openSync(join(lab, `${name}.log`), 'a');
   let proc: ChildProcess;
   try {
-    proc = spawn(join(BIN, name), args, { cwd: lab, env: { PATH, HOME: lab }, stdio: ['ignore', fd, fd] });
+    const [cmd, argv] = inside
+      ? [
+          'runuser',
+          [
+            '-u',
+            inside.user.name,
+            '--',
+            'env',
+            '-i',
+            `PATH=${PATH}`,
+            `HOME=${lab}`,
+            `USER=${inside.user.name}`,
+            'nsenter',
+            '-t',
+            String(inside.nsPid),
+            '-U',
+            '-m',
+            '--preserve-credentials',
+            '--',
+            join(BIN, name),
+            ...args,
+          ],
+        ]
+      : [join(BIN, name), args]; // prettier-ignore
+    proc = spawn(cmd, argv, { cwd: lab, env: { PATH, HOME: lab }, stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   undo.push(async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
+    // runuser would pass TERM on, but KILL its child 2 s later: the component itself is signalled.
+    const target = inside ? Number((await run('pgrep', ['-P', String(proc.pid)])).stdout.trim()) || proc.pid! : proc.pid!;
+    const signal = (s: NodeJS.Signals) => {
+      try {
+        process.kill(target, s);
+      } catch {}
+    };
+    signal('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 20_000)))]);
     clearTimeout(timer);
     if (stopped) return;
+    signal('SIGKILL');
     proc.kill('SIGKILL');
     await exited;
     throw new Error(`${name} did not stop within 20 s of SIGTERM`);
@@ -229,19 +282,20 @@ function restoreSysctls(lab: string): void {
   }
 }
 
-/** The kubelet's links to this lab's container logs, and /var/log/containers if the lab made it (LAB/host-dirs-made). */
-function removeContainerLogLinks(lab: string): void {
+/** The kubelet's links to this lab's container logs, and the HOST_DIRS the lab made (LAB/host-dirs-made). */
+function removeHostFiles(lab: string): void {
   for (const e of existsSync(CONTAINER_LOGS) ? readdirSync(CONTAINER_LOGS) : []) {
     const p = join(CONTAINER_LOGS, e);
     try {
       if (lstatSync(p).isSymbolicLink() && readlinkSync(p).startsWith(`${lab}/`)) rmSync(p);
     } catch {}
   }
-  let made = false;
+  let made: string[] = [];
   try {
-    made = readFileSync(join(lab, 'host-dirs-made'), 'utf8').split('\n').includes(CONTAINER_LOGS);
+    made = readFileSync(join(lab, 'host-dirs-made'), 'utf8').split('\n');
   } catch {}
-  if (made && existsSync(CONTAINER_LOGS) && readdirSync(CONTAINER_LOGS).length === 0) rmdirSync(CONTAINER_LOGS);
+  if (made.includes(CONTAINER_LOGS) && existsSync(CONTAINER_LOGS) && readdirSync(CONTAINER_LOGS).length === 0) rmdirSync(CONTAINER_LOGS);
+  if (made.includes(DEVICE_PLUGINS_HOME)) rmSync(DEVICE_PLUGINS_HOME, { recursive: true, force: true });
 }
 
 /**
@@ -279,7 +333,7 @@ exec /usr/sbin/runc "$@"
   return wrapper;
 }
 
-async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Promise<Cluster> {
+async function start({ hooksDir, imageNames, user }: ClusterOptions, undo: Undo[]): Promise<Cluster> {
   for (const bin of [...COMPONENTS, 'kubectl']) {
     if (!existsSync(join(BIN, bin))) throw new Error(`${join(BIN, bin)} is missing: run "sudo test/env/kubernetes.sh" first`);
   }
@@ -292,8 +346,8 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
   });
   const pki = join(lab, 'pki');
   for (const d of ['pki', 'kubelet', 'pod-logs', 'volume-plugins', 'kube-cache']) mkdirSync(join(lab, d), { mode: 0o700 });
-  writeFileSync(join(lab, 'host-dirs-made'), existsSync(CONTAINER_LOGS) ? '' : CONTAINER_LOGS);
-  undo.push(() => removeContainerLogLinks(lab));
+  writeFileSync(join(lab, 'host-dirs-made'), HOST_DIRS.filter((d) => !existsSync(d)).join('\n'));
+  undo.push(() => removeHostFiles(lab));
   const saved = Object.fromEntries(SYSCTLS.map((k) => [k, readFileSync(join('/proc/sys', k), 'utf8').trim()]));
   writeFileSync(join(lab, 'sysctls'), JSON.stringify(saved));
   undo.push(() => restoreSysctls(lab));
@@ -389,7 +443,15 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
     undo,
   );
 
-  const crio = await startCrio({ hooksDir, imageNames, runtimePath: runtimeFor(lab) });
+  const runtimePath = runtimeFor(lab);
+  // The kubelet of a rootless node reads its certificates, keeps its root and writes pod logs here.
+  if (user) await must('chown the lab', run('chown', ['-R', `${user.uid}:${user.gid}`, lab]));
+  const crio = await startCrio({
+    hooksDir,
+    imageNames,
+    runtimePath,
+    ...(user && { user, network: 'host' as const, copyUp: [CONTAINER_LOGS.replace(/\/containers$/, '')] }),
+  });
   undo.push(() => crio.stop());
 
   writeFileSync(
@@ -399,8 +461,10 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
       kind: 'KubeletConfiguration',
       containerRuntimeEndpoint: `unix://${crio.socket}`,
       cgroupDriver: 'cgroupfs',
-      // No QoS cgroups (a cgroup v1/v2 hybrid host, no systemd): pods go below CRI-O's lab cgroup, which crio.stop() removes.
-      cgroupsPerQOS: false,
+      // The QoS cgroups (kubepods/...) and so every pod's below CRI-O's lab cgroup, which crio.stop()
+      // removes (rootless: the one delegated to the user). Without them, the kubelet gives pods no
+      // cgroup parent, and CRI-O makes theirs at the top of each hierarchy.
+      cgroupsPerQOS: true,
       cgroupRoot: crio.cgroup,
       enforceNodeAllocatable: [],
       failSwapOn: false,
@@ -421,6 +485,8 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
       evictionHard: { 'memory.available': '1Mi', 'nodefs.available': '1%', 'imagefs.available': '1%', 'nodefs.inodesFree': '1%' },
       imageGCHighThresholdPercent: 100,
       imageGCLowThresholdPercent: 99,
+      // Root of a user namespace: the kernel settings, oom_score_adj and /dev/kmsg are not the kubelet's to have.
+      ...(user && { featureGates: { KubeletInUserNamespace: true } }),
     }),
   );
   const kubelet = spawnLogged(
@@ -436,6 +502,7 @@ async function start({ hooksDir, imageNames }: ClusterOptions, undo: Undo[]): Pr
       '--v=2',
     ],
     undo,
+    user && { user, nsPid: await crio.pid() },
   );
   await waitFor(
     'the node Ready',
@@ -511,7 +578,7 @@ export async function kubernetesCleanSlate(): Promise<void> {
   for (const name of existsSync(LABS) ? readdirSync(LABS).filter((e) => e.startsWith(PREFIX)) : []) {
     const lab = join(LABS, name);
     restoreSysctls(lab);
-    removeContainerLogLinks(lab);
+    removeHostFiles(lab);
     await unmountUnder(lab);
     rmSync(lab, { recursive: true, force: true });
   }
