@@ -394,7 +394,7 @@ async function start(opts: CrioOptions, undo: Undo[]): Promise<Crio> {
   const cniDirs = ['/var/lib/cni', '/var/lib/cni/results'].filter((d) => !existsSync(d));
   writeFileSync(join(lab, 'host-dirs-made'), cniDirs.join('\n'));
   undo.push(() => removeCniCache(cniDirs));
-  // Pods get cgroup parent /<name>/<pod> in every hierarchy.
+  // Pods go below /<name> in every hierarchy: /<name>/<pod> (runPod), /<name>/kubepods/... (a kubelet's cgroupRoot).
   makeCgroups(name, user, undo);
 
   await importImage(lab, user, undo, imageNames);
