@@ -7,12 +7,10 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -120,35 +118,18 @@ func TestProcessInNetns(t *testing.T) {
 // with a pod's) is not one that lives there: the tunnel must not wait for it.
 func TestProcessInNetnsVisitor(t *testing.T) {
 	needRoot(t)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"=visitor")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	ino, err := strconv.ParseUint(strings.TrimSpace(line), 10, 64)
-	if err != nil {
-		t.Fatalf("visitor child: %q", line)
-	}
+	c := startChild(t, "visitor")
+	proc := fmt.Sprintf("/proc/%d", c.cmd.Process.Pid)
+	ino := netnsOf(t, proc+"/ns/net")
 	// What the check is for: /proc/PID/ns/net shows the namespace, and another thread is elsewhere.
-	proc := fmt.Sprintf("/proc/%d", cmd.Process.Pid)
-	if netnsOf(t, proc+"/ns/net") != ino {
-		t.Fatalf("the child's main thread is not in its new namespace")
+	if ino == netnsOf(t, "/proc/self/ns/net") {
+		t.Fatalf("the child's main thread is not in a new namespace")
 	}
 	if threadsInNetns(proc+"/task", ino) {
 		t.Fatalf("every thread of the child is in its new namespace: no visitor to test")
 	}
 	if got := processInNetns(ino); got != 0 {
-		t.Errorf("a namespace only a visiting thread is in: %d (the visitor is %d)", got, cmd.Process.Pid)
+		t.Errorf("a namespace only a visiting thread is in: %d (the visitor is %d)", got, c.cmd.Process.Pid)
 	}
 }
 

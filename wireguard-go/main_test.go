@@ -23,9 +23,8 @@ const childEnv = "WIREGUARD4NETNS_TEST_CHILD"
 
 // TestMain runs the helper instead of the tests when childEnv is set: it
 // takes the lock of the folder named by childEnv (if any), says "ready",
-// and lives until its stdin closes. With childEnv=visitor, it moves its
-// main thread alone into a new network namespace, prints that namespace's
-// inode and lives until its stdin closes. With childEnv=netns, it prints what
+// and lives until its stdin closes; with childEnv=visitor, it first moves
+// its main thread alone into a new network namespace. With childEnv=netns, it prints what
 // processInNetns finds in its own network namespace instead; with
 // childEnv=hook, it is `wireguard-go wireguard4netns-hook ARGS...`; run
 // as `wireguard4netns ...` (the daemon hookMain starts, with no
@@ -54,11 +53,7 @@ func TestMain(m *testing.M) {
 			fmt.Println("error:", err)
 			os.Exit(1)
 		}
-		var st unix.Stat_t
-		unix.Stat("/proc/thread-self/ns/net", &st)
-		fmt.Println(st.Ino)
-		io.Copy(io.Discard, os.Stdin)
-		os.Exit(0)
+		dir = ""
 	}
 	if dir == "netns" { // what processInNetns finds in our own namespace
 		var st unix.Stat_t
