@@ -34,7 +34,7 @@ async function runHook(): Promise<void> {
       case 'createRuntime':
         cacheWorthy = true;
         return await createRuntime(state, { ...ours, config: ours.config }, args, early);
-      case 'poststop': // a hook JSON that runs this at poststop (none is installed: each daemon sweeps once ready)
+      case 'poststop': // a hook JSON that runs this at poststop (a pods install's runs wireguard-go's sweep itself)
         await sweep();
         return;
       default:

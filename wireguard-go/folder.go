@@ -293,8 +293,8 @@ func mapToParent(id int, mapText string) int {
 }
 
 // sweepMain is `wireguard-go wireguard4netns-sweep`: what a failed start
-// and "wireguard4netns prune" run (each daemon sweeps the same way once it
-// is ready; an earlier version's poststop hook ran it too). It
+// and "wireguard4netns prune" run, and a pods install's poststop hook
+// (each daemon sweeps the same way once it is ready). It
 // removes what killed daemons left, with one process start of a few
 // milliseconds, and prints each folder it removed.
 func sweepMain(args []string) int {

@@ -104,8 +104,8 @@ func accept(uapi net.Listener, dev *device.Device, errs chan<- error) {
 
 // afterReady does, once the caller has its answer, what need not delay
 // it: the UDP buffers' notice, and removing what killed daemons left
-// (folders beside dir whose lock is free), so that no poststop hook has
-// to run at every container stop.
+// (folders beside dir whose lock is free), so that podman needs no
+// poststop hook at every container stop.
 func afterReady(dir, ifname string, log *daemonLog, notice string) {
 	if notice != "" {
 		log.notice(ifname, notice)

@@ -68,7 +68,8 @@ import (
 //     -watch-pid is given; with -await-process, once a first process has
 //     come, or when none came in time), on SIGTERM/SIGINT, or when its
 //     socket is deleted (lifetime.go), and removes <dir> on the way out. Killed, it leaves <dir>
-//     unlocked, for the next start or the sweep (poststop) to remove.
+//     unlocked, for the next start's sweep, or a pods install's poststop
+//     hook, to remove.
 func wireguard4netnsMain(args []string) int {
 	o, err := parseDaemonOptions(args)
 	if err != nil {

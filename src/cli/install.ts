@@ -35,13 +35,23 @@ export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePa
 }
 
 /**
- * The poststop hook of earlier versions, which swept what killed daemons
- * left at every container stop; each daemon does that now, once ready
- * (wireguard-go/serve.go), since runc's poststop made every container stop
- * slower (the README's Performance section says by how much). An
- * upgrade's install removes it.
+ * The poststop hook of a pods install: our wireguard-go sweeps the
+ * runtime's user's tunnel folders that no daemon holds (a few
+ * milliseconds, no Node) when the runtime deletes a container. Under
+ * Kubernetes the daemon lives in the pod's cgroup, and the kubelet kills
+ * what is left there with SIGKILL once the pod has stopped: a daemon
+ * that had not ended by then leaves its folder, and the kubelet runs no
+ * container of the node's again that would sweep it (docs/kubernetes.md,
+ * "When a pod ends"). podman kills no daemon: there each daemon sweeps
+ * once ready (wireguard-go/serve.go), and its install has no poststop
+ * hook, which made every `podman run --rm` slower (docs/performance.md).
  */
-const OLD_POSTSTOP_JSON = 'wireguard4netns-poststop.json';
+const POSTSTOP_JSON = 'wireguard4netns-poststop.json';
+
+export function poststopJson(wireguardGoPath: string): string {
+  const hook = { path: wireguardGoPath, args: ['wireguard-go', 'wireguard4netns-sweep'], timeout: 10 };
+  return `${JSON.stringify({ ...template, hook, stages: ['poststop'] }, null, 2)}\n`;
+}
 
 function writeAtomically(file: string, text: string, mode = 0o644): void {
   writeFileSync(`${file}.tmp`, text);
@@ -66,13 +76,15 @@ export function slowNodeNote(variables: Record<string, unknown>, nodePath: strin
 }
 
 /**
- * Writes DIR/wireguard4netns.json (and removes an earlier version's
- * poststop JSON); returns its path and how podman is made to read it.
- * pods: for a runtime that serves Kubernetes pods (CRI-O, containerd),
- * whose annotations pod authors write: the hook then reads no host file.
+ * Writes DIR/wireguard4netns.json; returns what it wrote and how podman is
+ * made to read DIR. pods: for a runtime that serves Kubernetes pods
+ * (CRI-O, containerd), whose annotations pod authors write: the hook then
+ * reads no host file, and DIR/wireguard4netns-poststop.json is written
+ * too (removed otherwise: an earlier version wrote it for podman).
  */
 export function installHook(dir: string, pods = false): { file: string; advice: string } {
   const file = join(dir, 'wireguard4netns.json');
+  const poststop = join(dir, POSTSTOP_JSON);
   mkdirSync(dir, { recursive: true });
   // npm hides what its install script printed: a missing wireguard-go is said again here.
   let wgGo = join(distDir(), 'wireguard-go');
@@ -82,12 +94,13 @@ export function installHook(dir: string, pods = false): { file: string; advice: 
     process.stderr.write(`wireguard4netns: warning: ${describe(err)}\n`);
   }
   writeAtomically(file, hookJson(wgGo, process.execPath, join(distDir(), HOOK_BUNDLE), pods));
-  rmSync(join(dir, OLD_POSTSTOP_JSON), { force: true });
+  if (pods) writeAtomically(poststop, poststopJson(wgGo));
+  else rmSync(poststop, { force: true });
   const readByDefault = ['/etc/containers/oci/hooks.d', '/usr/share/containers/oci/hooks.d'].includes(resolve(dir));
   const advice = readByDefault
     ? 'podman reads this directory by default'
     : `podman reads it with "podman --hooks-dir ${dir} run ..." or with hooks_dir = ["${dir}"] under [engine] in ${containersConf()}`;
-  return { file, advice };
+  return { file: pods ? `${file} and ${poststop}` : file, advice };
 }
 
 /** podman's default netavark_plugin_dirs (containers.conf(5)): root's install goes into the first. */

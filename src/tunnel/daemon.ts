@@ -382,8 +382,8 @@ export async function stopDaemon(pid: number, timeoutMs = 2000): Promise<void> {
 /**
  * Removes the tunnel folders of this user that no daemon holds (the lock
  * tells: wireguard-go/folder.go); returns them. Each daemon does the same
- * once ready (so no poststop hook is needed); this is for a failed start
- * and "prune".
+ * once ready, and a pods install's poststop hook at every container's
+ * deletion; this is for a failed start and "prune".
  */
 export async function sweep(): Promise<string[]> {
   const r = await run([wireguardGo(), 'wireguard4netns-sweep', '-base', runtimeBase()], '', 5000);

@@ -108,6 +108,8 @@ export interface Pod {
   create(name: string, command: string[], options?: ContainerOptions): Promise<CrictlResult>;
   /** StopContainer, as the kubelet does before a restart. */
   stopContainer(container: string): Promise<void>;
+  /** RemoveContainer, as the kubelet's garbage collection does. */
+  removeContainer(container: string): Promise<void>;
   /** ExecSync (crictl exec --sync). */
   exec(container: string, command: string[], timeoutSeconds?: number): Promise<CrictlResult>;
   stop(): Promise<void>;
@@ -137,6 +139,9 @@ export function criPod(o: {
     create,
     stopContainer: async (ctr) => {
       await must(`crictl stop ${ctr}`, crictl(['stop', ctr]));
+    },
+    removeContainer: async (ctr) => {
+      await must(`crictl rm ${ctr}`, crictl(['rm', ctr]));
     },
     start: async (ctrName, command, options) => {
       try {

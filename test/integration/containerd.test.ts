@@ -10,7 +10,8 @@
 // serves its restart; and once the pod is stopped and removed no daemon
 // and no tunnel folder is left. A pod naming a file of the node fails
 // StartContainer (containerd runs `runc create`, and so the createRuntime
-// hook, there) with the hook's one line.
+// hook, there) with the hook's one line. A killed daemon's folder goes
+// when its container is deleted (the poststop hook).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_ANNOTATION } from '../../src/annotations.js';
@@ -191,6 +192,27 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     await assertNothingLeft(ctx, 'after crictl stopp + rmp');
   });
 
+  test(`should remove a killed daemon's folder when its container is deleted (install --pods' poststop hook, through the plugin) (${mode})`, async (ctx) => {
+    // As the kubelet's kill of what is left in a stopped pod's cgroup (docs/kubernetes.md, "When a pod ends").
+    const { containerd, trixie } = ctx;
+    const volume = containerd.secretVolume('killed-pod', { 'edge.conf': ctx.peer.config() });
+    const pod = await containerd.runPod('w4n-killed', { [CONFIG_ANNOTATION]: POD_CONF });
+    const app = await pod.start('app', APP, { mounts: secretMount(ctx, volume) });
+    const [t] = await tunnels(ctx, app.slice(0, 12));
+    assert.ok(t?.daemonPid, `a daemon serves ${app}`);
+    const kill = await root(trixie, ['kill', '-KILL', String(t.daemonPid)]);
+    assert.is(kill.exitCode, 0, kill.stderr);
+    await pod.stopContainer(app);
+    assert.equal(await daemons(trixie), [], 'the daemon is gone');
+    const folder = t.dir.slice(STATE_BASE[ctx.mode].length + 1);
+    assert.equal(trixie.list(STATE_BASE[ctx.mode]), [folder], 'the killed daemon left its folder, which the stop did not remove');
+    await pod.removeContainer(app);
+    assert.equal(trixie.list(STATE_BASE[ctx.mode]), [], "the container's deletion removed it");
+    await pod.stop();
+    await pod.remove();
+    await assertNothingLeft(ctx, 'after the deletion', 0);
+  });
+
   test(`should read the config from the pod's own Secret volume, laid out as kubelet does (${mode})`, async (ctx) => {
     const { containerd } = ctx;
     const volume = containerd.secretVolume('secret-pod', { 'edge.conf': ctx.peer.config() });
@@ -227,7 +249,11 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     await pod.stop();
     await pod.remove();
     await assertNothingLeft(ctx, 'after a refused container', 0);
-    assert.equal(trixie.list(`${DIR}/hooks.d`), ['wireguard4netns.json']);
+    assert.equal(
+      trixie.list(`${DIR}/hooks.d`).sort(),
+      ['wireguard4netns-poststop.json', 'wireguard4netns.json'],
+      'what install --pods wrote',
+    );
   });
 
   test.run();

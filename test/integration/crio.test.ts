@@ -8,8 +8,9 @@
 // status is the same from the host and from inside rootlesskit; a pod
 // naming a file of the node is refused whether it exists or not (the
 // node's own configs, another tenant's); a bad config fails
-// CreateContainer with the hook's line; and once the pod is stopped and
-// removed no daemon and no tunnel folder is left.
+// CreateContainer with the hook's line; a killed daemon's folder goes when
+// its container is deleted (the poststop hook of install --pods); and once
+// the pod is stopped and removed no daemon and no tunnel folder is left.
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -245,6 +246,29 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     await pod.stop();
     await pod.remove();
     await assertPodTunnelGone(ctx, t, app, 'after the Secret pod');
+  });
+
+  test(`should remove a killed daemon's folder when its container is deleted (install --pods' poststop hook), as after the kubelet's kill of a pod's cgroup (${mode})`, async (ctx) => {
+    // The kubelet kills with SIGKILL what is left in a stopped pod's cgroup, the daemon among it
+    // if it has not ended yet (docs/kubernetes.md, "When a pod ends").
+    const volume = ctx.crio.secretVolume('killed-pod', { 'edge.conf': ctx.peer.config() });
+    const pod = await ctx.crio.runPod('w4nc-killed', { [CONFIG_ANNOTATION]: POD_CONF }, { mounts: secretMount(volume) });
+    const app = await pod.start('app', APP);
+    const [t] = await tunnels(ctx, app.slice(0, 12));
+    assert.ok(t?.daemonPid, `a daemon serves ${app}`);
+    process.kill(t.daemonPid, 'SIGKILL');
+    await pod.stopContainer(app);
+    assert.equal(
+      (await daemons(ctx.owner)).filter((l) => l.startsWith(`${t.daemonPid} `)),
+      [],
+      'the daemon is gone',
+    );
+    assert.ok(existsSync(t.dir), 'the killed daemon left its folder, which the stop did not remove');
+    await pod.removeContainer(app);
+    assert.not.ok(existsSync(t.dir), `the container's deletion removed ${t.dir}`);
+    await pod.stop();
+    await pod.remove();
+    await assertPodTunnelGone(ctx, t, app, 'after the deletion');
   });
 
   test(`should fail CreateContainer with the hook's one line for a bad config, and leave nothing (${mode})`, async (ctx) => {

@@ -204,7 +204,11 @@ async function noPods(ctx: Ctx, ns: string): Promise<void> {
   );
 }
 
-/** Waits until these tunnels' daemons and folders are gone, then asserts that status lists no tunnel of the namespace's pods. */
+/**
+ * Waits until these tunnels' daemons and folders are gone, then asserts that status lists no tunnel of the namespace's pods.
+ * A daemon that the kubelet killed with its pod's cgroup leaves its folder until the kubelet's garbage collection (once a
+ * minute) deletes the pod's containers, and the poststop hook sweeps it (docs/kubernetes.md, "When a pod ends").
+ */
 async function gone(ctx: Ctx, ns: string, old: Tunnel[]): Promise<void> {
   const left = async () => {
     const running = await daemons(ctx.owner);
@@ -213,7 +217,7 @@ async function gone(ctx: Ctx, ns: string, old: Tunnel[]): Promise<void> {
   await until(
     'no daemon and no folder of the tunnels',
     async () => (await left()).length === 0,
-    15_000,
+    90_000,
     async () => {
       const logs = (await left()).map((t) => {
         try {
@@ -558,7 +562,13 @@ function clusterSuite(mode: Mode): void {
 
     await kubectl(ctx, ['delete', 'namespace', ns, '--timeout=300s'], undefined, 330_000);
     await noPods(ctx, ns);
+    const deleted = Date.now();
+    const alive = (await daemons(ctx.owner)).map((l) => Number(l.split(' ')[0]));
+    const killed = running.filter((t) => existsSync(t.dir) && !alive.includes(Number(t.daemonPid)));
     await gone(ctx, ns, running);
+    console.log(
+      `  note: once the pods were deleted, ${killed.length} of ${SCALE} daemons had been killed with their pods' cgroups, their folders swept after ${((Date.now() - deleted) / 1000).toFixed(0)} s`,
+    );
   });
 
   test(`should leave nothing of the cluster once stopped: no folder (its own or the kubelet's on the host), mount, interface, log link or changed kernel setting (${mode})`, async (ctx) => {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hookJson, pluginScript, slowNodeNote } from '../../../src/cli/install.js';
+import { hookJson, pluginScript, poststopJson, slowNodeNote } from '../../../src/cli/install.js';
 
 const json = suite('hookJson');
 
@@ -19,6 +19,14 @@ json('should run our wireguard-go first, which execs node on the hook bundle, at
 
 json('should pass --pods on to the hook when installed for pods', () => {
   assert.equal(JSON.parse(hookJson('/w', '/n', '/h', true)).hook.args, ['wireguard-go', 'wireguard4netns-hook', '/n', '/h', '--pods']);
+});
+
+json("should sweep with our wireguard-go alone at poststop, for the same annotation (a pods install's second file)", () => {
+  const hook = JSON.parse(poststopJson('/opt/w4n/dist/wireguard-go'));
+  const create = JSON.parse(hookJson('/opt/w4n/dist/wireguard-go', '/n', '/h', true));
+  assert.equal(hook.hook, { path: '/opt/w4n/dist/wireguard-go', args: ['wireguard-go', 'wireguard4netns-sweep'], timeout: 10 });
+  assert.equal(hook.stages, ['poststop']);
+  assert.equal([hook.version, hook.when], [create.version, create.when]);
 });
 
 json.run();
