@@ -11,7 +11,7 @@
 // and no tunnel folder is left. A pod naming a file of the node fails
 // StartContainer (containerd runs `runc create`, and so the createRuntime
 // hook, there) with the hook's one line. A killed daemon's folder goes
-// when its container is deleted (the poststop hook).
+// when its container stops (containerd deletes its task: the poststop hook).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_ANNOTATION } from '../../src/annotations.js';
@@ -192,9 +192,10 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     await assertNothingLeft(ctx, 'after crictl stopp + rmp');
   });
 
-  test(`should remove a killed daemon's folder when its container is deleted (install --pods' poststop hook, through the plugin) (${mode})`, async (ctx) => {
+  test(`should remove a killed daemon's folder when its container stops: containerd deletes its task, and install --pods' poststop hook runs (${mode})`, async (ctx) => {
     // As the kubelet's kill of what is left in a stopped pod's cgroup (docs/kubernetes.md, "When a pod ends").
     const { containerd, trixie } = ctx;
+    const base = STATE_BASE[ctx.mode];
     const volume = containerd.secretVolume('killed-pod', { 'edge.conf': ctx.peer.config() });
     const pod = await containerd.runPod('w4n-killed', { [CONFIG_ANNOTATION]: POD_CONF });
     const app = await pod.start('app', APP, { mounts: secretMount(ctx, volume) });
@@ -202,15 +203,15 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     assert.ok(t?.daemonPid, `a daemon serves ${app}`);
     const kill = await root(trixie, ['kill', '-KILL', String(t.daemonPid)]);
     assert.is(kill.exitCode, 0, kill.stderr);
-    await pod.stopContainer(app);
+    const deadline = Date.now() + 5000;
+    while ((await daemons(trixie)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(await daemons(trixie), [], 'the daemon is gone');
-    const folder = t.dir.slice(STATE_BASE[ctx.mode].length + 1);
-    assert.equal(trixie.list(STATE_BASE[ctx.mode]), [folder], 'the killed daemon left its folder, which the stop did not remove');
-    await pod.removeContainer(app);
-    assert.equal(trixie.list(STATE_BASE[ctx.mode]), [], "the container's deletion removed it");
+    assert.equal(trixie.list(base), [t.dir.slice(base.length + 1)], 'the killed daemon left its folder');
+    await pod.stopContainer(app);
+    assert.equal(trixie.list(base), [], "the container's stop removed it");
     await pod.stop();
     await pod.remove();
-    await assertNothingLeft(ctx, 'after the deletion', 0);
+    await assertNothingLeft(ctx, 'after the pod', 0);
   });
 
   test(`should read the config from the pod's own Secret volume, laid out as kubelet does (${mode})`, async (ctx) => {
