@@ -6,31 +6,36 @@
 #
 #   bench/ab-spawn.sh ROUNDS
 #
-# The rows: /bin/true (the cost of any process start here), our
-# wireguard-go that does nothing (--version), the hook's launcher exec'ing
+# The rows: /bin/true (the cost of any process start here), an empty Go
+# program (the Go runtime's start; built here, with wireguard-go's flags),
+# our wireguard-go that does nothing (--version), the hook's launcher exec'ing
 # /bin/true, `node -e 0`, Node on the hook's loader, and the launcher
 # exec'ing Node on the loader (the installed hook's command). The
 # differences between rows are what each part adds; the timer's own cost
 # is in every row alike. Prints medians and minima in ms.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -eq 1 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
 rounds=$1
 node=$(command -v node)
 wg=$root/dist/wireguard-go
 loader=$root/dist/wireguard4netns-hook
 state='{"ociVersion":"1.0.2","id":"ab-spawn","status":"creating","pid":1,"bundle":"/","annotations":{}}'
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/times
+printf 'package main\n\nfunc main() {}\n' >"$tmp/empty.go"
+(cd "$tmp" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o empty empty.go)
 rows=(
   "/bin/true"
+  "$tmp/empty"
   "$wg --version"
   "$wg wireguard4netns-hook /bin/true"
   "$node -e 0"
   "$node $loader"
   "$wg wireguard4netns-hook $node $loader"
 )
-names=("true" "wireguard-go --version" "launcher, exec true" "node -e 0" "node on the loader" "launcher, exec node on the loader")
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+names=("true" "an empty Go program" "wireguard-go --version" "launcher, exec true" "node -e 0" "node on the loader" "launcher, exec node on the loader")
 for ((r = 1; r <= rounds; r++)); do
   line=""
   for cmd in "${rows[@]}"; do
