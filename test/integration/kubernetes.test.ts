@@ -11,7 +11,9 @@
 // leaves no daemon, folder or socket, and a Secret holding a bad config
 // shows the hook's one line in `kubectl describe pod` and makes nothing,
 // as does one naming a file of the node (the pods' policy, install
-// --pods). Then what only a cluster does: a rotated Secret comes up in the next pod,
+// --pods); a daemon killed before its pod ended leaves a folder that goes
+// when the kubelet deletes the pod's container (the poststop hook). Then
+// what only a cluster does: a rotated Secret comes up in the next pod,
 // and in the restarted container of a running pod (the kubelet rewrites
 // the Secret volume); docs/kubernetes/deployment.yaml scaled to 0 and back;
 // docs/kubernetes/statefulset.yaml gives two pods two identities, and
@@ -315,6 +317,29 @@ function clusterSuite(mode: Mode): void {
       () => readdirSync(join(ctx.cluster.crio.lab, 'ns/netns')).join(' '),
     );
     await kubectl(ctx, ['delete', 'secret', 'edge-wg']);
+  });
+
+  test(`should remove the folder of a daemon killed before its pod ended, once the kubelet deletes the pod's container (the poststop hook) (${mode})`, async (ctx) => {
+    const ns = 'w4nk-killed';
+    await kubectl(ctx, ['create', 'namespace', ns]);
+    await kubectl(ctx, ['apply', '-n', ns, '-f', '-'], manifest(ctx, ctx.peer.clientPrivateKey));
+    await readyPods(ctx, ns, 1);
+    const [t] = await tunnels(ctx, ns);
+    assert.ok(t?.daemonPid, `a daemon serves the pod\n${await describe(ctx, ns)}`);
+    // What the kubelet does to what is left in a stopped pod's cgroup when it comes before the daemon's own end.
+    process.kill(t.daemonPid, 'SIGKILL');
+    await until(
+      'the daemon gone',
+      async () => !(await daemons(ctx.owner)).some((l) => l.startsWith(`${t.daemonPid} `)),
+      5_000,
+      () => '',
+    );
+    assert.ok(existsSync(t.dir), 'the killed daemon left its folder');
+    await kubectl(ctx, ['delete', 'namespace', ns, '--timeout=150s'], undefined, 180_000);
+    // No tunnel starts meanwhile whose sweep would take it: only the poststop hook can.
+    const deleted = Date.now();
+    await gone(ctx, ns, [t]);
+    console.log(`  note: the killed daemon's folder went ${((Date.now() - deleted) / 1000).toFixed(0)} s after its namespace was deleted`);
   });
 
   test(`should bring up a rotated key (kubectl apply of the Secret) in the next pod, and in the restarted container of a running one, leaving nothing of the old tunnel (${mode})`, async (ctx) => {
