@@ -36,15 +36,15 @@ export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePa
 
 /**
  * The poststop hook of a pods install: our wireguard-go sweeps the
- * runtime's user's tunnel folders that no daemon holds (a few
- * milliseconds, no Node) when the runtime deletes a container. Under
- * Kubernetes the daemon lives in the pod's cgroup, and the kubelet kills
- * what is left there with SIGKILL once the pod has stopped: a daemon
- * that had not ended by then leaves its folder, and the kubelet runs no
- * container of the node's again that would sweep it (docs/kubernetes.md,
- * "When a pod ends"). podman kills no daemon: there each daemon sweeps
- * once ready (wireguard-go/serve.go), and its install has no poststop
- * hook, which made every `podman run --rm` slower (docs/performance.md).
+ * runtime's user's tunnel folders that no daemon holds (one process
+ * start, no Node) when the runtime deletes a container. Under Kubernetes
+ * the daemon lives in the pod's cgroup, and the kubelet kills what is
+ * left there with SIGKILL once the pod has stopped: a daemon that had not
+ * ended by then leaves its folder, and no other sweep may come (no tunnel
+ * need ever start on that node again). See docs/kubernetes.md, "When a
+ * pod ends". podman kills no daemon: there each daemon sweeps once ready
+ * (wireguard-go/serve.go), and its install has no poststop hook, which
+ * made every `podman run --rm` slower (docs/performance.md).
  */
 const POSTSTOP_JSON = 'wireguard4netns-poststop.json';
 

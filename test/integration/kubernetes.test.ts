@@ -208,8 +208,8 @@ async function noPods(ctx: Ctx, ns: string): Promise<void> {
 
 /**
  * Waits until these tunnels' daemons and folders are gone, then asserts that status lists no tunnel of the namespace's pods.
- * A daemon that the kubelet killed with its pod's cgroup leaves its folder until the kubelet's garbage collection (once a
- * minute) deletes the pod's containers, and the poststop hook sweeps it (docs/kubernetes.md, "When a pod ends").
+ * A daemon that the kubelet killed with its pod's cgroup leaves its folder until the kubelet deletes the pod's containers
+ * (at the latest in its garbage collection, once a minute) and the poststop hook sweeps it (docs/kubernetes.md, "When a pod ends").
  */
 async function gone(ctx: Ctx, ns: string, old: Tunnel[]): Promise<void> {
   const left = async () => {
