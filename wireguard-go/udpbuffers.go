@@ -27,8 +27,11 @@ import (
 const wantedSocketBuffer = 7 << 20
 
 // udpBuffers returns the smallest receive and send buffer of this process's
-// UDP sockets (the bind's, IPv4 and IPv6), as set: the kernel reports
+// bound UDP sockets (the bind's, IPv4 and IPv6), as set: the kernel reports
 // twice what it grants, for its bookkeeping. ok is false without any.
+// Unbound ones are not the bind's: the tun's ioctls (its MTU, read again
+// on each link event) open short-lived UDP sockets with default buffers,
+// at any time.
 func udpBuffers() (rcv, snd int, ok bool) {
 	entries, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
@@ -45,6 +48,9 @@ func udpBuffers() (rcv, snd int, ok bool) {
 		if dom, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN); err != nil || (dom != unix.AF_INET && dom != unix.AF_INET6) {
 			continue
 		}
+		if localPort(fd) == 0 {
+			continue
+		}
 		r, err1 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF)
 		s, err2 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF)
 		if err1 != nil || err2 != nil {
@@ -59,6 +65,21 @@ func udpBuffers() (rcv, snd int, ok bool) {
 		ok = true
 	}
 	return rcv, snd, ok
+}
+
+// localPort is the port a socket is bound to, or 0.
+func localPort(fd int) int {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return 0
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port
+	case *unix.SockaddrInet6:
+		return a.Port
+	}
+	return 0
 }
 
 // sysctlValue reads /proc/sys/net/core/NAME, or -1.

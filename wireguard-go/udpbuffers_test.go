@@ -69,6 +69,33 @@ func TestUDPBufferNoticeUnprivileged(t *testing.T) {
 	}
 }
 
+// The tun's ioctls open unbound UDP sockets with default buffers while
+// the daemon runs: they are not the bind's, and must not make a notice.
+func TestUDPBuffersOnlyBoundSockets(t *testing.T) {
+	socket := func(rcvbuf int) int {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { unix.Close(fd) })
+		for _, opt := range []int{unix.SO_RCVBUF, unix.SO_SNDBUF} {
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, opt, rcvbuf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return fd
+	}
+	socket(1) // the kernel's smallest, unbound: an ioctl's
+	bound := socket(64 << 10)
+	if err := unix.Bind(bound, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	rcv, snd, ok := udpBuffers()
+	if !ok || rcv != 64<<10 || snd != 64<<10 {
+		t.Errorf("udpBuffers() = %d, %d, %v; want the bound socket's 65536, 65536, true", rcv, snd, ok)
+	}
+}
+
 // With CAP_NET_ADMIN (root, as a rootful daemon), SO_*BUFFORCE lifts the cap: no notice.
 func TestUDPBufferNoticePrivileged(t *testing.T) {
 	if os.Geteuid() != 0 {

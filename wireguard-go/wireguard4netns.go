@@ -181,8 +181,7 @@ func setUp(o *daemonOptions, log *daemonLog, clock *phases) (_ *tunnel, undo fun
 	if err != nil {
 		return nil, undo, err
 	}
-	// The bind is open now, on its final port: did it get its buffers? Not
-	// before the link is done, whose ioctls use UDP sockets of their own.
+	// The bind is open now, on its final port: did it get its buffers?
 	// (Logged once ready: the log's first timestamp loads the time zone.)
 	notice := udpBufferNotice()
 	clock.mark("config and link")
