@@ -26,6 +26,7 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, ROOTFS } from './env.js';
 import { containerConfig, criPod, must, type Pod, podSandboxConfig, type VolumeMount, writeSecretVolume } from './kubelet.js';
+import { sleep } from './poll.js';
 import { undoAll } from './suite.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
@@ -615,8 +616,6 @@ async function stopProcess(proc: ChildProcess, exited: Promise<void>, lab: strin
   await exited;
   console.error(`note: CRI-O (${lab}) did not stop within 20 s of SIGTERM and was killed; its processes then:\n${ps.join('\n')}`);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * What an interrupted run left: labs (unmounted, removed), cgroups and what

@@ -36,6 +36,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { type Crio, crioCleanSlate, startCrio, type TestUser, unmountUnder } from './crio.js';
 import { ROOT } from './env.js';
+import { sleep } from './poll.js';
 import { undoAll } from './suite.js';
 
 const TEST_DIR = process.env.WG4NS_TEST_DIR ?? '/var/lib/wireguard4netns-test';
@@ -102,8 +103,6 @@ async function must(what: string, r: Promise<Result>): Promise<string> {
     throw new Error(`${what} failed (${done.timedOut ? 'timed out' : `exit ${done.exitCode}`}): ${done.stderr || done.stdout}`);
   return done.stdout.trim();
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let built: Promise<void> | undefined;
 

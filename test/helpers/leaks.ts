@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import * as assert from 'uvu/assert';
 import { LOG_FILE } from '../../src/tunnel/daemon.js';
 import { STATE_BASE, UID } from './env.js';
+import { eventually } from './poll.js';
 
 /** Whose tunnels: the test user's (rootless) by default, or real root's (rootful). */
 export interface Owner {
@@ -33,10 +34,7 @@ export function stateEntries(o = TEST_USER): string[] {
 
 /** Waits (bounded) until no daemon and no state is left, then asserts it. */
 export async function assertNothingLeft(what: string, timeoutMs = 5000, o = TEST_USER): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && ((await daemons(o)).length > 0 || stateEntries(o).length > 0)) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(async () => (await daemons(o)).length === 0 && stateEntries(o).length === 0, timeoutMs);
   assert.equal(await daemons(o), [], `${what}: daemons left`);
   const left = stateEntries(o);
   assert.equal(left, [], `${what}: state left in ${o.base}${left.map((e) => logOf(join(o.base, e))).join('')}`);

@@ -8,6 +8,7 @@ import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSy
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ROOT } from './env.js';
+import { eventually } from './poll.js';
 
 const ENTER = join(ROOT, 'test/env/trixie-enter.sh');
 export const LAB_UID = 2000;
@@ -135,9 +136,7 @@ export async function startBroker(t: Trixie): Promise<() => Promise<void>> {
   ]);
   if (r.exitCode !== 0) throw new Error(`the UDP broker did not start: ${r.stderr}`);
   const until = async (done: () => boolean, what: string) => {
-    for (const deadline = Date.now() + 5000; !done(); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error(`the UDP broker: ${what} within 5 s`);
-    }
+    if (!(await eventually(done, 5000))) throw new Error(`the UDP broker: ${what} within 5 s`);
   };
   const stop = async () => {
     await t.run(['kill', r.stdout.trim()]);

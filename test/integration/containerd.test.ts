@@ -18,6 +18,7 @@ import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 import { buildContainerd, type Containerd, containerdCleanSlate, DIR, startContainerd } from '../helpers/containerd.js';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
 import { assertStopAndRestart } from '../helpers/podcases.js';
+import { eventually } from '../helpers/poll.js';
 import { setup } from '../helpers/suite.js';
 import { LAB_HOOK_LOG, LAB_STATE_BASE, TRIXIE_BUNDLE, type Trixie } from '../helpers/trixie.js';
 
@@ -92,10 +93,7 @@ async function daemons(t: Trixie): Promise<string[]> {
 async function assertNothingLeft(ctx: Ctx, what: string, timeoutMs = 10_000): Promise<void> {
   const t = ctx.trixie;
   const base = STATE_BASE[ctx.mode];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && ((await daemons(t)).length > 0 || t.list(base).length > 0)) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(async () => (await daemons(t)).length === 0 && t.list(base).length === 0, timeoutMs, 100);
   assert.equal(await daemons(t), [], `${what}: daemons left`);
   assert.equal(t.list(base), [], `${what}: tunnel folders left in ${base}`);
 }
@@ -203,8 +201,7 @@ function containerdSuite(mode: Mode, peerName: string, peerIndex: number): void 
     assert.ok(t?.daemonPid, `a daemon serves ${app}`);
     const kill = await root(trixie, ['kill', '-KILL', String(t.daemonPid)]);
     assert.is(kill.exitCode, 0, kill.stderr);
-    const deadline = Date.now() + 5000;
-    while ((await daemons(trixie)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => (await daemons(trixie)).length === 0, 5000);
     assert.equal(await daemons(trixie), [], 'the daemon is gone');
     assert.equal(trixie.list(base), [t.dir.slice(base.length + 1)], 'the killed daemon left its folder');
     await pod.stopContainer(app);

@@ -12,6 +12,7 @@ import { CONFIG_ANNOTATION, WAIT_ANNOTATION } from '../../src/annotations.js';
 import { asUser, BUNDLE, HOOKS_DIR, hookRunArgs, installHook, podman, userFile, WIREGUARD_GO } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, stateEntries } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { eventually } from '../helpers/poll.js';
 import { cli, fetchIn, hook, killSandboxes, ociState, startSandbox } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
@@ -128,8 +129,7 @@ test('should fail the handshake wait in one line, naming the socket, when the da
   const { daemonPid, dir } = await tunnel(pid);
   process.kill(daemonPid, 'SIGKILL');
   // Dead (a zombie of the stopped hook) before the hook asks it again.
-  for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${daemonPid}/stat`, 'utf8')); i++)
-    await new Promise((r) => setTimeout(r, 10));
+  await eventually(() => /\) Z /.test(readFileSync(`/proc/${daemonPid}/stat`, 'utf8')), 1000, 10);
   // runuser around the hook stopped with it: both go on.
   await execa('pkill', ['-CONT', '-f', 'wireguard4netns-hook$']);
   const r = await run;

@@ -23,6 +23,7 @@ import type { VolumeMount } from '../helpers/kubelet.js';
 import { assertNothingLeft, daemons, type Owner, ROOT_USER } from '../helpers/leaks.js';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
 import { assertStopAndRestart } from '../helpers/podcases.js';
+import { eventually } from '../helpers/poll.js';
 import { setup, undoAll } from '../helpers/suite.js';
 
 const USER = 'w4ncrio';
@@ -118,9 +119,8 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
 
   /** No tunnel of this pod's left: no daemon, no folder, and status lists none. */
   async function assertPodTunnelGone(ctx: Ctx, mine: Tunnel, ctr: string, what: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
     const left = async () => existsSync(mine.dir) || (await daemons(ctx.owner)).some((l) => l.startsWith(`${mine.daemonPid} `));
-    while ((await left()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => !(await left()), 10_000, 100);
     assert.equal(await daemons(ctx.owner).then((d) => d.filter((l) => l.startsWith(`${mine.daemonPid} `))), [], `${what}: daemon left`);
     assert.not.ok(existsSync(mine.dir), `${what}: tunnel folder ${mine.dir} left`);
     assert.equal(await tunnels(ctx, ctr.slice(0, 12)), [], `${what}: status still lists the tunnel`);
@@ -258,11 +258,9 @@ function crioSuite(mode: 'rootful' | 'rootless', peerName: string, peerIndex: nu
     assert.ok(t?.daemonPid, `a daemon serves ${app}`);
     process.kill(t.daemonPid, 'SIGKILL');
     await pod.stopContainer(app);
-    assert.equal(
-      (await daemons(ctx.owner)).filter((l) => l.startsWith(`${t.daemonPid} `)),
-      [],
-      'the daemon is gone',
-    );
+    const killed = async () => (await daemons(ctx.owner)).filter((l) => l.startsWith(`${t.daemonPid} `));
+    await eventually(async () => (await killed()).length === 0, 5000);
+    assert.equal(await killed(), [], 'the daemon is gone');
     assert.ok(existsSync(t.dir), 'the killed daemon left its folder, which the stop did not remove');
     await pod.removeContainer(app);
     assert.not.ok(existsSync(t.dir), `the container's deletion removed ${t.dir}`);

@@ -33,6 +33,7 @@ import { BUNDLE, ROOT } from '../helpers/env.js';
 import { buildKubernetes, type Cluster, kubernetesCleanSlate, startCluster } from '../helpers/kubernetes.js';
 import { daemons, type Owner, ROOT_USER } from '../helpers/leaks.js';
 import { assertFetchedBoth, type Peer, startPeer } from '../helpers/peer.js';
+import { eventually } from '../helpers/poll.js';
 import { setup, undoAll } from '../helpers/suite.js';
 
 const DOCS = join(ROOT, 'docs/kubernetes');
@@ -155,11 +156,7 @@ async function kubectl(ctx: Ctx, args: string[], input?: string, timeout?: numbe
 }
 
 async function until(what: string, ok: () => Promise<boolean>, ms: number, detail: () => Promise<string> | string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s\n${await detail()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  if (!(await eventually(ok, ms, 500))) throw new Error(`${what}: not within ${ms / 1000} s\n${await detail()}`);
 }
 
 /** What tells why pods of the namespace are not as expected: their description, the kubelet's and controller manager's logs. */

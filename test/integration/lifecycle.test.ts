@@ -12,6 +12,7 @@ import { generatePrivateKey } from '../../src/keys.js';
 import { asUser, BUNDLE, hookRunArgs, installHook, podman, ROOTFS, STATE_BASE, UID, userFile } from '../helpers/env.js';
 import { assertNothingLeft, cleanSlate, daemons, stateEntries } from '../helpers/leaks.js';
 import { BACKEND_V4, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { eventually } from '../helpers/poll.js';
 import { setup } from '../helpers/suite.js';
 
 interface Ctx {
@@ -182,7 +183,7 @@ test('should report a daemon killed with SIGKILL as dead, fail closed, and leave
   );
 
   process.kill(before.daemonPid, 'SIGKILL');
-  for (let i = 0; i < 100 && (await daemons()).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await eventually(async () => (await daemons()).length === 0, 2000, 20);
 
   const text = await status(id);
   assert.is(text.exitCode, 0, text.stderr);

@@ -9,6 +9,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertFetchedBoth, FETCH_BOTH, type Peer, startPeer } from '../helpers/peer.js';
+import { eventually } from '../helpers/poll.js';
 import { setup } from '../helpers/suite.js';
 import {
   LAB_HOME,
@@ -76,9 +77,7 @@ async function daemons(t: Trixie): Promise<string[]> {
 /** Waits (bounded) until no daemon and nothing in the state folders is left in the root, then asserts it. */
 async function assertNothingLeft(t: Trixie, what: string, timeoutMs = 5000): Promise<void> {
   const left = async () => [...(await daemons(t)), ...t.list(LAB_STATE_BASE), ...t.list(ROOT_STATE_BASE)];
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline && (await left()).length > 0; ) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(async () => (await left()).length === 0, timeoutMs, 100);
   assert.equal(await daemons(t), [], `${what}: daemons left`);
   assert.equal(t.list(LAB_STATE_BASE), [], `${what}: left in ${LAB_STATE_BASE}`);
   assert.equal(t.list(ROOT_STATE_BASE), [], `${what}: left in ${ROOT_STATE_BASE}`);

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { CONFIG_ANNOTATION } from '../../src/annotations.js';
 import { hookRunArgs } from '../helpers/env.js';
 import { assertFetchedBoth, FETCH_BOTH, PAGE, type Peer, startPeer } from '../helpers/peer.js';
+import { eventually } from '../helpers/poll.js';
 import { setup } from '../helpers/suite.js';
 import {
   LAB_DIR,
@@ -56,10 +57,7 @@ async function daemons(t: Trixie): Promise<string[]> {
 
 /** Waits (bounded) until no daemon and no tunnel folder (in base: lab's, or root's) is left in the root, then asserts it. */
 async function assertNothingLeft(t: Trixie, what: string, timeoutMs = 5000, base = LAB_STATE_BASE): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && ((await daemons(t)).length > 0 || t.list(base).length > 0)) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(async () => (await daemons(t)).length === 0 && t.list(base).length === 0, timeoutMs, 100);
   assert.equal(await daemons(t), [], `${what}: daemons left`);
   assert.equal(t.list(base), [], `${what}: tunnel folders left in ${base}`);
 }

@@ -13,6 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { configText } from '../helpers/config.js';
 import { HOOK_BUNDLE, WIREGUARD_GO } from '../helpers/env.js';
+import { eventually } from '../helpers/poll.js';
 import { ociState } from '../helpers/sandbox.js';
 import { setup } from '../helpers/suite.js';
 
@@ -112,9 +113,7 @@ test('the hook starts a tunnel under the spaced home, which is gone after', asyn
 
   process.kill(pid, 'SIGKILL');
   sandboxes.splice(sandboxes.indexOf(pid), 1);
-  for (const deadline = Date.now() + 5000; existsSync(tunnel); await new Promise((r) => setTimeout(r, 50))) {
-    if (Date.now() > deadline) assert.unreachable(`${tunnel} is still there 5 s after the container's process ended`);
-  }
+  assert.ok(await eventually(() => !existsSync(tunnel), 5000), `${tunnel} is still there 5 s after the container's process ended`);
 });
 
 test.run();
