@@ -79,7 +79,7 @@ async function run(b: Bench, r: Results): Promise<void> {
   if (want('start') || want('memory')) {
     await phase(b, async (scope) => {
       const probe = await hookProber(b, scope);
-      if (want('start')) r.start = await startCost(b, probe);
+      if (want('start')) r.start = await startCost(b, probe, scope);
       if (want('memory')) r.memory = await memory(b, scope, r.start?.probes ?? (await probeRuns(probe, b.o.probeRuns)));
     });
   }

@@ -46,14 +46,35 @@ function userOwned(path: string, content: string, mode: number): void {
   chownSync(path, UID, GID);
 }
 
-/** Writes the wrapper and its hooks dir; returns the dir, the log and the stages the hook runs at. */
-function installProbe(c: Cleanup): { dir: string; log: string; stages: string[] } {
-  const dir = join(USER_DIR, `${PREFIX}-probe`);
+/** A folder of the bench user's with an empty hooks.d, removed by c. */
+function benchHooksDir(c: Cleanup, name: string): string {
+  const dir = join(USER_DIR, `${PREFIX}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   c.add(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'hooks.d'), { recursive: true, mode: 0o700 });
   chownSync(dir, UID, GID);
   chownSync(join(dir, 'hooks.d'), UID, GID);
+  return dir;
+}
+
+/**
+ * A hooks dir whose hook JSON runs the installed command for every
+ * container: started without the annotation, that is the hook deciding
+ * nothing, as podman's runtime runs it.
+ */
+export function installNoopHook(c: Cleanup): string {
+  const dir = benchHooksDir(c, 'noop');
+  userOwned(
+    join(dir, 'hooks.d', 'wireguard4netns.json'),
+    `${JSON.stringify({ ...installedHook(), when: { always: true } }, null, 2)}\n`,
+    0o644,
+  );
+  return join(dir, 'hooks.d');
+}
+
+/** Writes the wrapper and its hooks dir; returns the dir, the log and the stages the hook runs at. */
+function installProbe(c: Cleanup): { dir: string; log: string; stages: string[] } {
+  const dir = benchHooksDir(c, 'probe');
   const log = join(dir, 'probe.log');
   const wrapper = join(dir, 'hook-probe.sh');
   userOwned(

@@ -164,11 +164,22 @@ export function table(r: Results, verdicts: Target[]): string {
     lines.push(row(['same, `--network slirp4netns`', ms(md.slirp4netns), signed(st.slirpAddsMs)]));
     lines.push(row(['`node -e 0`', ms(md.node), '']));
     lines.push(row(["no-op hook: the hook JSON's command, a state without the annotation", ms(md.noop), '']));
+    lines.push(
+      row([
+        '`podman run --rm --network none ... true` whose runtime runs that command, without the annotation (a hook deciding nothing)',
+        ms(md.noopHook),
+        signed(st.noopHookAddsMs),
+      ]),
+    );
     const split = (title: string, parts: { part: string; ms: number }[]) => {
       if (parts.length === 0) return;
       lines.push('', title, '', ...head(['part', 'ms']));
       for (const p of parts) lines.push(row([p.part, ms(p.ms)]));
     };
+    lines.push(
+      '',
+      `Beyond a hook that decides nothing, run the same way: every start ${signed(st.repeatedAddsMs - st.noopHookAddsMs)}, a config just edited ${signed(st.firstAddsMs - st.noopHookAddsMs)} (the work of deciding and of the tunnel). The runtime's running of the no-op hook against the same command in a shell: ${signed(st.noopHookAddsMs - md.noop)}.`,
+    );
     split(`Where every start's ${signed(st.repeatedAddsMs)} go (medians):`, st.breakdown);
     split(`Where a just-edited config's start's ${signed(st.firstAddsMs)} go (medians):`, st.firstBreakdown);
     lines.push(

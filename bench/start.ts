@@ -1,22 +1,25 @@
 // Phase 2: what the hook adds to a container start. Alternates, run by run:
 // no network, the hook with a config started before (repeated), the first
 // start of a config (just touched, as after an edit), slirp4netns, a bare
-// `node -e 0`, and a no-op run of the hook (the installed hook JSON's
+// `node -e 0`, a no-op run of the hook (the installed hook JSON's
 // command, a state without the annotation on stdin: our wireguard-go's
-// exec of node, node start plus loading the hook's bundle). Node checks
+// exec of node, node start plus loading the hook's bundle), and a start
+// whose runtime runs that command on a container without the annotation
+// (a hook deciding nothing: what any Node hook costs there). Node checks
 // every start; the two kinds tell whether anything keyed on the config
 // file (a cache) makes a difference.
 // Hook probes (probe.ts), spread over the same rounds, split the hook's own
 // time into steps, for both kinds of start.
 import { CONFIG_ANNOTATION } from '../src/annotations.js';
+import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { BESIDE_NODE } from '../src/tunnel/up.js';
 import { ROOTFS } from '../test/helpers/env.js';
 import { type Bench, PREFIX } from './context.js';
-import { installedHook, type Probe, stageOf, touch } from './probe.js';
+import { installedHook, installNoopHook, type Probe, stageOf, touch } from './probe.js';
 import { pod, type Ran, user } from './sh.js';
 import { median, ms } from './stats.js';
 
-export const KINDS = ['none', 'repeated', 'first', 'slirp4netns', 'node', 'noop'] as const;
+export const KINDS = ['none', 'repeated', 'first', 'slirp4netns', 'node', 'noop', 'noopHook'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface StartResult {
@@ -31,6 +34,8 @@ export interface StartResult {
   firstAddsMs: number;
   firstBeyondNodeMs: number;
   slirpAddsMs: number;
+  /** median(noopHook) - median(none): a hook that decides nothing, run by the runtime */
+  noopHookAddsMs: number;
   /** where repeatedAddsMs goes; the parts add up to it */
   breakdown: { part: string; ms: number }[];
   /** where firstAddsMs goes */
@@ -53,19 +58,20 @@ async function shellTimed(argv: string[], input = ''): Promise<Ran> {
 
 const NOOP_STATE = JSON.stringify({ ociVersion: '1.0.2', id: 'bench-noop', status: 'creating', pid: 1, bundle: '/', annotations: {} });
 
-export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<StartResult> {
+export async function startCost(b: Bench, probe: () => Promise<Probe>, scope: Cleanup): Promise<StartResult> {
   await b.hook();
   const peer = await b.ourPeer();
   const client = await b.client(peer, 'start', 5);
   const { hook } = installedHook();
   const hookCommand = [hook.path, ...hook.args.slice(1)];
+  const noopHooks = installNoopHook(scope);
   let n = 0;
-  const run = async (args: string[]): Promise<Ran> => {
+  const run = async (args: string[], hooksDir?: string): Promise<Ran> => {
     const name = `${PREFIX}-start-${++n}`;
     try {
-      return await pod(['run', '--rm', '--name', name, ...args, '--rootfs', ROOTFS, 'true']);
+      return await pod(['run', '--rm', '--name', name, ...args, '--rootfs', ROOTFS, 'true'], undefined, hooksDir);
     } catch (err) {
-      await pod(['rm', '-f', '-t', '0', name]).catch(() => undefined);
+      await pod(['rm', '-f', '-t', '0', name], undefined, hooksDir).catch(() => undefined);
       throw err;
     }
   };
@@ -79,6 +85,7 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
     slirp4netns: () => run(['--network', 'slirp4netns']),
     node: () => shellTimed([process.execPath, '-e', '0']),
     noop: () => shellTimed(hookCommand, NOOP_STATE),
+    noopHook: () => run(['--network', 'none'], noopHooks),
   };
   const samples = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
   const probes: Probe[] = [];
@@ -103,6 +110,7 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>): Promise<
     firstAddsMs,
     firstBeyondNodeMs: firstAddsMs - med.node,
     slirpAddsMs: med.slirp4netns - med.none,
+    noopHookAddsMs: med.noopHook - med.none,
     breakdown: breakdown(repeatedAddsMs, med, probes, false),
     firstBreakdown: breakdown(firstAddsMs, med, probes, true),
     probes,

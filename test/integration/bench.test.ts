@@ -48,7 +48,7 @@ test('should measure every contender and phase, and leave nothing behind', async
     for (const [kind, samples] of Object.entries(json.start!.samplesMs)) {
       assert.ok(samples.length === json.start!.runs && samples.every((ms) => ms > 0), `${kind}: ${samples}`);
     }
-    for (const kind of ['first', 'repeated'] as const) {
+    for (const kind of ['first', 'repeated', 'noopHook'] as const) {
       assert.ok(json.start!.medianMs[kind] > json.start!.medianMs.none, `a ${kind} start with the hook takes longer than one without`);
     }
     for (const parts of [json.start!.breakdown, json.start!.firstBreakdown]) {
