@@ -49,13 +49,12 @@ func TestHookExecsWithState(t *testing.T) {
 // pipe, nothing the runtime left open to the hook); the daemon gets fds
 // 0-3 only. Our own pid stands for the
 // container's (only its network namespace is looked at); the daemon is
-// this test binary (fakeDaemon). The fake Node is sh: it lists its own
-// descriptors and passes on the daemon's report.
+// this test binary (fakeDaemon), and so is the fake Node (fakeNode): it
+// lists its own descriptors, without opening one (a shell's listing
+// would see its own pipes), and passes on the daemon's report.
 func TestHookPassesOnlyItsDescriptors(t *testing.T) {
 	state := fmt.Sprintf(`{"status":"creating","pid":%d,"annotations":{"wireguard4netns.conf":"/x.conf"}}`, os.Getpid())
-	script := `echo "$WIREGUARD4NETNS_HOOK_DAEMON"; ls /proc/$$/fd | tr '\n' ' '; echo; readlink /proc/$$/fd/0
-r=$(echo "$WIREGUARD4NETNS_HOOK_DAEMON" | sed 's/.*"reportFd":\([0-9]*\).*/\1/'); eval "head -n1 <&$r"`
-	cmd := exec.Command(os.Args[0], "sh", "-c", script)
+	cmd := exec.Command(os.Args[0], os.Args[0], "fake-node")
 	cmd.Env = append(os.Environ(), childEnv+"=hook", runtimeDirEnv+"="+t.TempDir())
 	cmd.Stdin = strings.NewReader(state)
 	// What a runtime may leave open to its hooks: the launcher's fd 3.

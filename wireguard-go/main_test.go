@@ -9,11 +9,14 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -41,6 +44,9 @@ func TestMain(m *testing.M) {
 	dir, isChild := os.LookupEnv(childEnv)
 	if !isChild && len(os.Args) > 1 && os.Args[1] == "wireguard4netns" { // the hook's early daemon
 		fakeDaemon()
+	}
+	if len(os.Args) > 1 && os.Args[1] == "fake-node" { // what the hook execs
+		fakeNode()
 	}
 	if !isChild {
 		os.Exit(m.Run())
@@ -118,11 +124,37 @@ func (c *child) kill() { c.cmd.Process.Kill() }
 // descriptors it holds ("fds 0 1 2 3"; /proc/self/fd, less the one that
 // reads it) on fd 3 and ends.
 func fakeDaemon() {
-	entries, _ := os.ReadDir("/proc/self/fd")
-	fds := ""
-	for _, e := range entries[:max(len(entries)-1, 0)] { // the last is ReadDir's own
-		fds += " " + e.Name()
-	}
-	unix.Write(3, []byte("fds"+fds+"\n"))
+	unix.Write(3, []byte("fds "+openFds()+"\n"))
 	os.Exit(0)
+}
+
+// fakeNode stands in for the Node that hookMain execs: it prints the
+// daemon line of its environment, the descriptors it holds, what its fd 0
+// is, and the first line of the daemon's reports.
+func fakeNode() {
+	fds := openFds()
+	line := os.Getenv(hookDaemonEnv)
+	stdin, _ := os.Readlink("/proc/self/fd/0")
+	var d struct{ ReportFd int }
+	json.Unmarshal([]byte(line), &d)
+	var report []byte
+	for b := make([]byte, 1); len(report) < 4096; report = append(report, b[0]) {
+		if n, _ := unix.Read(d.ReportFd, b); n != 1 || b[0] == '\n' {
+			break
+		}
+	}
+	fmt.Printf("%s\n%s\n%s\n%s\n", line, fds, stdin, report)
+	os.Exit(0)
+}
+
+// openFds lists this process's descriptors without opening one, as a
+// listing of /proc/self/fd (or a shell's pipe to print it) would.
+func openFds() string {
+	var fds []string
+	for fd := 0; fd < 1024; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			fds = append(fds, strconv.Itoa(fd))
+		}
+	}
+	return strings.Join(fds, " ")
 }
