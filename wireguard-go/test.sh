@@ -2,8 +2,8 @@
 # Tests our Go code where it is built: in ../dist/wireguard-go-src, the
 # upstream tree with this folder's *.go files (the *_test.go ones among them)
 # and ../wireguard-go.patch, as build.sh assembles it. Checks that our files
-# are gofmt-formatted, then go vet and go test. Some tests need root (a
-# network namespace, a TUN); they skip without it.
+# are gofmt-formatted, then go vet and go test, and the patch's own tests.
+# Some tests need root (a network namespace, a TUN); they skip without it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -28,3 +28,6 @@ cd "$src"
 export WIREGUARD4NETNS_CONTRACT_DIR=$root/test/fixtures/contract
 "$go" vet .
 "$go" test -count=1 .
+# What ../wireguard-go.patch changes in upstream's packages, tested there
+# (only these tests: upstream's own are upstream's to run).
+"$go" test -count=1 -run 'TestMessageSliceDoesNotReadTheBuffer|TestWorkersFollowGOMAXPROCS' ./device/
