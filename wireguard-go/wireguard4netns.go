@@ -76,6 +76,14 @@ func wireguard4netnsMain(args []string) int {
 		return 2
 	}
 	clock := newPhases()
+	// One tunnel per daemon, and a host runs many: like slirp4netns and
+	// pasta, it takes one core at most. Its datapath spares the handoffs
+	// between threads that were the largest part of its CPU per byte, and
+	// from the start: the device runs one worker of each kind per P (as
+	// wireguard-go.patch makes it), and the setup, beside Node's start on
+	// the container's path, takes less CPU (docs/performance.md has the
+	// alternated measurements of both).
+	runtime.GOMAXPROCS(1)
 	// The setup allocates the device's buffers (tens of MiB, mostly never
 	// touched) in one burst, while the container's start waits for it and
 	// for the Node beside it: no collection runs until it is ready.
@@ -109,12 +117,6 @@ func wireguard4netnsMain(args []string) int {
 	}
 	r.end(reportReady(clock.String()), 0)
 	debug.SetGCPercent(gcPercent)
-	// One tunnel per daemon, and a host runs many: like slirp4netns and
-	// pasta, its datapath takes one core at most, which spares the
-	// handoffs between threads that were the largest part of its CPU per
-	// byte. Not before: the setup's steps in the namespace run on threads
-	// of their own (docs/performance.md has the alternated measurements).
-	runtime.GOMAXPROCS(1)
 	afterReady(o.dir, o.ifname, log, t.notice)
 	log.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", o.ifname, o.netns, o.watchPid)
 	live(o.watchPid, o.awaitProcess, t.netnsInode, t.dev, log.Logger, t.uapiGone, o.reresolve, o.reresolveInterval)
