@@ -17,7 +17,7 @@ import { ROOTFS } from '../test/helpers/env.js';
 import { type Bench, PREFIX } from './context.js';
 import { installedHook, installNoopHook, type Probe, stageOf, touch } from './probe.js';
 import { pod, type Ran, user } from './sh.js';
-import { median, ms } from './stats.js';
+import { median, ms, pairedMedian } from './stats.js';
 
 export const KINDS = ['none', 'repeated', 'first', 'slirp4netns', 'node', 'noop', 'noopHook'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -36,6 +36,8 @@ export interface StartResult {
   slirpAddsMs: number;
   /** median(noopHook) - median(none): a hook that decides nothing, run by the runtime */
   noopHookAddsMs: number;
+  /** the same from each round's differences (pairedMedian): against none, and the hook's kinds against noopHook */
+  pairedMs: Record<'repeated' | 'first' | 'slirp4netns' | 'noopHook' | 'repeatedBeyondNoopHook' | 'firstBeyondNoopHook', number>;
   /** where repeatedAddsMs goes; the parts add up to it */
   breakdown: { part: string; ms: number }[];
   /** where firstAddsMs goes */
@@ -111,6 +113,14 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>, scope: Cl
     firstBeyondNodeMs: firstAddsMs - med.node,
     slirpAddsMs: med.slirp4netns - med.none,
     noopHookAddsMs: med.noopHook - med.none,
+    pairedMs: {
+      repeated: pairedMedian(samples.repeated, samples.none),
+      first: pairedMedian(samples.first, samples.none),
+      slirp4netns: pairedMedian(samples.slirp4netns, samples.none),
+      noopHook: pairedMedian(samples.noopHook, samples.none),
+      repeatedBeyondNoopHook: pairedMedian(samples.repeated, samples.noopHook),
+      firstBeyondNoopHook: pairedMedian(samples.first, samples.noopHook),
+    },
     breakdown: breakdown(repeatedAddsMs, med, probes, false),
     firstBreakdown: breakdown(firstAddsMs, med, probes, true),
     probes,

@@ -6,6 +6,16 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * The median of each round's difference a[i] - b[i]. The bench alternates
+ * its kinds round by round, so a change of the machine's load between
+ * rounds cancels out of each difference, where it widens each median.
+ */
+export function pairedMedian(a: number[], b: number[]): number {
+  if (a.length !== b.length) throw new Error(`paired samples of different lengths: ${a.length} and ${b.length}`);
+  return median(a.map((x, i) => x - b[i]));
+}
+
 export const min = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
 export const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
