@@ -121,8 +121,7 @@ func (c *child) stop(t *testing.T) {
 func (c *child) kill() { c.cmd.Process.Kill() }
 
 // fakeDaemon stands in for the daemon hookMain starts: it reports the
-// descriptors it holds ("fds 0 1 2 3"; /proc/self/fd, less the one that
-// reads it) on fd 3 and ends.
+// descriptors it holds ("fds 0 1 2 3", openFds) on fd 3 and ends.
 func fakeDaemon() {
 	unix.Write(3, []byte("fds "+openFds()+"\n"))
 	os.Exit(0)

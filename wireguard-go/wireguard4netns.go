@@ -77,12 +77,12 @@ func wireguard4netnsMain(args []string) int {
 	}
 	clock := newPhases()
 	// One tunnel per daemon, and a host runs many: like slirp4netns and
-	// pasta, it takes one core at most. Its datapath spares the handoffs
-	// between threads that were the largest part of its CPU per byte, and
-	// from the start: the device runs one worker of each kind per P (as
-	// wireguard-go.patch makes it), and the setup, beside Node's start on
-	// the container's path, takes less CPU (docs/performance.md has the
-	// alternated measurements of both).
+	// pasta, it runs on one core at most, from its start. One P spares the
+	// datapath the handoffs between threads that were the largest part of
+	// its CPU per byte; the device then runs one worker of each kind
+	// (wireguard-go.patch), and the setup, which runs beside Node's start
+	// on the container's path, takes less CPU (docs/performance.md has the
+	// alternated measurements).
 	runtime.GOMAXPROCS(1)
 	// The setup allocates the device's buffers (tens of MiB, mostly never
 	// touched) in one burst, while the container's start waits for it and
