@@ -30,4 +30,4 @@ export WIREGUARD4NETNS_CONTRACT_DIR=$root/test/fixtures/contract
 "$go" test -count=1 .
 # What ../wireguard-go.patch changes in upstream's packages, tested there
 # (only these tests: upstream's own are upstream's to run).
-"$go" test -count=1 -run 'TestMessageSliceDoesNotReadTheBuffer|TestWorkersFollowGOMAXPROCS' ./device/
+"$go" test -count=1 -run 'TestMessageSliceDoesNotReadTheBuffer|TestWorkersFollowGOMAXPROCS|TestNetlinkBufferOnTheHeap' ./device/ ./tun/
