@@ -118,6 +118,12 @@ func wireguard4netnsMain(args []string) int {
 	r.end(reportReady(clock.String()), 0)
 	debug.SetGCPercent(gcPercent)
 	afterReady(o.dir, o.ifname, log, t.notice)
+	// The setup's garbage would stay in dirty pages for the daemon's life:
+	// the next collection is due when the heap doubles, which an idle
+	// tunnel never does, and the scavenger keeps what is under that goal.
+	// One collection now (in place of the one the line above would start),
+	// and every free page back to the kernel.
+	debug.FreeOSMemory()
 	log.Verbosef("wireguard4netns: %s ready in %s, watching pid %d", o.ifname, o.netns, o.watchPid)
 	live(o.watchPid, o.awaitProcess, t.netnsInode, t.dev, log.Logger, t.uapiGone, o.reresolve, o.reresolveInterval)
 	// No one may join from here on; the folder goes while the lock is held.
