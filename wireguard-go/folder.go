@@ -20,7 +20,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -194,8 +193,17 @@ func isDaemonProc(stat, cmdline string) bool {
 	return !strings.Contains(stat, ") Z ") && strings.Contains(cmdline, "\x00wireguard4netns\x00")
 }
 
-// A tunnel folder, or an identity lock (identity.go).
-var tunnelName = regexp.MustCompile(`^(\d+-[^/]+|identity-[0-9a-f]+)$`)
+// isTunnelName tells a tunnel folder's name (the namespace's inode, "-",
+// the interface) or an identity lock's (identity.go: "identity-" and hex).
+// No regexp: its compiling and its package's start would be in every start
+// of this binary, the hook's first process included.
+func isTunnelName(name string) bool {
+	if hex, ok := strings.CutPrefix(name, "identity-"); ok {
+		return hex != "" && strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	inode, iface, ok := strings.Cut(name, "-")
+	return ok && inode != "" && strings.Trim(inode, "0123456789") == "" && iface != "" && !strings.Contains(iface, "/")
+}
 
 // sweep removes the tunnel folders under base that no daemon holds, and
 // returns them. A folder being set up or served is locked, so it is never
@@ -207,7 +215,7 @@ func sweep(base string) []string {
 	}
 	var removed []string
 	for _, e := range entries {
-		if !e.IsDir() || !tunnelName.MatchString(e.Name()) {
+		if !e.IsDir() || !isTunnelName(e.Name()) {
 			continue
 		}
 		dir := filepath.Join(base, e.Name())

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,6 +163,28 @@ func TestSweep(t *testing.T) {
 	holder.cmd.Wait()
 	if got := sweep(base); !reflect.DeepEqual(got, []string{filepath.Join(base, "1-wg0")}) {
 		t.Errorf("after the holder died, sweep = %v", got)
+	}
+}
+
+// isTunnelName accepts what the sweep may take, and nothing else: the
+// names the regexp it replaced accepted, checked on names written well
+// and badly.
+func TestIsTunnelName(t *testing.T) {
+	oracle := regexp.MustCompile(`^(\d+-[^/]+|identity-[0-9a-f]+)$`)
+	names := []string{
+		"4026532246-wg0", "1-wg0", "12-3-x", "1-", "-wg0", "x1-wg0", "1x-wg0", "1-a/b", "1-\n",
+		"identity-0a1b", "identity-", "identity-0A", "identity-xyz", "identity", "identity-0-1",
+		"", "-", "notes", "٣-wg0", "1-wg0 ", " 1-wg0", "1-\xff",
+	}
+	for _, n := range names {
+		if got, want := isTunnelName(n), oracle.MatchString(n); got != want {
+			t.Errorf("isTunnelName(%q) = %v, want %v", n, got, want)
+		}
+	}
+	for _, n := range []string{"4026532246-wg0", "identity-0a1b"} {
+		if !isTunnelName(n) {
+			t.Errorf("isTunnelName(%q) = false", n)
+		}
 	}
 }
 
