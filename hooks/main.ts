@@ -13,6 +13,7 @@ import { logHookError } from '../src/hooklog.js';
 import { hookStage, type OciState, parseOciState } from '../src/oci.js';
 import { abandon, earlyDaemon, sweep } from '../src/tunnel/daemon.js';
 import { createRuntime } from './createRuntime.js';
+import { answerOnExit } from './verdict.js';
 
 /**
  * Whether this run went through createRuntime: the loader makes its code
@@ -49,4 +50,5 @@ async function runHook(): Promise<void> {
   }
 }
 
+answerOnExit();
 exitWith(runHook());

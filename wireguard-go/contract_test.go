@@ -224,16 +224,17 @@ func TestContractIdentity(t *testing.T) {
 
 func TestContractLauncher(t *testing.T) {
 	var c struct {
-		Iface string
-		Cases []struct {
+		Iface      string
+		VerdictEnv string
+		Cases      []struct {
 			Name   string
 			State  ociState
 			Launch bool
 		}
 	}
 	readContract(t, "launcher.json", &c)
-	if len(c.Cases) == 0 || c.Iface != hookInterface {
-		t.Fatalf("launcher.json: iface %q, want %q, and cases", c.Iface, hookInterface)
+	if len(c.Cases) == 0 || c.Iface != hookInterface || c.VerdictEnv != hookVerdictEnv {
+		t.Fatalf("launcher.json: iface %q and verdictEnv %q, want %q and %q, and cases", c.Iface, c.VerdictEnv, hookInterface, hookVerdictEnv)
 	}
 	for _, l := range c.Cases {
 		if got := earlyTarget(l.State) != 0; got != l.Launch {

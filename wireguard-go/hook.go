@@ -5,12 +5,16 @@
  * stdin. The daemon needs neither the config nor Node to begin, so this
  * process reads the state, starts the daemon for the container's namespace
  * at once (it takes the tunnel folder, makes the TUN and the device, then
- * waits for the config), and execs Node, which reads and checks the config
+ * waits for the config), and runs Node, which reads and checks the config
  * meanwhile and sends it down the daemon's pipe (src/tunnel/daemon.ts
- * earlyDaemon). Node holds:
+ * earlyDaemon). Node, its child, holds:
  *   - fd 0: the OCI state, as read here (a memfd);
- *   - the daemon's reports (report.go) and its config pipe, with
- *     WIREGUARD4NETNS_HOOK_DAEMON (hookDaemonLine) saying where; absent
+ *   - fds 1 and 2: pipes to this process, which passes their output on;
+ *   - fd 3: the verdict pipe (WIREGUARD4NETNS_HOOK_VERDICT), where Node
+ *     writes its exit code as it exits (hooks/verdict.ts): this process
+ *     ends with it at once, and Node's own exit is off the start's path;
+ *   - fds 4 and 5: the daemon's reports (report.go) and its config pipe,
+ *     which WIREGUARD4NETNS_HOOK_DAEMON (hookDaemonLine) names; absent
  *     when no daemon was started here.
  * It decides nothing: whether, how and with what the container starts is
  * Node's (hooks/), which ends a daemon it does not use, and reports every
@@ -40,6 +44,7 @@ import (
 // launcher.json for the annotation and the interface.
 const (
 	hookDaemonEnv    = "WIREGUARD4NETNS_HOOK_DAEMON"
+	hookVerdictEnv   = "WIREGUARD4NETNS_HOOK_VERDICT"
 	configAnnotation = "wireguard4netns.conf"
 	hookInterface    = "wg0"
 	maxOCIState      = 1 << 20
@@ -107,12 +112,112 @@ func hookMain(args []string) int {
 	}
 	var s ociState
 	json.Unmarshal(state, &s)
-	if d, ok := startEarlyDaemon(earlyTarget(s)); ok {
-		env = append(env, hookDaemonLine(d))
+	// Node's descriptors beyond 0-2: the verdict pipe, then the daemon's ends.
+	files := []uintptr{0, 0, 0, 0}
+	d, ok := startEarlyDaemon(earlyTarget(s))
+	if ok {
+		files = append(files, uintptr(d.reports), uintptr(d.config))
+		env = append(env, hookDaemonLine(earlyDaemon{pid: d.pid, dir: d.dir, reports: 4, config: 5}))
 	}
-	err = unix.Exec(node, args, env)
-	fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", node, err)
-	return 1
+	code, err := runNode(node, args, append(env, fmt.Sprintf("%s=%d", hookVerdictEnv, 3)), files)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", node, err)
+		return 1
+	}
+	return code
+}
+
+// runNode runs Node as this process's child, and returns the exit code
+// Node writes on the verdict pipe (its fd 3) as it exits: the runtime then
+// has its answer without waiting for Node's own exit, which takes some
+// milliseconds (its threads joined, its heap unmapped) and ends beside the
+// container's start. The runtime waits for the hook's stdout and stderr to
+// reach their end too, so Node gets pipes of its own, relayed here. files
+// are Node's descriptors (0 passed on; 1-3 made here); those from 4 on are
+// handed over: closed here once Node has them, so that a pipe's end that
+// Node closes is closed. A Node that ends without a verdict ends this
+// process with its own status.
+func runNode(node string, args, env []string, files []uintptr) (int, error) {
+	var verdict, out, errs [2]int
+	for _, p := range []*[2]int{&verdict, &out, &errs} {
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			return 0, err
+		}
+	}
+	files[1], files[2], files[3] = uintptr(out[1]), uintptr(errs[1]), uintptr(verdict[1])
+	pid, err := syscall.ForkExec(node, args, &syscall.ProcAttr{Env: env, Files: files})
+	unix.Close(out[1])
+	unix.Close(errs[1])
+	unix.Close(verdict[1])
+	for _, fd := range files[4:] {
+		unix.Close(int(fd))
+	}
+	if err != nil {
+		return 0, err
+	}
+	unix.SetNonblock(out[0], true)
+	unix.SetNonblock(errs[0], true)
+	relays := []relay{{out[0], 1}, {errs[0], 2}}
+	fds := []unix.PollFd{{Fd: int32(verdict[0]), Events: unix.POLLIN}, {Fd: int32(out[0]), Events: unix.POLLIN}, {Fd: int32(errs[0]), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			break
+		}
+		for i := range relays {
+			if fds[i+1].Revents != 0 && !relays[i].pass() {
+				fds[i+1].Fd = -1
+			}
+		}
+		if fds[0].Revents != 0 {
+			var b [1]byte
+			if n, _ := unix.Read(verdict[0], b[:]); n == 1 {
+				// Node wrote its output before its verdict: all of it is in the pipes.
+				for i := range relays {
+					for relays[i].pass() {
+					}
+				}
+				return int(b[0]), nil
+			}
+			break // no verdict: Node ended without one
+		}
+	}
+	for i := range relays {
+		unix.SetNonblock(relays[i].from, false)
+		for relays[i].pass() {
+		}
+	}
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(pid, &ws, 0, nil); err != unix.EINTR {
+			break
+		}
+	}
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	return ws.ExitStatus(), nil
+}
+
+// relay copies what a pipe from Node holds to one of this process's
+// descriptors.
+type relay struct{ from, to int }
+
+// pass copies what can be read now; false once the pipe is at its end or
+// broken (or, non-blocking, empty).
+func (r relay) pass() bool {
+	var buf [4096]byte
+	n, err := unix.Read(r.from, buf[:])
+	if n <= 0 || err != nil {
+		return false
+	}
+	for b := buf[:n]; len(b) > 0; {
+		w, err := unix.Write(r.to, b)
+		if err != nil {
+			return true
+		}
+		b = b[w:]
+	}
+	return true
 }
 
 // hookDaemonLine names the daemon started here for Node: a JSON object,
@@ -201,12 +306,6 @@ func startEarlyDaemon(containerPid int) (earlyDaemon, bool) {
 	})
 	unix.Close(config[0])
 	unix.Close(reports[1])
-	if err == nil {
-		_, err = unix.FcntlInt(uintptr(reports[0]), unix.F_SETFD, 0)
-	}
-	if err == nil {
-		_, err = unix.FcntlInt(uintptr(config[1]), unix.F_SETFD, 0)
-	}
 	if err != nil {
 		if d.pid > 0 {
 			unix.Kill(d.pid, unix.SIGKILL)

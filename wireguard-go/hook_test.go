@@ -8,6 +8,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDaemonArgs(t *testing.T) {
@@ -43,8 +45,8 @@ func TestHookExecsWithState(t *testing.T) {
 	}
 }
 
-// What crosses the exec: Node gets the OCI state on fd 0, its stdout and
-// stderr, and the daemon's two pipe ends the env line names, nothing else
+// What Node gets: the OCI state on fd 0, its stdout and stderr, the
+// verdict pipe, and the daemon's two pipe ends the env line names, nothing else
 // (no second memfd holding the state, no /dev/null, no daemon's end of a
 // pipe, nothing the runtime left open to the hook); the daemon gets fds
 // 0-3 only. Our own pid stands for the
@@ -77,11 +79,11 @@ func TestHookPassesOnlyItsDescriptors(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &d); err != nil {
 		t.Fatalf("no daemon named: %q", lines[0])
 	}
-	want := map[string]bool{"0": true, "1": true, "2": true, strconv.Itoa(d.ReportFd): true, strconv.Itoa(d.ConfigFd): true}
+	want := map[string]bool{"0": true, "1": true, "2": true, "3": true, strconv.Itoa(d.ReportFd): true, strconv.Itoa(d.ConfigFd): true}
 	got := strings.Fields(lines[1])
 	for _, fd := range got {
 		if !want[fd] {
-			t.Errorf("Node holds fds %v; want only 0, 1, 2, %d (reports) and %d (config)", got, d.ReportFd, d.ConfigFd)
+			t.Errorf("Node holds fds %v; want only 0, 1, 2, 3 (the verdict), %d (reports) and %d (config)", got, d.ReportFd, d.ConfigFd)
 			break
 		}
 	}
@@ -90,5 +92,43 @@ func TestHookPassesOnlyItsDescriptors(t *testing.T) {
 	}
 	if lines[3] != "fds 0 1 2 3" {
 		t.Errorf("the daemon said %q, want \"fds 0 1 2 3\"", lines[3])
+	}
+}
+
+// The runtime has its answer when Node writes its verdict, with what Node
+// printed before it, not when Node has exited.
+func TestHookAnswersWithNodesVerdict(t *testing.T) {
+	cmd := exec.Command(os.Args[0], os.Args[0], "fake-node-verdict")
+	cmd.Env = append(os.Environ(), childEnv+"=hook")
+	cmd.Stdin = strings.NewReader(`{"status":"creating","pid":1,"annotations":{}}`)
+	start := time.Now()
+	out, err := cmd.Output()
+	took := time.Since(start)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 7 {
+		t.Fatalf("the hook ended with %v; want exit status 7, the verdict", err)
+	}
+	if string(out) != "decided\n" {
+		t.Errorf("the hook printed %q; want what Node printed before its verdict", out)
+	}
+	if took > 2*time.Second {
+		t.Errorf("the hook took %v: it waited for Node's exit (3 s after its verdict)", took)
+	}
+}
+
+// A Node that ends without a verdict ends the hook with its own status.
+func TestHookWithoutVerdictEndsWithNodesStatus(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "sh", "-c", "echo oops >&2; exit 3")
+	cmd.Env = append(os.Environ(), childEnv+"=hook")
+	cmd.Stdin = strings.NewReader(`{"status":"creating","pid":1,"annotations":{}}`)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("the hook ended with %v; want exit status 3, Node's", err)
+	}
+	if stderr.String() != "oops\n" {
+		t.Errorf("the hook's stderr was %q; want Node's", stderr.String())
 	}
 }

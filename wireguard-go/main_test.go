@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,8 +46,15 @@ func TestMain(m *testing.M) {
 	if !isChild && len(os.Args) > 1 && os.Args[1] == "wireguard4netns" { // the hook's early daemon
 		fakeDaemon()
 	}
-	if len(os.Args) > 1 && os.Args[1] == "fake-node" { // what the hook execs
+	if len(os.Args) > 1 && os.Args[1] == "fake-node" { // what the hook runs
 		fakeNode()
+	}
+	if len(os.Args) > 1 && os.Args[1] == "fake-node-verdict" { // a Node that answers, then takes its time to exit
+		fmt.Println("decided")
+		fd, _ := strconv.Atoi(os.Getenv(hookVerdictEnv))
+		unix.Write(fd, []byte{7})
+		time.Sleep(3 * time.Second)
+		os.Exit(0)
 	}
 	if !isChild {
 		os.Exit(m.Run())

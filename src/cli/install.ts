@@ -26,7 +26,7 @@ const PLUGIN_BUNDLE = 'wireguard4netns-netavark';
 
 /**
  * The hook's first process is our wireguard-go (wireguard-go/hook.go): it
- * starts the daemon at once and execs Node on the bundle, with core dumps
+ * starts the daemon at once and runs Node on the bundle, with core dumps
  * off (the hook reads key material, and Node cannot set rlimits itself).
  */
 export function hookJson(wireguardGoPath: string, nodePath: string, hookBundlePath: string, pods = false): string {

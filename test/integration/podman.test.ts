@@ -47,7 +47,7 @@ test.after(async (ctx) => {
   await ctx.peer?.down();
 });
 
-test('should install a hook whose first process is our wireguard-go, which execs node on the bundle (without core dumps)', () => {
+test('should install a hook whose first process is our wireguard-go, which runs node on the bundle (without core dumps)', () => {
   const hook = JSON.parse(readFileSync(join(HOOKS_DIR, 'wireguard4netns.json'), 'utf8'));
   assert.equal(hook.hook.args.slice(0, 2), ['wireguard-go', 'wireguard4netns-hook']);
   assert.equal(hook.hook.args.slice(2), [process.execPath, HOOK_BUNDLE]);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HOOK_INTERFACE } from '../../hooks/createRuntime.js';
+import { HOOK_VERDICT_ENV } from '../../hooks/verdict.js';
 import { readAnnotations } from '../../src/annotations.js';
 import { publicKeyOf } from '../../src/keys.js';
 import { hookStage } from '../../src/oci.js';
@@ -78,9 +79,11 @@ test("identity.json: a config's identity", () => {
 test('launcher.json: the states the launcher starts a daemon for', () => {
   const c = contract<{
     iface: string;
+    verdictEnv: string;
     cases: { name: string; state: { status: string; pid: number; annotations: Record<string, string> }; launch: boolean }[];
   }>('launcher.json');
   assert.is(HOOK_INTERFACE, c.iface);
+  assert.is(HOOK_VERDICT_ENV, c.verdictEnv);
   for (const l of cases(c.cases, 'cases')) {
     const { status, pid, annotations } = l.state;
     const createRuntime = readAnnotations(annotations).config !== undefined && hookStage(status) === 'createRuntime';

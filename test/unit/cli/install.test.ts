@@ -4,7 +4,7 @@ import { hookJson, pluginScript, poststopJson, slowNodeNote } from '../../../src
 
 const json = suite('hookJson');
 
-json('should run our wireguard-go first, which execs node on the hook bundle, at createRuntime, for the config annotation', () => {
+json('should run our wireguard-go first, which runs node on the hook bundle, at createRuntime, for the config annotation', () => {
   assert.equal(JSON.parse(hookJson('/opt/w4n/dist/wireguard-go', '/usr/bin/node', '/opt/w4n/dist/wireguard4netns-hook')), {
     version: '1.0.0',
     hook: {
