@@ -92,12 +92,12 @@ func hookMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: wireguard-go wireguard4netns-hook NODE [ARGS...] (the OCI state on stdin)")
 		return 2
 	}
-	// Inherited across the exec: Node reads the keys.
+	// Inherited by Node, which reads the keys.
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
 	// Neither Node nor the daemon (which outlives the hook) gets what the
 	// runtime left open to us: a runtime's pipe held by the daemon could
-	// hold the container's start, or its end. Node's two fds are made
-	// inheritable again one by one (startEarlyDaemon), and fd 0 by dup2.
+	// hold the container's start, or its end. Node gets only the
+	// descriptors runNode places, fd 0 among them.
 	cloexecFrom(3)
 	node, err := exec.LookPath(args[0])
 	if err != nil {
@@ -269,11 +269,10 @@ type earlyDaemon struct {
 	reports, config int
 }
 
-// startEarlyDaemon starts the daemon for the state's container. Node gets
-// the read end of its reports and the write end of its config pipe, open
-// across its exec (where they are is not fixed: the Go runtime's own
-// descriptors may hold the low numbers). Whatever fails here, Node does
-// again and reports.
+// startEarlyDaemon starts the daemon for the state's container, and
+// returns the read end of its reports and the write end of its config pipe
+// (close-on-exec: runNode gives them to Node as its fds 4 and 5). Whatever
+// fails here, Node does again and reports.
 func startEarlyDaemon(containerPid int) (earlyDaemon, bool) {
 	netns := fmt.Sprintf("/proc/%d/ns/net", containerPid)
 	var st unix.Stat_t
