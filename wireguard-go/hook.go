@@ -160,7 +160,9 @@ func runNode(node string, args, env []string, files []uintptr) (int, error) {
 	relays := []relay{{out[0], 1}, {errs[0], 2}}
 	fds := []unix.PollFd{{Fd: int32(verdict[0]), Events: unix.POLLIN}, {Fd: int32(out[0]), Events: unix.POLLIN}, {Fd: int32(errs[0]), Events: unix.POLLIN}}
 	for {
-		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+		if _, err := unix.Poll(fds, -1); err == unix.EINTR {
+			continue // the events are not this call's
+		} else if err != nil {
 			break
 		}
 		for i := range relays {
