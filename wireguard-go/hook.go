@@ -112,14 +112,12 @@ func hookMain(args []string) int {
 	}
 	var s ociState
 	json.Unmarshal(state, &s)
-	// Node's descriptors beyond 0-2: the verdict pipe, then the daemon's ends.
-	files := []uintptr{0, 0, 0, 0}
-	d, ok := startEarlyDaemon(earlyTarget(s))
-	if ok {
-		files = append(files, uintptr(d.reports), uintptr(d.config))
-		env = append(env, hookDaemonLine(earlyDaemon{pid: d.pid, dir: d.dir, reports: 4, config: 5}))
+	var handed []int
+	if d, ok := startEarlyDaemon(earlyTarget(s)); ok {
+		handed = []int{d.reports, d.config}
+		env = append(env, hookDaemonLine(earlyDaemon{pid: d.pid, dir: d.dir, reports: nodeHandedFd, config: nodeHandedFd + 1}))
 	}
-	code, err := runNode(node, args, append(env, fmt.Sprintf("%s=%d", hookVerdictEnv, 3)), files)
+	code, err := runNode(node, args, env, handed)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "wireguard4netns: cannot run %s: %v\n", node, err)
 		return 1
@@ -127,30 +125,37 @@ func hookMain(args []string) int {
 	return code
 }
 
+// Node's descriptors: 0 is this process's (the state), 1 and 2 are pipes
+// relayed here, then the verdict pipe, then what hookMain hands over.
+const (
+	nodeVerdictFd = 3
+	nodeHandedFd  = 4
+)
+
 // runNode runs Node as this process's child, and returns the exit code
-// Node writes on the verdict pipe (its fd 3) as it exits: the runtime then
+// Node writes on the verdict pipe (nodeVerdictFd) as it exits: the runtime then
 // has its answer without waiting for Node's own exit, which takes some
 // milliseconds (its threads joined, its heap unmapped) and ends beside the
 // container's start. The runtime waits for the hook's stdout and stderr to
-// reach their end too, so Node gets pipes of its own, relayed here. files
-// are Node's descriptors (0 passed on; 1-3 made here); those from 4 on are
-// handed over: closed here once Node has them, so that a pipe's end that
-// Node closes is closed. A Node that ends without a verdict ends this
-// process with its own status.
-func runNode(node string, args, env []string, files []uintptr) (int, error) {
+// reach their end too, so Node gets pipes of its own, relayed here. The
+// handed descriptors become Node's from nodeHandedFd on, and are closed here
+// once Node has them, so that a pipe's end that Node closes is closed. A
+// Node that ends without a verdict ends this process with its own status.
+func runNode(node string, args, env []string, handed []int) (int, error) {
 	var verdict, out, errs [2]int
 	for _, p := range []*[2]int{&verdict, &out, &errs} {
 		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 			return 0, err
 		}
 	}
-	files[1], files[2], files[3] = uintptr(out[1]), uintptr(errs[1]), uintptr(verdict[1])
+	files := []uintptr{0, uintptr(out[1]), uintptr(errs[1]), uintptr(verdict[1])} // nodeVerdictFd
+	for _, fd := range handed {
+		files = append(files, uintptr(fd))
+	}
+	env = append(env, fmt.Sprintf("%s=%d", hookVerdictEnv, nodeVerdictFd))
 	pid, err := syscall.ForkExec(node, args, &syscall.ProcAttr{Env: env, Files: files})
-	unix.Close(out[1])
-	unix.Close(errs[1])
-	unix.Close(verdict[1])
-	for _, fd := range files[4:] {
-		unix.Close(int(fd))
+	for _, fd := range append([]int{out[1], errs[1], verdict[1]}, handed...) {
+		unix.Close(fd)
 	}
 	if err != nil {
 		return 0, err
@@ -174,19 +179,17 @@ func runNode(node string, args, env []string, files []uintptr) (int, error) {
 			var b [1]byte
 			if n, _ := unix.Read(verdict[0], b[:]); n == 1 {
 				// Node wrote its output before its verdict: all of it is in the pipes.
-				for i := range relays {
-					for relays[i].pass() {
-					}
+				for _, r := range relays {
+					r.drain()
 				}
 				return int(b[0]), nil
 			}
 			break // no verdict: Node ended without one
 		}
 	}
-	for i := range relays {
-		unix.SetNonblock(relays[i].from, false)
-		for relays[i].pass() {
-		}
+	for _, r := range relays {
+		unix.SetNonblock(r.from, false)
+		r.drain()
 	}
 	var ws unix.WaitStatus
 	for {
@@ -220,6 +223,12 @@ func (r relay) pass() bool {
 		b = b[w:]
 	}
 	return true
+}
+
+// drain copies until pass finds nothing more.
+func (r relay) drain() {
+	for r.pass() {
+	}
 }
 
 // hookDaemonLine names the daemon started here for Node: a JSON object,

@@ -29,9 +29,9 @@ func TestDaemonArgs(t *testing.T) {
 	}
 }
 
-// Without a container of ours, it execs the program at once, with core
+// Without a container of ours, it runs the program at once, with core
 // dumps off and the state it read on stdin, and names no daemon.
-func TestHookExecsWithState(t *testing.T) {
+func TestHookRunsWithState(t *testing.T) {
 	state := `{"status":"creating","pid":1,"annotations":{}}`
 	cmd := exec.Command(os.Args[0], "sh", "-c", `ulimit -c; cat; echo; echo "${WIREGUARD4NETNS_HOOK_DAEMON:-no daemon}"`)
 	cmd.Env = append(os.Environ(), childEnv+"=hook")
