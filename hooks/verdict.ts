@@ -7,7 +7,13 @@ import { writeSync } from 'node:fs';
 /** Where the launcher's verdict pipe is (wireguard-go/hook.go hookVerdictEnv; test/fixtures/contract/launcher.json). */
 export const HOOK_VERDICT_ENV = 'WIREGUARD4NETNS_HOOK_VERDICT';
 
-/** Writes the exit code, one byte, on the verdict pipe once the process exits; nothing without a launcher's pipe. */
+/**
+ * Writes the exit code, one byte, on the verdict pipe once the process
+ * exits; nothing without a launcher's pipe. The launcher then exits, and
+ * Node dies with it (a parent-death signal): this must be the process's
+ * last exit listener (the loader's, which saves the code cache, comes
+ * before it).
+ */
 export function answerOnExit(env: NodeJS.ProcessEnv = process.env): void {
   const fd = Number(env[HOOK_VERDICT_ENV] || Number.NaN);
   delete env[HOOK_VERDICT_ENV];

@@ -16,6 +16,8 @@
  *   - fds 4 and 5: the daemon's reports (report.go) and its config pipe,
  *     which WIREGUARD4NETNS_HOOK_DAEMON (hookDaemonLine) names; absent
  *     when no daemon was started here.
+ * Node dies with this process (a parent-death signal): a hook that the
+ * runtime kills leaves no Node behind.
  * It decides nothing: whether, how and with what the container starts is
  * Node's (hooks/), which ends a daemon it does not use, and reports every
  * error, so that the hook has one error boundary. What it must know (the
@@ -33,6 +35,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -153,7 +156,12 @@ func runNode(node string, args, env []string, handed []int) (int, error) {
 		files = append(files, uintptr(fd))
 	}
 	env = append(env, fmt.Sprintf("%s=%d", hookVerdictEnv, nodeVerdictFd))
-	pid, err := syscall.ForkExec(node, args, &syscall.ProcAttr{Env: env, Files: files})
+	// Node goes when this process goes: a runtime that kills the hook (its
+	// timeout) takes Node with it. After the verdict, which Node writes from
+	// its last exit listener, only its teardown is left, for the kernel to
+	// do. The signal comes when the forking thread ends: that thread is kept.
+	runtime.LockOSThread()
+	pid, err := syscall.ForkExec(node, args, &syscall.ProcAttr{Env: env, Files: files, Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}})
 	for _, fd := range append([]int{out[1], errs[1], verdict[1]}, handed...) {
 		unix.Close(fd)
 	}

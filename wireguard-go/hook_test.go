@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestDaemonArgs(t *testing.T) {
@@ -130,5 +133,37 @@ func TestHookWithoutVerdictEndsWithNodesStatus(t *testing.T) {
 	}
 	if stderr.String() != "oops\n" {
 		t.Errorf("the hook's stderr was %q; want Node's", stderr.String())
+	}
+}
+
+// A hook that the runtime kills (its timeout) leaves no Node behind.
+func TestHookKilledTakesNodeAlong(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "sh", "-c", "echo $$; exec sleep 30")
+	cmd.Env = append(os.Environ(), childEnv+"=hook")
+	cmd.Stdin = strings.NewReader(`{"status":"creating","pid":1,"annotations":{}}`)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	node, _ := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || node <= 0 {
+		cmd.Process.Kill()
+		t.Fatalf("Node's pid: read %q (%v)", line, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", node))
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return // gone, or a zombie for its new parent to reap
+		}
+		if time.Now().After(deadline) {
+			unix.Kill(node, unix.SIGKILL)
+			t.Fatalf("Node (pid %d) outlived the hook by 2 s", node)
+		}
 	}
 }
