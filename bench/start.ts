@@ -10,6 +10,7 @@
 // file (a cache) makes a difference.
 // Hook probes (probe.ts), spread over the same rounds, split the hook's own
 // time into steps, for both kinds of start.
+import { readFileSync } from 'node:fs';
 import { CONFIG_ANNOTATION } from '../src/annotations.js';
 import type { Cleanup } from '../src/tunnel/cleanup.js';
 import { BESIDE_NODE } from '../src/tunnel/up.js';
@@ -36,6 +37,8 @@ export interface StartResult {
   slirpAddsMs: number;
   /** median(noopHook) - median(none): a hook that decides nothing, run by the runtime */
   noopHookAddsMs: number;
+  /** the no-op hooks dir's command is in the OCI spec podman gave the runtime (createRuntime) */
+  noopHookInSpec: boolean;
   /** the same from each round's differences (pairedMedian): against none, and the hook's kinds against noopHook */
   pairedMs: Record<'repeated' | 'first' | 'slirp4netns' | 'noopHook' | 'repeatedBeyondNoopHook' | 'firstBeyondNoopHook', number>;
   /** where repeatedAddsMs goes; the parts add up to it */
@@ -89,6 +92,7 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>, scope: Cl
     noop: () => shellTimed(hookCommand, NOOP_STATE),
     noopHook: () => run(['--network', 'none'], noopHooks),
   };
+  const noopHookInSpec = await hookInSpec(noopHooks, hookCommand);
   const samples = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
   const probes: Probe[] = [];
   const probeEvery = Math.max(1, Math.floor(b.o.startRuns / b.o.probeRuns));
@@ -113,6 +117,7 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>, scope: Cl
     firstBeyondNodeMs: firstAddsMs - med.node,
     slirpAddsMs: med.slirp4netns - med.none,
     noopHookAddsMs: med.noopHook - med.none,
+    noopHookInSpec,
     pairedMs: {
       repeated: pairedMedian(samples.repeated, samples.none),
       first: pairedMedian(samples.first, samples.none),
@@ -125,6 +130,25 @@ export async function startCost(b: Bench, probe: () => Promise<Probe>, scope: Cl
     firstBreakdown: breakdown(firstAddsMs, med, probes, true),
     probes,
   };
+}
+
+/**
+ * Whether a container started with hooksDir gets command as a
+ * createRuntime hook in the OCI spec podman writes for the runtime: that
+ * the no-op rows time a hook the runtime runs, which their times cannot
+ * show (a hook deciding nothing costs less than podman's spread).
+ */
+async function hookInSpec(hooksDir: string, command: string[]): Promise<boolean> {
+  const name = `${PREFIX}-start-spec`;
+  try {
+    await pod(['create', '--name', name, '--network', 'none', '--rootfs', ROOTFS, 'true'], undefined, hooksDir);
+    await pod(['init', name], undefined, hooksDir); // the spec is written for the runtime's create, which runs the hook
+    const path = (await pod(['inspect', '--format', '{{.OCIConfigPath}}', name], undefined, hooksDir)).stdout.trim();
+    const spec = JSON.parse(readFileSync(path, 'utf8')) as { hooks?: { createRuntime?: { path: string; args?: string[] }[] } };
+    return (spec.hooks?.createRuntime ?? []).some((h) => [h.path, ...(h.args ?? []).slice(1)].join('\0') === command.join('\0'));
+  } finally {
+    await pod(['rm', '-f', '-t', '0', name], undefined, hooksDir).catch(() => undefined);
+  }
 }
 
 /**

